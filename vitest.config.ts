@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One DynamoDB Local (a JVM) serves every test file; each file makes its own table.
+    globalSetup: ['test/support/global-setup.ts'],
+    // bcrypt and synthesis are CPU-bound; the machine has two cores.
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+  },
+});
