@@ -1,0 +1,59 @@
+/**
+ * Errors the service can raise. Each carries the HTTP status it maps to and whether its
+ * message may reach a client (`expose`), following Middy's convention: only errors below
+ * 500 are exposed, and 503 only with its fixed, generic message.
+ */
+export class AuthServiceError extends Error {
+  readonly statusCode: number = 500;
+  readonly expose: boolean = false;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AuthServiceError';
+  }
+}
+
+/** The request is malformed; the message names the field and what is wrong with it. */
+export class BadRequestError extends AuthServiceError {
+  override readonly statusCode = 400;
+  override readonly expose = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** The one answer for every credential failure, so a client cannot tell which part was wrong. */
+export const INVALID_CREDENTIALS_MESSAGE = 'Invalid email, username or password';
+
+export class InvalidCredentialsError extends AuthServiceError {
+  override readonly statusCode = 401;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(INVALID_CREDENTIALS_MESSAGE, options);
+    this.name = 'InvalidCredentialsError';
+  }
+}
+
+export const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable, please retry';
+
+/** A dependency (DynamoDB, Secrets Manager) failed; the client gets a fixed message only. */
+export class ServiceUnavailableError extends AuthServiceError {
+  override readonly statusCode = 503;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(SERVICE_UNAVAILABLE_MESSAGE, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** The function is misconfigured; raised at start so a bad deploy fails fast and loudly. */
+export class ConfigError extends AuthServiceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,34 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The users table's keys and indexes: the one definition that the CDK stack, the local run
+ * and the tests all build the table from, so they cannot drift.
+ */
+export const USERS_TABLE = {
+  partitionKey: 'id',
+  indexes: {
+    /** Partition key: the email trimmed and lowercased (see `normalizeEmail`). */
+    email: { indexName: 'email-index', partitionKey: 'emailLower' },
+    /** Partition key: the username exactly as registered (case-sensitive). */
+    username: { indexName: 'username-index', partitionKey: 'username' },
+  },
+} as const;
+
+/**
+ * The same table as a DynamoDB `CreateTable` request, for DynamoDB Local.
+ * Every index projects all attributes, so a login needs one `Query` and nothing else.
+ */
+export const createUsersTableInput = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  KeySchema: [{ AttributeName: USERS_TABLE.partitionKey, KeyType: 'HASH' }],
+  AttributeDefinitions: [
+    USERS_TABLE.partitionKey,
+    ...Object.values(USERS_TABLE.indexes).map((index) => index.partitionKey),
+  ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+  GlobalSecondaryIndexes: Object.values(USERS_TABLE.indexes).map((index) => ({
+    IndexName: index.indexName,
+    KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
+    Projection: { ProjectionType: 'ALL' },
+  })),
+});
