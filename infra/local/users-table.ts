@@ -1,0 +1,36 @@
+import { CreateTableCommand, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hashPassword } from '../../lib/passwords.ts';
+import { newUserItem } from '../../lib/user.ts';
+import { createUsersTableInput } from '../../lib/users-table.ts';
+
+/** Creates the users table with its indexes from the shared definition, unless it exists. */
+export const ensureUsersTable = async (client: DynamoDBDocumentClient, tableName: string): Promise<void> => {
+  try {
+    await client.send(new CreateTableCommand(createUsersTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+};
+
+/** The demo user of the published contract's example; its password is public on purpose. */
+export const DEMO_USER = {
+  id: '66a1f2c4e5b3a1234567890a',
+  name: 'Movie Fan',
+  username: 'moviefan',
+  email: 'moviefan@example.com',
+  password: 'secret123',
+  dateOfBirth: '1999-05-20',
+} as const;
+
+/** Writes the demo user (overwriting an earlier copy) with its password hashed at `cost`. */
+export const seedDemoUser = async (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  cost: number,
+): Promise<void> => {
+  const { password, ...profile } = DEMO_USER;
+  const item = newUserItem({ ...profile, passwordHash: await hashPassword(password, cost) });
+  await client.send(new PutCommand({ TableName: tableName, Item: item }));
+};
