@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BOUNDED_CLIENT_CONFIG } from './aws-sdk-config.ts';
 
 export interface DynamoDbOptions {
   /** DynamoDB Local's URL; unset in AWS. */
@@ -7,15 +8,13 @@ export interface DynamoDbOptions {
 }
 
 /**
- * The document client every adapter shares, built once per container.
- * Timeouts and attempts are bounded so a slow or unreachable DynamoDB turns into a
- * 503 within a few seconds instead of holding the request until the Lambda timeout.
+ * The document client every adapter shares, built once per container, with bounded
+ * timeouts and attempts (see BOUNDED_CLIENT_CONFIG).
  */
 export const createDocumentClient = ({ endpoint }: DynamoDbOptions): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(
     new DynamoDBClient({
-      maxAttempts: 3,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+      ...BOUNDED_CLIENT_CONFIG,
       ...(endpoint && {
         endpoint,
         // DynamoDB Local accepts any credentials; real ones are neither needed nor sent.

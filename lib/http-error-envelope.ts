@@ -19,7 +19,8 @@ const clientMessage = (error: HttpErrorLike): { statusCode: number; message: str
   const { statusCode, expose, message = '' } = error;
   if (error.cause?.package === BODY_PARSER) {
     if (statusCode === 415) return { statusCode, message: 'Content-Type must be application/json' };
-    if (message === 'Forbidden key in JSON body') return { statusCode: 400, message: 'Request body contains a forbidden key' };
+    if (message === 'Forbidden key in JSON body')
+      return { statusCode: 400, message: 'Request body contains a forbidden key' };
     return { statusCode: 400, message: 'Request body must be valid JSON' };
   }
   const exposed = expose ?? (statusCode !== undefined && statusCode < 500);
@@ -42,8 +43,6 @@ export const httpErrorEnvelope = ({
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });
-    request.response = exposed
-      ? failure(exposed.statusCode, exposed.message)
-      : failure(500, INTERNAL_ERROR_MESSAGE);
+    request.response = exposed ? failure(exposed.statusCode, exposed.message) : failure(500, INTERNAL_ERROR_MESSAGE);
   },
 });

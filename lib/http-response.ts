@@ -26,8 +26,5 @@ export const success = (data: unknown, statusCode = 200): APIGatewayProxyResult 
   jsonResponse(statusCode, { ok: true, data });
 
 /** `{ ok: false, error }`: the contract's error envelope. */
-export const failure = (
-  statusCode: number,
-  error: string,
-  headers?: Record<string, string>,
-): APIGatewayProxyResult => jsonResponse(statusCode, { ok: false, error }, headers);
+export const failure = (statusCode: number, error: string, headers?: Record<string, string>): APIGatewayProxyResult =>
+  jsonResponse(statusCode, { ok: false, error }, headers);

@@ -6,8 +6,8 @@ export const MAX_IDENTIFIER_LENGTH = 254;
 /** Longest password accepted before any bcrypt work; bounds the cost of a request. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Unicode "Cc": C0 and C1 controls and DEL; no email or username contains one. */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
 
 const field = (name: string, maxLength: number) =>
   v.pipe(

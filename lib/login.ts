@@ -3,7 +3,7 @@ import { InvalidCredentialsError } from './errors.ts';
 import type { LoginRequest } from './login-request.ts';
 import type { PasswordVerifier } from './passwords.ts';
 import type { TokenSigner } from './tokens.ts';
-import { parseUserItem, toSafeUser, type SafeUser, type UserItem } from './user.ts';
+import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from './user.ts';
 import type { UserStore } from './user-store.ts';
 
 export interface LoginDependencies {

@@ -1,5 +1,6 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { base64url, calculateJwkThumbprint } from 'jose';
+import { BOUNDED_CLIENT_CONFIG } from './aws-sdk-config.ts';
 import type { SigningKeySource } from './config.ts';
 import { ServiceUnavailableError } from './errors.ts';
 
@@ -34,11 +35,12 @@ export const createSigningKeyProvider = (source: SigningKeySource): SigningKeyPr
     const key = toSigningKey(source.value);
     return () => key;
   }
+  const secrets = new SecretsProvider({ clientConfig: BOUNDED_CLIENT_CONFIG });
   let cached: { secret: string; key: Promise<SigningKey> } | undefined;
   return async () => {
     let secret: unknown;
     try {
-      secret = await getSecret(source.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+      secret = await secrets.get(source.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
     } catch (error) {
       throw new ServiceUnavailableError({ cause: error });
     }

@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AuthServiceError, ServiceUnavailableError } from './errors.ts';
 import type { LoginIdentifier } from './login-request.ts';
 import { USERS_TABLE } from './users-table.ts';

@@ -1,4 +1,4 @@
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -66,7 +66,12 @@ const waitUntilReady = async (endpoint: string, child: ChildProcess, timeoutMs =
 export const startDynamoDbLocal = async ({ port, persistPath }: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
   assertJava();
   const chosenPort = port === 0 ? await freePort() : port;
-  const child = spawn({ port: chosenPort, sharedDb: true, path: persistPath ? resolve(persistPath) : null, stdio: 'ignore' });
+  const child = spawn({
+    port: chosenPort,
+    sharedDb: true,
+    path: persistPath ? resolve(persistPath) : null,
+    stdio: 'ignore',
+  });
   const endpoint = `http://127.0.0.1:${chosenPort}`;
   // Whatever ends this process, the JVM must not outlive it.
   const killOnExit = (): void => void child.kill('SIGKILL');

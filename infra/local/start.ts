@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { DEFAULTS } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createLocalApi } from './local-api.ts';
 import { DEMO_USER, ensureUsersTable, seedDemoUser } from './users-table.ts';
 
@@ -22,9 +22,10 @@ const main = async (): Promise<void> => {
     db = await startDynamoDbLocal({ port: 0 });
     process.env.DYNAMODB_ENDPOINT = db.endpoint;
   }
-  process.env.TABLE_NAME ??= LOCAL_TABLE_NAME;
+  // Unset and empty alike fall back to the local defaults.
+  process.env.TABLE_NAME ||= LOCAL_TABLE_NAME;
   // A fresh key each start: tokens from an earlier run stop verifying, as after a rotation.
-  if (!process.env.SIGNING_KEY_SECRET_ARN) process.env.SIGNING_KEY ??= randomBytes(32).toString('base64url');
+  if (!process.env.SIGNING_KEY_SECRET_ARN) process.env.SIGNING_KEY ||= randomBytes(32).toString('base64url');
 
   const stop = async (): Promise<void> => {
     server?.close();
@@ -55,7 +56,8 @@ const main = async (): Promise<void> => {
     throw error;
   }
 
-  const url = `http://${host}:${port}`;
+  const address = server.address();
+  const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
   console.log(`Movie Knight Auth is listening on ${url}`);
   console.log(`DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (table ${process.env.TABLE_NAME})`);
   if (db) {

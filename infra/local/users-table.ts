@@ -1,5 +1,5 @@
 import { CreateTableCommand, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { hashPassword } from '../../lib/passwords.ts';
 import { newUserItem } from '../../lib/user.ts';
 import { createUsersTableInput } from '../../lib/users-table.ts';
@@ -25,11 +25,7 @@ export const DEMO_USER = {
 } as const;
 
 /** Writes the demo user (overwriting an earlier copy) with its password hashed at `cost`. */
-export const seedDemoUser = async (
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  cost: number,
-): Promise<void> => {
+export const seedDemoUser = async (client: DynamoDBDocumentClient, tableName: string, cost: number): Promise<void> => {
   const { password, ...profile } = DEMO_USER;
   const item = newUserItem({ ...profile, passwordHash: await hashPassword(password, cost) });
   await client.send(new PutCommand({ TableName: tableName, Item: item }));

@@ -1,0 +1,41 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { USERS_TABLE } from '../../lib/users-table.ts';
+
+/**
+ * The users table, built from the same definition as the local and test tables. It holds
+ * every Movie Knight account, so it is kept when the stack goes (RETAIN), cannot be deleted
+ * by accident (deletion protection) and can be restored to any second of the last 35 days.
+ */
+export class UsersTable extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: USERS_TABLE.partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: Object.values(USERS_TABLE.indexes).map((index) => ({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      })),
+    });
+  }
+
+  /** Lets `grantee` run `Query` on the email and username indexes, and nothing else. */
+  grantLookup(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: Object.values(USERS_TABLE.indexes).map(
+        (index) => `${this.table.tableArn}/index/${index.indexName}`,
+      ),
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULTS } from '../lib/config.ts';
+import type { LoginStackSettings } from './login-stack.ts';
+
+/** Every operator setting with its default; each can be overridden with `-c name=value` or in cdk.json. */
+export const DEFAULT_SETTINGS: LoginStackSettings = {
+  stageName: 'prod',
+  tokenTtlSeconds: DEFAULTS.ttlSeconds,
+  tokenIssuer: DEFAULTS.issuer,
+  tokenAudience: DEFAULTS.audience,
+  bcryptCost: DEFAULTS.bcryptCost,
+  throttlingRateLimit: 50,
+  throttlingBurstLimit: 100,
+  logLevel: 'INFO',
+  logRetention: RetentionDays.ONE_MONTH,
+  memorySize: 1769,
+};
+
+type Context = (key: string) => unknown;
+
+const number = (context: Context, key: string, fallback: number, valid: (n: number) => boolean): number => {
+  const raw = context(key);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !valid(value)) throw new Error(`Context value ${key}=${String(raw)} is not valid`);
+  return value;
+};
+
+const text = (context: Context, key: string, fallback: string, pattern = /^\S+$/): string => {
+  const raw = context(key);
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !pattern.test(raw))
+    throw new Error(`Context value ${key}=${String(raw)} is not valid`);
+  return raw;
+};
+
+const between = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
+const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
+
+/** Reads the stack settings from CDK context, failing synth on a value that is out of range. */
+export const readSettings = (context: Context): LoginStackSettings => ({
+  stageName: text(context, 'stageName', DEFAULT_SETTINGS.stageName, /^[A-Za-z0-9_]{1,128}$/),
+  tokenTtlSeconds: number(context, 'tokenTtlSeconds', DEFAULT_SETTINGS.tokenTtlSeconds, between(60, 86_400)),
+  tokenIssuer: text(context, 'tokenIssuer', DEFAULT_SETTINGS.tokenIssuer),
+  tokenAudience: text(context, 'tokenAudience', DEFAULT_SETTINGS.tokenAudience),
+  bcryptCost: number(context, 'bcryptCost', DEFAULT_SETTINGS.bcryptCost, between(10, 15)),
+  throttlingRateLimit: number(context, 'throttlingRateLimit', DEFAULT_SETTINGS.throttlingRateLimit, (n) => n > 0),
+  throttlingBurstLimit: number(
+    context,
+    'throttlingBurstLimit',
+    DEFAULT_SETTINGS.throttlingBurstLimit,
+    between(1, 5000),
+  ),
+  logLevel: text(context, 'logLevel', DEFAULT_SETTINGS.logLevel, /^(DEBUG|INFO|WARN|ERROR)$/),
+  logRetention: number(context, 'logRetentionDays', DEFAULT_SETTINGS.logRetention, (n) => RETENTION_DAYS.has(n)),
+  memorySize: number(context, 'memorySize', DEFAULT_SETTINGS.memorySize, between(128, 10_240)),
+});

@@ -1,0 +1,10 @@
+/**
+ * Limits every AWS SDK client here shares: a dependency that is down or stalls costs a
+ * request about three seconds at worst (three attempts of at most a second each, plus
+ * backoff) before it becomes a 503, far inside the function's 10 s timeout. A healthy
+ * DynamoDB Query or GetSecretValue answers in milliseconds.
+ */
+export const BOUNDED_CLIENT_CONFIG = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 },
+} as const;

@@ -1,0 +1,193 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { toSigningKey } from '../../../lib/signing-key.ts';
+import { createTestTable, type TestTable } from '../../support/dynamodb.ts';
+import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../../support/events.ts';
+
+const SIGNING_KEY = 'handler-test-signing-key-0123456789abcdef';
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
+
+/** Loads the real handler module, as Lambda does, with `env` as its environment. */
+const loadHandler = async (env: Record<string, string>): Promise<ProxyHandler> => {
+  vi.resetModules();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  const { handler } = await import('../../../functions/login/handler.ts');
+  return handler as ProxyHandler;
+};
+
+describe('login handler', () => {
+  let table: TestTable;
+  let handler: ProxyHandler;
+
+  beforeAll(async () => {
+    table = await createTestTable();
+    await table.createUser({
+      id: '66a1f2c4e5b3a1234567890a',
+      email: 'moviefan@example.com',
+      username: 'moviefan',
+      name: 'Movie Fan',
+      password: 'secret123',
+      dateOfBirth: '1999-05-20',
+    });
+    handler = await loadHandler({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await table.drop();
+  });
+
+  it('answers 200 with a verifiable token and the safe user', async () => {
+    const response = await invoke(
+      handler,
+      jsonLoginEvent({ emailOrUsername: 'MovieFan@example.com', password: 'secret123' }),
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual(JSON_HEADERS);
+    const body = JSON.parse(response.body);
+    expect(body).toStrictEqual({
+      ok: true,
+      data: {
+        token: expect.any(String),
+        user: {
+          id: '66a1f2c4e5b3a1234567890a',
+          bio: '',
+          name: 'Movie Fan',
+          email: 'moviefan@example.com',
+          badges: [],
+          aiUsage: { used: 0, limit: 5, remaining: 5 },
+          username: 'moviefan',
+          avatarUrl: null,
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          countryCode: null,
+          dateOfBirth: '1999-05-20T00:00:00.000Z',
+        },
+      },
+    });
+    const { payload } = await jwtVerify(body.data.token, (await toSigningKey(SIGNING_KEY)).key, {
+      issuer: 'movie-knight-auth',
+      audience: 'movie-knight',
+    });
+    expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
+  });
+
+  it('reads a base64-encoded body, as API Gateway sends binary payloads', async () => {
+    const event = loginEvent(
+      Buffer.from(JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' })).toString('base64'),
+    );
+    event.isBase64Encoded = true;
+    expect((await invoke(handler, event)).statusCode).toBe(200);
+  });
+
+  it('accepts a JSON content type with a charset and in any header case', async () => {
+    const event = loginEvent(JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' }), {
+      'content-type': 'application/json; charset=utf-8',
+    });
+    expect((await invoke(handler, event)).statusCode).toBe(200);
+  });
+
+  it('answers byte-identical 401s for an unknown identifier and a wrong password', async () => {
+    const unknown = await invoke(
+      handler,
+      jsonLoginEvent({ emailOrUsername: 'nobody@example.com', password: 'secret123' }),
+    );
+    const wrong = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'wrong-password' }));
+    expect(unknown).toStrictEqual({ statusCode: 401, headers: JSON_HEADERS, body: INVALID });
+    expect(wrong).toStrictEqual(unknown);
+  });
+
+  it('answers the same 401 for a password longer than bcrypt reads', async () => {
+    const response = await invoke(
+      handler,
+      jsonLoginEvent({ emailOrUsername: 'moviefan', password: `secret123${'x'.repeat(80)}` }),
+    );
+    expect(response).toStrictEqual({ statusCode: 401, headers: JSON_HEADERS, body: INVALID });
+  });
+
+  it.each([
+    ['a body that is not JSON', '{"emailOrUsername":', 'Request body must be valid JSON'],
+    ['an empty body', '', 'Request body must be valid JSON'],
+    ['no body at all', null, 'Request body must be a JSON object'],
+    ['a JSON array', '[]', 'Request body must be a JSON object'],
+    ['a JSON string', '"moviefan"', 'Request body must be a JSON object'],
+    ['a missing field', '{"emailOrUsername":"moviefan"}', 'password is required'],
+    [
+      'a field that is not a string',
+      '{"emailOrUsername":{"$gt":""},"password":"x"}',
+      'emailOrUsername must be a string',
+    ],
+    ['an empty field', '{"emailOrUsername":"moviefan","password":""}', 'password must not be empty'],
+    [
+      'a field too long',
+      JSON.stringify({ emailOrUsername: 'a'.repeat(255), password: 'x' }),
+      'emailOrUsername must be at most 254 characters',
+    ],
+    [
+      'a __proto__ key',
+      '{"__proto__":{"admin":true},"emailOrUsername":"a","password":"b"}',
+      'Request body contains a forbidden key',
+    ],
+  ])('answers 400 for %s', async (_, body, message) => {
+    expect(await invoke(handler, loginEvent(body))).toStrictEqual({
+      statusCode: 400,
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ ok: false, error: message }),
+    });
+  });
+
+  it.each([
+    ['no content type', {}],
+    ['a form content type', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+    ['a text content type', { 'Content-Type': 'text/plain' }],
+  ])('answers 415 for %s', async (_, headers) => {
+    const response = await invoke(
+      handler,
+      loginEvent('{"emailOrUsername":"moviefan","password":"secret123"}', headers),
+    );
+    expect(response).toStrictEqual({
+      statusCode: 415,
+      headers: JSON_HEADERS,
+      body: '{"ok":false,"error":"Content-Type must be application/json"}',
+    });
+  });
+
+  describe('when its dependencies fail', () => {
+    afterAll(async () => {
+      handler = await loadHandler({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+    });
+
+    it('answers 500 with a generic message and no detail when the table does not exist', async () => {
+      const broken = await loadHandler({ TABLE_NAME: 'no-such-table', DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+      const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
+      expect(response).toStrictEqual({
+        statusCode: 500,
+        headers: JSON_HEADERS,
+        body: '{"ok":false,"error":"Internal server error"}',
+      });
+    });
+
+    it('answers 503 within a few seconds when DynamoDB refuses connections', async () => {
+      const closed = createServer().listen(0, '127.0.0.1');
+      await once(closed, 'listening');
+      const { port } = closed.address() as { port: number };
+      closed.close();
+      const broken = await loadHandler({
+        TABLE_NAME: table.tableName,
+        DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
+        SIGNING_KEY,
+      });
+      const started = Date.now();
+      const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(response).toStrictEqual({
+        statusCode: 503,
+        headers: JSON_HEADERS,
+        body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+      });
+    });
+  });
+});

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toSigningKey } from '../../lib/signing-key.ts';
+import { createTestTable, type TestTable } from '../support/dynamodb.ts';
+import { jsonLoginEvent } from '../support/events.ts';
+import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
+import { findFunction, synthesize } from '../support/synth.ts';
+
+const SECRET = 'bundle-test-signing-key-0123456789abcdefghij';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key';
+
+interface Invocation {
+  initMs: number;
+  results: { response: { statusCode: number; headers: Record<string, string>; body: string } }[];
+}
+
+describe('the bundle CDK produced', () => {
+  let table: TestTable;
+  let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
+  let codeDir: string;
+  let handlerName: string;
+  let templateEnv: Record<string, unknown>;
+
+  /** Runs the bundle in a fresh Node process with the function's environment as Lambda sets it. */
+  const runInLambdaLikeProcess = async (events: unknown[]): Promise<Invocation> => {
+    const dir = mkdtempSync(join(tmpdir(), 'mk-auth-invoke-'));
+    writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
+    const resolved = { ...templateEnv, TABLE_NAME: table.tableName, SIGNING_KEY_SECRET_ARN: SECRET_ARN };
+    await promisify(execFile)(
+      process.execPath,
+      ['scripts/invoke-bundle.mjs', codeDir, handlerName, join(dir, 'events.json'), join(dir, 'results.json')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          ...(resolved as Record<string, string>),
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          // What Lambda puts in every function's environment.
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_SESSION_TOKEN: 'test',
+          AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          // The SDK's own endpoint override sends its calls to DynamoDB Local and the fake.
+          AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        },
+      },
+    );
+    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  };
+
+  beforeAll(async () => {
+    table = await createTestTable();
+    await table.createUser({
+      id: 'bundle-user',
+      email: 'fan@example.com',
+      username: 'fan',
+      name: 'Fan',
+      password: 'secret123',
+    });
+    secrets = await startFakeSecretsManager(SECRET);
+    const { template, outdir } = synthesize();
+    const { resource } = findFunction(template, 'LoginFunction');
+    codeDir = join(outdir, resource.Metadata['aws:asset:path']);
+    handlerName = resource.Properties.Handler;
+    templateEnv = resource.Properties.Environment.Variables;
+  });
+
+  afterAll(async () => {
+    secrets.close();
+    await table.drop();
+  });
+
+  it('logs in, cold then warm, reading the signing key from Secrets Manager once', async () => {
+    secrets.state.calls = 0;
+    const login = jsonLoginEvent({ emailOrUsername: 'FAN@example.com', password: 'secret123' });
+    const { results } = await runInLambdaLikeProcess([login, login]);
+    for (const { response } of results) {
+      expect(response.statusCode).toBe(200);
+      const { data } = JSON.parse(response.body);
+      const { payload } = await jwtVerify(data.token, (await toSigningKey(SECRET)).key);
+      expect(payload.sub).toBe('bundle-user');
+    }
+    expect(secrets.state.calls).toBe(1);
+  });
+
+  it('answers the same 401 for a wrong password and an unknown user', async () => {
+    const { results } = await runInLambdaLikeProcess([
+      jsonLoginEvent({ emailOrUsername: 'fan', password: 'wrong' }),
+      jsonLoginEvent({ emailOrUsername: 'ghost', password: 'wrong' }),
+    ]);
+    expect(results[0]!.response.statusCode).toBe(401);
+    expect(results[1]!.response).toStrictEqual(results[0]!.response);
+  });
+
+  it('answers 503 while the secret cannot be read, and reads it again on the next request', async () => {
+    // Every attempt of the first invocation fails (the SDK makes three); the next one succeeds.
+    secrets.state.calls = 0;
+    secrets.state.failFirst = 3;
+    const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
+    const { results } = await runInLambdaLikeProcess([login, login]);
+    expect(results[0]!.response).toMatchObject({
+      statusCode: 503,
+      body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+    });
+    expect(results[1]!.response.statusCode).toBe(200);
+    expect(secrets.state.calls).toBe(4);
+  });
+});

@@ -1,0 +1,125 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { USERS_TABLE } from '../../lib/users-table.ts';
+import { findFunction, synthesize } from '../support/synth.ts';
+
+describe('LoginStack', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    ({ template } = synthesize());
+  });
+
+  it('keeps the users table, on demand, with both indexes from the shared definition', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: Match.arrayWith([
+          {
+            IndexName: 'email-index',
+            KeySchema: [{ AttributeName: 'emailLower', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'username-index',
+            KeySchema: [{ AttributeName: 'username', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ]),
+        Replicas: [
+          Match.objectLike({
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          }),
+        ],
+      },
+    });
+    expect(Object.keys(template.findResources('AWS::DynamoDB::GlobalTable')).length).toBe(1);
+    // No fixed physical name: CloudFormation generates it.
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: Match.absent() });
+    expect(USERS_TABLE.indexes.email.indexName).toBe('email-index');
+  });
+
+  it('runs the login function on Node.js 24, arm64, one vCPU, well under the API timeout', () => {
+    const { resource } = findFunction(template, 'LoginFunction');
+    expect(resource.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1769,
+      Timeout: 10,
+      Handler: 'index.handler',
+    });
+    expect(resource.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: { Ref: expect.any(String) },
+      SIGNING_KEY_SECRET_ARN: { Ref: expect.any(String) },
+      TOKEN_ISSUER: 'movie-knight-auth',
+      TOKEN_AUDIENCE: 'movie-knight',
+      TOKEN_TTL_SECONDS: '3600',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('lets the function Query the two indexes, read its secret, and nothing more', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
+    expect(actions).toEqual(['dynamodb:Query', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    const query = statements.find((statement) => statement.Action === 'dynamodb:Query');
+    expect(JSON.stringify(query.Resource)).toContain('/index/email-index');
+    expect(JSON.stringify(query.Resource)).toContain('/index/username-index');
+    expect(query.Resource).toHaveLength(2);
+  });
+
+  it('generates the signing key secret at deploy time', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('routes POST /api/auth/login to the function through a throttled REST API stage', () => {
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'login' });
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      AuthorizationType: 'NONE',
+      Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      ]),
+    });
+  });
+
+  it('keeps the function logs for a month', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('outputs the API URL, the login URL, the table name and the secret ARN', () => {
+    for (const output of ['ApiUrl', 'LoginUrl', 'TableName', 'SigningKeySecretArn']) template.hasOutput(output, {});
+  });
+
+  it('takes operator settings from CDK context', () => {
+    const { template: custom } = synthesize({
+      stageName: 'v1',
+      memorySize: '1024',
+      tokenTtlSeconds: 900,
+      throttlingRateLimit: 5,
+    });
+    custom.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5 })]),
+    });
+    const { resource } = findFunction(custom, 'LoginFunction');
+    expect(resource.Properties.MemorySize).toBe(1024);
+    expect(resource.Properties.Environment.Variables.TOKEN_TTL_SECONDS).toBe('900');
+  });
+
+  it('refuses a setting out of range', () => {
+    expect(() => synthesize({ bcryptCost: 4 })).toThrow('Context value bcryptCost=4 is not valid');
+  });
+});

@@ -1,0 +1,190 @@
+import { jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '../../lib/errors.ts';
+import { createLogin, type LoginDependencies } from '../../lib/login.ts';
+import { toIdentifier } from '../../lib/login-request.ts';
+import { createPasswordVerifier, type PasswordVerifier } from '../../lib/passwords.ts';
+import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
+import { createTokenSigner } from '../../lib/tokens.ts';
+import { createDynamoDbUserStore } from '../../lib/user-store.ts';
+import { createTestTable, TEST_BCRYPT_COST, type TestTable } from '../support/dynamodb.ts';
+import { recordingLogger } from '../support/recording-logger.ts';
+
+const SECRET = 'login-test-signing-key-0123456789abcdef';
+const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
+
+/** Counts bcrypt compares, and whether each had a real hash, around the real verifier. */
+const countingVerifier = (inner: PasswordVerifier) => {
+  const calls: { hadHash: boolean }[] = [];
+  const verifier: PasswordVerifier = {
+    verify: (password, hash) => {
+      calls.push({ hadHash: hash !== undefined });
+      return inner.verify(password, hash);
+    },
+  };
+  return { verifier, calls };
+};
+
+describe('login against DynamoDB Local', () => {
+  let table: TestTable;
+  let logger: ReturnType<typeof recordingLogger>;
+  let counted: ReturnType<typeof countingVerifier>;
+  let login: ReturnType<typeof createLogin>;
+
+  const attempt = (emailOrUsername: string, password: string) =>
+    login({ identifier: toIdentifier(emailOrUsername), password });
+
+  const expectInvalidCredentials = async (emailOrUsername: string, password: string) => {
+    const before = counted.calls.length;
+    const error = await attempt(emailOrUsername, password).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect((error as Error).message).toBe(INVALID_CREDENTIALS_MESSAGE);
+    // Exactly one bcrypt compare, whatever was wrong.
+    expect(counted.calls.length - before).toBe(1);
+    return logger.lines.at(-1);
+  };
+
+  beforeAll(async () => {
+    table = await createTestTable();
+    await table.createUser({
+      id: 'user-fan',
+      email: 'MovieFan@Example.com',
+      username: 'moviefan',
+      name: 'Movie Fan',
+      password: 'secret123',
+      dateOfBirth: '1999-05-20',
+    });
+    logger = recordingLogger();
+    counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
+    const deps: LoginDependencies = {
+      users: createDynamoDbUserStore(table.client, table.tableName),
+      passwords: counted.verifier,
+      tokens: createTokenSigner(createSigningKeyProvider({ value: SECRET }), settings),
+      logger,
+    };
+    login = createLogin(deps);
+  });
+
+  afterAll(() => table.drop());
+
+  it.each(['moviefan@example.com', 'MOVIEFAN@EXAMPLE.COM', '  MovieFan@Example.com '])(
+    'logs in by email in any case (%s)',
+    async (email) => {
+      const { token, user } = await attempt(email, 'secret123');
+      expect(user).toMatchObject({ id: 'user-fan', email: 'MovieFan@Example.com', username: 'moviefan' });
+      const { payload } = await jwtVerify(token, (await toSigningKey(SECRET)).key, settings);
+      expect(payload.sub).toBe('user-fan');
+    },
+  );
+
+  it('logs in by username in its exact case', async () => {
+    expect((await attempt('moviefan', 'secret123')).user.id).toBe('user-fan');
+    expect(logger.lines.at(-1)).toMatchObject({ level: 'info', details: { outcome: 'success', userId: 'user-fan' } });
+  });
+
+  it('rejects a username in another case', async () => {
+    expect(await expectInvalidCredentials('MovieFan', 'secret123')).toMatchObject({
+      details: { outcome: 'unknown_identifier' },
+    });
+  });
+
+  it('rejects an unknown email after one dummy compare', async () => {
+    expect(await expectInvalidCredentials('nobody@example.com', 'secret123')).toMatchObject({
+      level: 'info',
+      details: { outcome: 'unknown_identifier', identifierKind: 'email' },
+    });
+    expect(counted.calls.at(-1)).toEqual({ hadHash: false });
+  });
+
+  it('rejects a wrong password', async () => {
+    expect(await expectInvalidCredentials('moviefan', 'secret124')).toMatchObject({
+      details: { outcome: 'bad_password', userId: 'user-fan' },
+    });
+  });
+
+  it('rejects a password longer than 72 bytes whose first 72 bytes match', async () => {
+    await table.createUser({
+      id: 'user-long',
+      email: 'long@example.com',
+      username: 'long',
+      name: 'L',
+      password: 'p'.repeat(72),
+    });
+    await expectInvalidCredentials('long', `${'p'.repeat(72)}extra`);
+    expect((await attempt('long', 'p'.repeat(72))).user.id).toBe('user-long');
+  });
+
+  it('rejects, and logs as an error, an identifier that matches two users', async () => {
+    await table.createUser({
+      id: 'dup-1',
+      email: 'twin@example.com',
+      username: 'twin1',
+      name: 'A',
+      password: 'secret123',
+    });
+    await table.createUser({
+      id: 'dup-2',
+      email: 'TWIN@example.com',
+      username: 'twin2',
+      name: 'B',
+      password: 'secret123',
+    });
+    const line = await expectInvalidCredentials('twin@example.com', 'secret123');
+    expect(line).toMatchObject({ level: 'error', details: { outcome: 'ambiguous_identifier' } });
+    expect(counted.calls.at(-1)).toEqual({ hadHash: false });
+  });
+
+  it('rejects, and logs as an error, a user item without a usable hash', async () => {
+    await table.put({
+      id: 'broken',
+      email: 'b@example.com',
+      emailLower: 'b@example.com',
+      username: 'broken',
+      name: 'B',
+      createdAt: '2026-01-01T00:00:00Z',
+      passwordHash: 'secret123',
+    });
+    expect(await expectInvalidCredentials('broken', 'secret123')).toMatchObject({
+      level: 'error',
+      details: { outcome: 'invalid_user_record' },
+    });
+  });
+
+  it('logs in a user whose optional attributes are all missing', async () => {
+    const { id, email, emailLower, username, name, passwordHash, createdAt } = await table.createUser({
+      id: 'minimal',
+      email: 'min@example.com',
+      username: 'minimal',
+      name: 'Min',
+      password: 'secret123',
+    });
+    await table.put({ id, email, emailLower, username, name, passwordHash, createdAt });
+    expect((await attempt('minimal', 'secret123')).user).toStrictEqual({
+      id: 'minimal',
+      bio: '',
+      name: 'Min',
+      email: 'min@example.com',
+      badges: [],
+      aiUsage: { used: 0, limit: 5, remaining: 5 },
+      username: 'minimal',
+      avatarUrl: null,
+      createdAt,
+      countryCode: null,
+      dateOfBirth: null,
+    });
+  });
+
+  it('never logs the identifier or the password', () => {
+    const logged = JSON.stringify(logger.lines);
+    for (const secret of [
+      'moviefan@example.com',
+      'MovieFan',
+      'nobody@example.com',
+      'secret123',
+      'secret124',
+      'twin@example.com',
+    ]) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+});

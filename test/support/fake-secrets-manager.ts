@@ -1,0 +1,33 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+
+/**
+ * A stand-in for the Secrets Manager endpoint on loopback, speaking its JSON protocol for
+ * GetSecretValue, so the real SDK path (through Powertools Parameters) runs offline. It can be
+ * told to fail its first `failFirst` calls, which the real service cannot do on demand.
+ */
+export const startFakeSecretsManager = async (secretString: string) => {
+  const state = { calls: 0, failFirst: 0 };
+  const server = createServer(async (request, response) => {
+    for await (const _ of request); // drain the body
+    state.calls += 1;
+    const target = request.headers['x-amz-target'];
+    response.setHeader('Content-Type', 'application/x-amz-json-1.1');
+    if (state.calls <= state.failFirst || target !== 'secretsmanager.GetSecretValue') {
+      response.writeHead(500).end(JSON.stringify({ __type: 'InternalServiceError', message: 'fake failure' }));
+      return;
+    }
+    response.end(
+      JSON.stringify({
+        ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key',
+        Name: 'signing-key',
+        SecretString: secretString,
+        VersionId: 'v1',
+      }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return { endpoint: `http://127.0.0.1:${port}`, state, close: () => server.close() };
+};

@@ -1,0 +1,40 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LoginStack } from '../../infra/login-stack.ts';
+import { readSettings } from '../../infra/settings.ts';
+
+export interface Synthesized {
+  stack: LoginStack;
+  template: Template;
+  /** The cloud assembly directory, where CDK put the bundled assets. */
+  outdir: string;
+}
+
+/** Synthesizes the stack as `cdk synth` does (bundling included), into a fresh directory. */
+export const synthesize = (context: Record<string, unknown> = {}): Synthesized => {
+  const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-cdk-'));
+  // The metadata the CDK CLI asks for, and that SAM reads: construct paths and asset paths.
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, ...context },
+  });
+  const stack = new LoginStack(app, 'MovieKnightAuth', {
+    settings: readSettings((key) => app.node.tryGetContext(key)),
+  });
+  const template = Template.fromStack(stack);
+  app.synth();
+  return { stack, template, outdir };
+};
+
+/** The logical id and properties of the one function whose CDK path ends in `/${id}/Resource`. */
+export const findFunction = (template: Template, id: string) => {
+  const matches = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, resource]) =>
+    String(resource.Metadata?.['aws:cdk:path']).endsWith(`/${id}/Resource`),
+  );
+  if (matches.length !== 1) throw new Error(`Expected one function ${id}, found ${matches.length}`);
+  const [logicalId, resource] = matches[0]!;
+  return { logicalId, resource };
+};
