@@ -2,7 +2,11 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lib/service.ts';
+import { LoginAlarms } from './constructs/login-alarms.ts';
 import { LoginApi } from './constructs/login-api.ts';
+import { LoginAttemptsTable } from './constructs/login-attempts-table.ts';
+import { LoginFirewall } from './constructs/login-firewall.ts';
 import { LoginFunction } from './constructs/login-function.ts';
 import { UsersTable } from './constructs/users-table.ts';
 
@@ -15,6 +19,12 @@ export interface LoginStackSettings {
   bcryptCost: number;
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
+  throttleMaxFailures: number;
+  throttleWindowSeconds: number;
+  corsAllowedOrigins: string[];
+  wafEnabled: boolean;
+  wafRateLimit: number;
+  failureAlarmThreshold: number;
   logLevel: string;
   logRetention: RetentionDays;
   memorySize: number;
@@ -24,17 +34,23 @@ export interface LoginStackProps extends StackProps {
   settings: LoginStackSettings;
 }
 
-/** Movie Knight Auth: the users table, the signing key, the login function and its API. */
+const generatedKey = (scope: Construct, id: string, description: string): Secret =>
+  new Secret(scope, id, { description, generateSecretString: { passwordLength: 64, excludePunctuation: true } });
+
+/** Movie Knight Auth: the tables, the keys, the login function, its API and its alarms. */
 export class LoginStack extends Stack {
   constructor(scope: Construct, id: string, { settings, ...props }: LoginStackProps) {
     super(scope, id, props);
-    Tags.of(this).add('service', 'movie-knight-auth');
+    Tags.of(this).add('service', SERVICE_NAME);
 
     const users = new UsersTable(this, 'Users');
-    const signingKey = new Secret(this, 'SigningKey', {
-      description: 'Movie Knight Auth: HS256 key that signs access tokens',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
+    const attempts = new LoginAttemptsTable(this, 'LoginAttempts');
+    const signingKey = generatedKey(this, 'SigningKey', 'Movie Knight Auth: HS256 key that signs access tokens');
+    const identifierKey = generatedKey(
+      this,
+      'IdentifierKey',
+      'Movie Knight Auth: HMAC key for identifiers in counters and logs',
+    );
 
     const loginFunction = new LoginFunction(this, 'LoginFunction', {
       memorySize: settings.memorySize,
@@ -42,21 +58,40 @@ export class LoginStack extends Stack {
       logRetention: settings.logRetention,
       environment: {
         TABLE_NAME: users.table.tableName,
+        ATTEMPTS_TABLE_NAME: attempts.table.tableName,
         SIGNING_KEY_SECRET_ARN: signingKey.secretArn,
+        IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
         TOKEN_ISSUER: settings.tokenIssuer,
         TOKEN_AUDIENCE: settings.tokenAudience,
         TOKEN_TTL_SECONDS: String(settings.tokenTtlSeconds),
         BCRYPT_COST: String(settings.bcryptCost),
+        THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
+        THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
+        CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
       },
     });
     users.grantLookup(loginFunction);
+    attempts.grantCounting(loginFunction);
     signingKey.grantRead(loginFunction);
+    identifierKey.grantRead(loginFunction);
 
     const api = new LoginApi(this, 'LoginApi', {
       loginFunction,
       stageName: settings.stageName,
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
+      corsAllowedOrigins: settings.corsAllowedOrigins,
+    });
+    if (settings.wafEnabled) {
+      new LoginFirewall(this, 'LoginFirewall', {
+        stageArn: api.api.deploymentStage.stageArn,
+        rateLimitPer5Minutes: settings.wafRateLimit,
+      });
+    }
+    new LoginAlarms(this, 'LoginAlarms', {
+      namespace: METRICS_NAMESPACE,
+      service: SERVICE_NAME,
+      failureThreshold: settings.failureAlarmThreshold,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the API stage' });

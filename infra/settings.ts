@@ -11,6 +11,12 @@ export const DEFAULT_SETTINGS: LoginStackSettings = {
   bcryptCost: DEFAULTS.bcryptCost,
   throttlingRateLimit: 50,
   throttlingBurstLimit: 100,
+  throttleMaxFailures: DEFAULTS.throttle.maxFailures,
+  throttleWindowSeconds: DEFAULTS.throttle.windowSeconds,
+  corsAllowedOrigins: [],
+  wafEnabled: false,
+  wafRateLimit: 100,
+  failureAlarmThreshold: 100,
   logLevel: 'INFO',
   logRetention: RetentionDays.ONE_MONTH,
   memorySize: 1769,
@@ -34,6 +40,25 @@ const text = (context: Context, key: string, fallback: string, pattern = /^\S+$/
   return raw;
 };
 
+const flag = (context: Context, key: string, fallback: boolean): boolean => {
+  const raw = context(key);
+  if (raw === undefined) return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`Context value ${key}=${String(raw)} is not valid`);
+};
+
+/** A comma-separated string (from -c) or a list (from cdk.json) of https origins; never `*`. */
+const origins = (context: Context, key: string): string[] => {
+  const raw = context(key);
+  if (raw === undefined) return [];
+  const list = (Array.isArray(raw) ? raw : String(raw).split(',')).map((o) => String(o).trim()).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) throw new Error(`Context value ${key}: ${origin} is not an origin`);
+  }
+  return list;
+};
+
 const between = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
 const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
 
@@ -50,6 +75,22 @@ export const readSettings = (context: Context): LoginStackSettings => ({
     'throttlingBurstLimit',
     DEFAULT_SETTINGS.throttlingBurstLimit,
     between(1, 5000),
+  ),
+  throttleMaxFailures: number(context, 'throttleMaxFailures', DEFAULT_SETTINGS.throttleMaxFailures, between(1, 100)),
+  throttleWindowSeconds: number(
+    context,
+    'throttleWindowSeconds',
+    DEFAULT_SETTINGS.throttleWindowSeconds,
+    between(60, 86_400),
+  ),
+  corsAllowedOrigins: origins(context, 'corsAllowedOrigins'),
+  wafEnabled: flag(context, 'wafEnabled', DEFAULT_SETTINGS.wafEnabled),
+  wafRateLimit: number(context, 'wafRateLimit', DEFAULT_SETTINGS.wafRateLimit, between(10, 2_000_000_000)),
+  failureAlarmThreshold: number(
+    context,
+    'failureAlarmThreshold',
+    DEFAULT_SETTINGS.failureAlarmThreshold,
+    (n) => n >= 1,
   ),
   logLevel: text(context, 'logLevel', DEFAULT_SETTINGS.logLevel, /^(DEBUG|INFO|WARN|ERROR)$/),
   logRetention: number(context, 'logRetentionDays', DEFAULT_SETTINGS.logRetention, (n) => RETENTION_DAYS.has(n)),

@@ -1,17 +1,32 @@
 import { ConfigError } from './errors.ts';
+import type { SecretSource } from './secrets.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** Where the token signing key comes from: a Secrets Manager secret in AWS, a value locally. */
-export type SigningKeySource = { secretId: string } | { value: string };
+/** When a failing identifier is throttled, and for how long (see lib/login-attempts.ts). */
+export interface ThrottlePolicy {
+  /** Failures after which an identifier is throttled. */
+  maxFailures: number;
+  /** How long failures are remembered after the last one (or after the lock it caused ends). */
+  windowSeconds: number;
+  /** First lock; each further failure doubles it. */
+  baseLockSeconds: number;
+  /** Longest lock. */
+  maxLockSeconds: number;
+}
 
 export interface Config {
   tableName: string;
+  attemptsTableName: string;
   /** Only for DynamoDB Local; unset in AWS. */
   dynamoDbEndpoint: string | undefined;
-  signingKey: SigningKeySource;
+  signingKey: SecretSource;
+  identifierKey: SecretSource;
   token: { issuer: string; audience: string; ttlSeconds: number };
   bcryptCost: number;
+  throttle: ThrottlePolicy;
+  /** Browser origins allowed to call the API; none means no CORS headers. */
+  corsAllowedOrigins: string[];
 }
 
 export const DEFAULTS = {
@@ -19,6 +34,7 @@ export const DEFAULTS = {
   audience: 'movie-knight',
   ttlSeconds: 3600,
   bcryptCost: 10,
+  throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
 } as const;
 
 const required = (env: Env, name: string): string => {
@@ -39,29 +55,58 @@ const integer = (env: Env, name: string, fallback: number, min: number, max: num
   return value;
 };
 
-const signingKeySource = (env: Env): SigningKeySource => {
-  const secretId = optional(env, 'SIGNING_KEY_SECRET_ARN');
-  const value = optional(env, 'SIGNING_KEY');
-  if (secretId && value) {
-    throw new ConfigError('Set only one of SIGNING_KEY_SECRET_ARN and SIGNING_KEY');
-  }
+/** `<NAME>_SECRET_ARN` (AWS) or `<NAME>` itself (local), exactly one of them. */
+const secretSource = (env: Env, name: string): SecretSource => {
+  const secretId = optional(env, `${name}_SECRET_ARN`);
+  const value = optional(env, name);
+  if (secretId && value) throw new ConfigError(`Set only one of ${name}_SECRET_ARN and ${name}`);
   if (secretId) return { secretId };
   if (value) {
-    if (Buffer.byteLength(value) < 32) throw new ConfigError('SIGNING_KEY must be at least 32 bytes');
+    if (Buffer.byteLength(value) < 32) throw new ConfigError(`${name} must be at least 32 bytes`);
     return { value };
   }
-  throw new ConfigError('Environment variable SIGNING_KEY_SECRET_ARN (or SIGNING_KEY locally) is required');
+  throw new ConfigError(`Environment variable ${name}_SECRET_ARN (or ${name} locally) is required`);
+};
+
+const throttlePolicy = (env: Env): ThrottlePolicy => {
+  const policy = {
+    maxFailures: integer(env, 'THROTTLE_MAX_FAILURES', DEFAULTS.throttle.maxFailures, 1, 100),
+    windowSeconds: integer(env, 'THROTTLE_WINDOW_SECONDS', DEFAULTS.throttle.windowSeconds, 60, 86_400),
+    baseLockSeconds: integer(env, 'THROTTLE_BASE_LOCK_SECONDS', DEFAULTS.throttle.baseLockSeconds, 1, 3600),
+    maxLockSeconds: integer(env, 'THROTTLE_MAX_LOCK_SECONDS', DEFAULTS.throttle.maxLockSeconds, 1, 86_400),
+  };
+  if (policy.maxLockSeconds < policy.baseLockSeconds) {
+    throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must not be less than THROTTLE_BASE_LOCK_SECONDS');
+  }
+  return policy;
+};
+
+const origins = (env: Env, name: string): string[] => {
+  const list = (optional(env, name) ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (origin === '*' || !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`${name} must list origins like https://app.example.com, not ${origin}`);
+    }
+  }
+  return list;
 };
 
 /** Reads the configuration from the environment once; throws ConfigError on anything missing or invalid. */
 export const readConfig = (env: Env = process.env): Config => ({
   tableName: required(env, 'TABLE_NAME'),
+  attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
   dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
-  signingKey: signingKeySource(env),
+  signingKey: secretSource(env, 'SIGNING_KEY'),
+  identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
   token: {
     issuer: optional(env, 'TOKEN_ISSUER') ?? DEFAULTS.issuer,
     audience: optional(env, 'TOKEN_AUDIENCE') ?? DEFAULTS.audience,
     ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
   },
   bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
+  throttle: throttlePolicy(env),
+  corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
 });

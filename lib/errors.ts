@@ -6,6 +6,8 @@
 export class AuthServiceError extends Error {
   readonly statusCode: number = 500;
   readonly expose: boolean = false;
+  /** Response headers that belong with this error (such as Retry-After). */
+  readonly headers: Record<string, string> = {};
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -34,6 +36,21 @@ export class InvalidCredentialsError extends AuthServiceError {
   constructor(options?: ErrorOptions) {
     super(INVALID_CREDENTIALS_MESSAGE, options);
     this.name = 'InvalidCredentialsError';
+  }
+}
+
+export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again later';
+
+/** The identifier is throttled after repeated failures; Retry-After says for how long. */
+export class TooManyAttemptsError extends AuthServiceError {
+  override readonly statusCode = 429;
+  override readonly expose = true;
+  override readonly headers: Record<string, string>;
+
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super(TOO_MANY_ATTEMPTS_MESSAGE, options);
+    this.name = 'TooManyAttemptsError';
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }
 

@@ -9,6 +9,7 @@ const BODY_PARSER = '@middy/http-json-body-parser';
 
 interface HttpErrorLike {
   statusCode?: number;
+  headers?: Record<string, string>;
   expose?: boolean;
   message?: string;
   cause?: { package?: string };
@@ -35,14 +36,23 @@ const clientMessage = (error: HttpErrorLike): { statusCode: number; message: str
  */
 export const httpErrorEnvelope = ({
   logger,
+  onInvalidRequest,
 }: {
-  logger: Pick<Logger, 'error' | 'warn'>;
+  logger: Pick<Logger, 'error'>;
+  /** Told of each 400 and 415 (a malformed request), with the message the client gets. */
+  onInvalidRequest?: (statusCode: number, message: string) => void;
 }): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     if (request.response !== undefined) return;
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });
-    request.response = exposed ? failure(exposed.statusCode, exposed.message) : failure(500, INTERNAL_ERROR_MESSAGE);
+    if (!exposed) {
+      request.response = failure(500, INTERNAL_ERROR_MESSAGE);
+      return;
+    }
+    if (exposed.statusCode === 400 || exposed.statusCode === 415)
+      onInvalidRequest?.(exposed.statusCode, exposed.message);
+    request.response = failure(exposed.statusCode, exposed.message, error.headers);
   },
 });

@@ -1,6 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { InvalidCredentialsError } from './errors.ts';
+import { InvalidCredentialsError, TooManyAttemptsError } from './errors.ts';
+import type { IdentifierKeyer } from './identifier-key.ts';
+import type { LoginAttempts } from './login-attempts.ts';
 import type { LoginRequest } from './login-request.ts';
+import type { LoginOutcome, LoginTelemetry } from './login-telemetry.ts';
 import type { PasswordVerifier } from './passwords.ts';
 import type { TokenSigner } from './tokens.ts';
 import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from './user.ts';
@@ -8,9 +10,11 @@ import type { UserStore } from './user-store.ts';
 
 export interface LoginDependencies {
   users: UserStore;
+  attempts: LoginAttempts;
+  identifierKey: IdentifierKeyer;
   passwords: PasswordVerifier;
   tokens: TokenSigner;
-  logger: Pick<Logger, 'info' | 'error'>;
+  telemetry: LoginTelemetry;
 }
 
 export interface LoginResult {
@@ -18,13 +22,7 @@ export interface LoginResult {
   user: SafeUser;
 }
 
-/** Why a login ended as it did, for logs and metrics; never shown to the client. */
-export type LoginOutcome =
-  | 'success'
-  | 'unknown_identifier'
-  | 'bad_password'
-  | 'ambiguous_identifier'
-  | 'invalid_user_record';
+export type Login = (request: LoginRequest) => Promise<LoginResult>;
 
 type Lookup = { user: UserItem } | { user: undefined; outcome: LoginOutcome };
 
@@ -36,30 +34,35 @@ const selectUser = (items: Record<string, unknown>[]): Lookup => {
 };
 
 /**
- * The login use case. Every credential failure (unknown identifier, wrong password, an
- * identifier matching several users, an unusable record, a password bcrypt would truncate)
- * costs one bcrypt compare and ends in the same InvalidCredentialsError.
+ * The login use case. An identifier is throttled on its failures whether or not it belongs to
+ * anyone, and answered without bcrypt work while throttled. Every other failure (unknown
+ * identifier, wrong password, several matches, an unusable record, a password bcrypt would
+ * truncate) costs one bcrypt compare, one counted failure and the same InvalidCredentialsError.
  */
 export const createLogin =
-  ({ users, passwords, tokens, logger }: LoginDependencies) =>
-  async ({ identifier, password }: LoginRequest): Promise<LoginResult> => {
-    const [items] = await Promise.all([users.findByIdentifier(identifier), tokens.ready()]);
+  ({ users, attempts, identifierKey, passwords, tokens, telemetry }: LoginDependencies): Login =>
+  async ({ identifier, password }) => {
+    const key = await identifierKey(identifier);
+    // Independent reads, in parallel; all of them happen for every identifier alike.
+    const [state, items] = await Promise.all([attempts.check(key), users.findByIdentifier(identifier), tokens.ready()]);
+    const log = { identifierHash: key, identifierKind: identifier.kind };
+
+    if (state.retryAfterSeconds !== undefined) {
+      telemetry.record('throttled', { ...log, retryAfterSeconds: state.retryAfterSeconds });
+      throw new TooManyAttemptsError(state.retryAfterSeconds);
+    }
+
     const lookup = selectUser(items);
     const matches = await passwords.verify(password, lookup.user?.passwordHash);
-
-    if (!lookup.user) {
-      const details = { outcome: lookup.outcome, identifierKind: identifier.kind };
-      // An unknown identifier is routine; several matches or a broken record is a data bug to fix.
-      if (lookup.outcome === 'unknown_identifier') logger.info('Login failed', details);
-      else logger.error('Login failed', details);
-      throw new InvalidCredentialsError();
-    }
-    if (!matches) {
-      logger.info('Login failed', { outcome: 'bad_password', userId: lookup.user.id });
+    if (!lookup.user || !matches) {
+      await attempts.recordFailure(key, state);
+      if (lookup.user) telemetry.record('bad_password', { ...log, userId: lookup.user.id });
+      else telemetry.record(lookup.outcome, log);
       throw new InvalidCredentialsError();
     }
 
+    if (state.record) await attempts.reset(key);
     const token = await tokens.sign(lookup.user.id);
-    logger.info('Login succeeded', { outcome: 'success', userId: lookup.user.id });
+    telemetry.record('success', { ...log, userId: lookup.user.id });
     return { token, user: toSafeUser(lookup.user) };
   };

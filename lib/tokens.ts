@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { type Clock, systemClock } from './clock.ts';
 import type { SigningKeyProvider } from './signing-key.ts';
 
 export interface TokenSettings {
@@ -19,9 +20,6 @@ export interface TokenSigner {
   sign(subject: string): Promise<string>;
 }
 
-/** The clock tokens are stamped with; tests freeze it. */
-export type Clock = () => Date;
-
 /**
  * Signs access tokens: HS256 for now, behind this one module so the algorithm and key
  * source can change without touching the login. Claims: sub, iss, aud, iat, exp, jti.
@@ -29,7 +27,7 @@ export type Clock = () => Date;
 export const createTokenSigner = (
   getKey: SigningKeyProvider,
   { issuer, audience, ttlSeconds }: TokenSettings,
-  clock: Clock = () => new Date(),
+  clock: Clock = systemClock,
 ): TokenSigner => ({
   async ready() {
     await getKey();

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { AuthServiceError, ServiceUnavailableError } from './errors.ts';
+import { toStoreError } from './dynamodb-errors.ts';
 import type { LoginIdentifier } from './login-request.ts';
 import { USERS_TABLE } from './users-table.ts';
 
@@ -12,23 +12,6 @@ export interface UserStore {
   findByIdentifier(identifier: LoginIdentifier): Promise<Record<string, unknown>[]>;
 }
 
-const THROTTLING_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-]);
-
-/**
- * True for failures worth a retry by the client: throttling, DynamoDB's own 5xx, and
- * network or timeout errors (which carry no HTTP status). Anything else is our bug or
- * misconfiguration (a missing table, a denied action).
- */
-const isTransient = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return THROTTLING_ERRORS.has(error.name) || status === undefined || status >= 500;
-};
-
 /** The DynamoDB adapter: one `Query` on the email or username index, never a `Scan`. */
 export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableName: string): UserStore => ({
   async findByIdentifier(identifier) {
@@ -36,8 +19,8 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
       identifier.kind === 'email'
         ? [USERS_TABLE.indexes.email, identifier.email]
         : [USERS_TABLE.indexes.username, identifier.username];
-    try {
-      const { Items = [] } = await client.send(
+    const { Items = [] } = await client
+      .send(
         new QueryCommand({
           TableName: tableName,
           IndexName: index.indexName,
@@ -46,11 +29,8 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
           ExpressionAttributeValues: { ':value': value },
           Limit: 2,
         }),
-      );
-      return Items;
-    } catch (error) {
-      if (isTransient(error)) throw new ServiceUnavailableError({ cause: error });
-      throw new AuthServiceError('User lookup failed', { cause: error });
-    }
+      )
+      .catch(toStoreError('User lookup failed'));
+    return Items;
   },
 });

@@ -1,35 +1,100 @@
-import { EndpointType, type IResource, LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Duration } from 'aws-cdk-lib';
+import {
+  EndpointType,
+  type IResource,
+  LambdaIntegration,
+  type Method,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 export interface LoginApiProps {
   loginFunction: IFunction;
   stageName: string;
-  /** Steady-state requests per second across the stage. */
+  /** Steady-state requests per second, for the stage and for the login method. */
   throttlingRateLimit: number;
-  /** Requests the stage absorbs at once above the rate. */
+  /** Requests absorbed at once above the rate. */
   throttlingBurstLimit: number;
+  /** Browser origins allowed to call the API; none means no CORS preflight. */
+  corsAllowedOrigins: string[];
 }
 
-/** The REST API: `POST /api/auth/login` to the login function, throttled at the stage. */
+/**
+ * API Gateway's own answers (throttling, unknown routes, oversized bodies, integration
+ * failures) in the service's envelope, so no client ever sees a gateway-shaped body. A status of
+ * `undefined` keeps API Gateway's.
+ */
+export const GATEWAY_RESPONSES: [ResponseType, number | undefined, string][] = [
+  [ResponseType.DEFAULT_4XX, undefined, 'Request rejected'],
+  [ResponseType.DEFAULT_5XX, undefined, 'Service temporarily unavailable, please retry'],
+  [ResponseType.THROTTLED, 429, 'Too many requests, slow down'],
+  [ResponseType.QUOTA_EXCEEDED, 429, 'Too many requests, slow down'],
+  // What a REST API answers for a path or method it does not route.
+  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'Not found'],
+  [ResponseType.RESOURCE_NOT_FOUND, 404, 'Not found'],
+  [ResponseType.ACCESS_DENIED, 403, 'Forbidden'],
+  [ResponseType.WAF_FILTERED, 403, 'Forbidden'],
+  [ResponseType.REQUEST_TOO_LARGE, 413, 'Request body too large'],
+  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, 'Content-Type must be application/json'],
+  [ResponseType.BAD_REQUEST_BODY, 400, 'Request body must be valid JSON'],
+  [ResponseType.INTEGRATION_TIMEOUT, 504, 'Service temporarily unavailable, please retry'],
+  [ResponseType.INTEGRATION_FAILURE, 502, 'Service temporarily unavailable, please retry'],
+];
+
+/** Header values in API Gateway's mapping syntax: static values are single-quoted. */
+const GATEWAY_RESPONSE_HEADERS = {
+  'Content-Type': "'application/json'",
+  'Cache-Control': "'no-store'",
+  Pragma: "'no-cache'",
+  'X-Content-Type-Options': "'nosniff'",
+  'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
+  'Content-Security-Policy': "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+};
+
+/** The REST API: `POST /api/auth/login` to the login function, throttled at stage and method. */
 export class LoginApi extends Construct {
   readonly api: RestApi;
   readonly loginResource: IResource;
+  readonly loginMethod: Method;
 
   constructor(scope: Construct, id: string, props: LoginApiProps) {
     super(scope, id);
+    const throttle = {
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+    };
     this.api = new RestApi(this, 'Api', {
       description: 'Movie Knight Auth',
       endpointConfiguration: { types: [EndpointType.REGIONAL] },
       deployOptions: {
         stageName: props.stageName,
-        throttlingRateLimit: props.throttlingRateLimit,
-        throttlingBurstLimit: props.throttlingBurstLimit,
+        ...throttle,
+        // The login method gets the same limits explicitly, so a future route cannot eat its budget.
+        methodOptions: { '/api/auth/login/POST': throttle },
         metricsEnabled: true,
       },
     });
     this.loginResource = this.api.root.resourceForPath('api/auth/login');
-    this.loginResource.addMethod('POST', new LambdaIntegration(props.loginFunction));
+    this.loginMethod = this.loginResource.addMethod('POST', new LambdaIntegration(props.loginFunction));
+    if (props.corsAllowedOrigins.length > 0) {
+      this.loginResource.addCorsPreflight({
+        allowOrigins: props.corsAllowedOrigins,
+        allowMethods: ['POST'],
+        allowHeaders: ['Content-Type'],
+        allowCredentials: false,
+        maxAge: Duration.hours(1),
+      });
+    }
+    for (const [type, statusCode, message] of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(`Response${type.responseType}`, {
+        type,
+        ...(statusCode && { statusCode: String(statusCode) }),
+        responseHeaders: GATEWAY_RESPONSE_HEADERS,
+        templates: { 'application/json': JSON.stringify({ ok: false, error: message }) },
+      });
+    }
   }
 
   /** The full login URL of the deployed stage. */

@@ -4,6 +4,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/service.ts';
 
 export interface LoginFunctionProps {
   /** Environment the handler reads at start (see lib/config.ts). */
@@ -35,7 +36,8 @@ export class LoginFunction extends NodejsFunction {
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: props.logRetention }),
       environment: {
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: 'movie-knight-auth',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         // Stack traces in the logs point into our TypeScript, not the minified bundle.
         NODE_OPTIONS: '--enable-source-maps',

@@ -9,9 +9,9 @@ import { DEFAULTS } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createLocalApi } from './local-api.ts';
-import { DEMO_USER, ensureUsersTable, seedDemoUser } from './users-table.ts';
+import { DEMO_USER, ensureTables, seedDemoUser } from './tables.ts';
 
-const LOCAL_TABLE_NAME = 'movie-knight-users-local';
+const LOCAL_TABLES = { users: 'movie-knight-users-local', attempts: 'movie-knight-login-attempts-local' };
 
 const main = async (): Promise<void> => {
   const port = Number(process.env.PORT ?? 3000);
@@ -23,9 +23,12 @@ const main = async (): Promise<void> => {
     process.env.DYNAMODB_ENDPOINT = db.endpoint;
   }
   // Unset and empty alike fall back to the local defaults.
-  process.env.TABLE_NAME ||= LOCAL_TABLE_NAME;
-  // A fresh key each start: tokens from an earlier run stop verifying, as after a rotation.
-  if (!process.env.SIGNING_KEY_SECRET_ARN) process.env.SIGNING_KEY ||= randomBytes(32).toString('base64url');
+  process.env.TABLE_NAME ||= LOCAL_TABLES.users;
+  process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
+  // Fresh keys each start: tokens from an earlier run stop verifying, as after a rotation.
+  for (const name of ['SIGNING_KEY', 'IDENTIFIER_KEY']) {
+    if (!process.env[`${name}_SECRET_ARN`]) process.env[name] ||= randomBytes(32).toString('base64url');
+  }
 
   const stop = async (): Promise<void> => {
     server?.close();
@@ -41,7 +44,7 @@ const main = async (): Promise<void> => {
 
   try {
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });
-    await ensureUsersTable(client, process.env.TABLE_NAME);
+    await ensureTables(client, { users: process.env.TABLE_NAME, attempts: process.env.ATTEMPTS_TABLE_NAME });
     // Only a database we started is ours to seed; an existing one keeps its users as they are.
     if (db) await seedDemoUser(client, process.env.TABLE_NAME, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
     client.destroy();
@@ -59,7 +62,9 @@ const main = async (): Promise<void> => {
   const address = server.address();
   const url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
   console.log(`Movie Knight Auth is listening on ${url}`);
-  console.log(`DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (table ${process.env.TABLE_NAME})`);
+  console.log(
+    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME})`,
+  );
   if (db) {
     console.log(`Try the demo user:
   curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\

@@ -6,13 +6,14 @@ import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSigningKey } from '../../lib/signing-key.ts';
-import { createTestTable, type TestTable } from '../support/dynamodb.ts';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { jsonLoginEvent } from '../support/events.ts';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
 import { findFunction, synthesize } from '../support/synth.ts';
 
 const SECRET = 'bundle-test-signing-key-0123456789abcdefghij';
-const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key';
+const SIGNING_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key';
+const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
 
 interface Invocation {
   initMs: number;
@@ -20,7 +21,7 @@ interface Invocation {
 }
 
 describe('the bundle CDK produced', () => {
-  let table: TestTable;
+  let table: TestTables;
   let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
   let codeDir: string;
   let handlerName: string;
@@ -30,7 +31,14 @@ describe('the bundle CDK produced', () => {
   const runInLambdaLikeProcess = async (events: unknown[]): Promise<Invocation> => {
     const dir = mkdtempSync(join(tmpdir(), 'mk-auth-invoke-'));
     writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
-    const resolved = { ...templateEnv, TABLE_NAME: table.tableName, SIGNING_KEY_SECRET_ARN: SECRET_ARN };
+    // The template's references, resolved as CloudFormation would to this run's resources.
+    const resolved = {
+      ...templateEnv,
+      TABLE_NAME: table.tableName,
+      ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+      SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
+      IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
+    };
     await promisify(execFile)(
       process.execPath,
       ['scripts/invoke-bundle.mjs', codeDir, handlerName, join(dir, 'events.json'), join(dir, 'results.json')],
@@ -56,7 +64,7 @@ describe('the bundle CDK produced', () => {
   };
 
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTables();
     await table.createUser({
       id: 'bundle-user',
       email: 'fan@example.com',
@@ -64,7 +72,10 @@ describe('the bundle CDK produced', () => {
       name: 'Fan',
       password: 'secret123',
     });
-    secrets = await startFakeSecretsManager(SECRET);
+    secrets = await startFakeSecretsManager({
+      [SIGNING_KEY_ARN]: SECRET,
+      [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
+    });
     const { template, outdir } = synthesize();
     const { resource } = findFunction(template, 'LoginFunction');
     codeDir = join(outdir, resource.Metadata['aws:asset:path']);
@@ -77,7 +88,7 @@ describe('the bundle CDK produced', () => {
     await table.drop();
   });
 
-  it('logs in, cold then warm, reading the signing key from Secrets Manager once', async () => {
+  it('logs in, cold then warm, reading each secret from Secrets Manager once', async () => {
     secrets.state.calls = 0;
     const login = jsonLoginEvent({ emailOrUsername: 'FAN@example.com', password: 'secret123' });
     const { results } = await runInLambdaLikeProcess([login, login]);
@@ -87,7 +98,7 @@ describe('the bundle CDK produced', () => {
       const { payload } = await jwtVerify(data.token, (await toSigningKey(SECRET)).key);
       expect(payload.sub).toBe('bundle-user');
     }
-    expect(secrets.state.calls).toBe(1);
+    expect(secrets.state.calls).toBe(2);
   });
 
   it('answers the same 401 for a wrong password and an unknown user', async () => {
@@ -100,7 +111,7 @@ describe('the bundle CDK produced', () => {
   });
 
   it('answers 503 while the secret cannot be read, and reads it again on the next request', async () => {
-    // Every attempt of the first invocation fails (the SDK makes three); the next one succeeds.
+    // Every attempt of the first invocation fails (the SDK makes three); the next one reads both secrets.
     secrets.state.calls = 0;
     secrets.state.failFirst = 3;
     const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
@@ -110,6 +121,6 @@ describe('the bundle CDK produced', () => {
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
     expect(results[1]!.response.statusCode).toBe(200);
-    expect(secrets.state.calls).toBe(4);
+    expect(secrets.state.calls).toBe(3 + 2);
   });
 });

@@ -37,7 +37,6 @@ describe('LoginStack', () => {
         ],
       },
     });
-    expect(Object.keys(template.findResources('AWS::DynamoDB::GlobalTable')).length).toBe(1);
     // No fixed physical name: CloudFormation generates it.
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', { TableName: Match.absent() });
     expect(USERS_TABLE.indexes.email.indexName).toBe('email-index');
@@ -62,15 +61,30 @@ describe('LoginStack', () => {
     });
   });
 
-  it('lets the function Query the two indexes, read its secret, and nothing more', () => {
+  it('keeps failed-login counters in a table with a TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('lets the function Query the two indexes, count attempts, read its two secrets, and nothing more', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const actions = statements.flatMap((statement) => [statement.Action].flat()).sort();
-    expect(actions).toEqual(['dynamodb:Query', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
+    expect(grants).toEqual([
+      'dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
     const query = statements.find((statement) => statement.Action === 'dynamodb:Query');
     expect(JSON.stringify(query.Resource)).toContain('/index/email-index');
     expect(JSON.stringify(query.Resource)).toContain('/index/username-index');
     expect(query.Resource).toHaveLength(2);
+    // Item-level counters only: the grant names the table itself, no index and no wildcard.
+    const counting = statements.find((statement) => [statement.Action].flat().includes('dynamodb:UpdateItem'));
+    expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
   });
 
   it('generates the signing key secret at deploy time', () => {

@@ -3,54 +3,80 @@ import { readConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
+const MINIMAL = { TABLE_NAME: 'users', ATTEMPTS_TABLE_NAME: 'attempts', SIGNING_KEY: KEY, IDENTIFIER_KEY: KEY };
 
 describe('readConfig', () => {
   it('applies the documented defaults', () => {
-    expect(readConfig({ TABLE_NAME: 'users', SIGNING_KEY_SECRET_ARN: 'arn:secret' })).toEqual({
+    expect(
+      readConfig({
+        TABLE_NAME: 'users',
+        ATTEMPTS_TABLE_NAME: 'attempts',
+        SIGNING_KEY_SECRET_ARN: 'arn:signing',
+        IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
+      }),
+    ).toEqual({
       tableName: 'users',
+      attemptsTableName: 'attempts',
       dynamoDbEndpoint: undefined,
-      signingKey: { secretId: 'arn:secret' },
+      signingKey: { secretId: 'arn:signing' },
+      identifierKey: { secretId: 'arn:identifier' },
       token: { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 },
       bcryptCost: 10,
+      throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+      corsAllowedOrigins: [],
     });
   });
 
   it('reads every override', () => {
     expect(
       readConfig({
-        TABLE_NAME: 'users',
+        ...MINIMAL,
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
-        SIGNING_KEY: KEY,
         TOKEN_ISSUER: 'iss',
         TOKEN_AUDIENCE: 'aud',
         TOKEN_TTL_SECONDS: '600',
         BCRYPT_COST: '12',
+        THROTTLE_MAX_FAILURES: '3',
+        THROTTLE_WINDOW_SECONDS: '600',
+        THROTTLE_BASE_LOCK_SECONDS: '30',
+        THROTTLE_MAX_LOCK_SECONDS: '300',
+        CORS_ALLOWED_ORIGINS: 'https://app.example.com, https://www.example.com',
       }),
     ).toEqual({
       tableName: 'users',
+      attemptsTableName: 'attempts',
       dynamoDbEndpoint: 'http://127.0.0.1:8000',
       signingKey: { value: KEY },
+      identifierKey: { value: KEY },
       token: { issuer: 'iss', audience: 'aud', ttlSeconds: 600 },
       bcryptCost: 12,
+      throttle: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
+      corsAllowedOrigins: ['https://app.example.com', 'https://www.example.com'],
     });
   });
 
   it.each([
-    [{ SIGNING_KEY: KEY }, 'Environment variable TABLE_NAME is required'],
-    [{ TABLE_NAME: ' ', SIGNING_KEY: KEY }, 'Environment variable TABLE_NAME is required'],
-    [{ TABLE_NAME: 't' }, 'Environment variable SIGNING_KEY_SECRET_ARN (or SIGNING_KEY locally) is required'],
-    [{ TABLE_NAME: 't', SIGNING_KEY: 'short' }, 'SIGNING_KEY must be at least 32 bytes'],
+    [{ ...MINIMAL, TABLE_NAME: undefined }, 'Environment variable TABLE_NAME is required'],
+    [{ ...MINIMAL, TABLE_NAME: ' ' }, 'Environment variable TABLE_NAME is required'],
+    [{ ...MINIMAL, ATTEMPTS_TABLE_NAME: undefined }, 'Environment variable ATTEMPTS_TABLE_NAME is required'],
     [
-      { TABLE_NAME: 't', SIGNING_KEY: KEY, SIGNING_KEY_SECRET_ARN: 'a' },
-      'Set only one of SIGNING_KEY_SECRET_ARN and SIGNING_KEY',
+      { ...MINIMAL, SIGNING_KEY: undefined },
+      'Environment variable SIGNING_KEY_SECRET_ARN (or SIGNING_KEY locally) is required',
     ],
+    [{ ...MINIMAL, IDENTIFIER_KEY: 'short' }, 'IDENTIFIER_KEY must be at least 32 bytes'],
+    [{ ...MINIMAL, SIGNING_KEY_SECRET_ARN: 'a' }, 'Set only one of SIGNING_KEY_SECRET_ARN and SIGNING_KEY'],
+    [{ ...MINIMAL, BCRYPT_COST: '8' }, 'Environment variable BCRYPT_COST must be an integer from 10 to 15'],
     [
-      { TABLE_NAME: 't', SIGNING_KEY: KEY, BCRYPT_COST: '8' },
-      'Environment variable BCRYPT_COST must be an integer from 10 to 15',
-    ],
-    [
-      { TABLE_NAME: 't', SIGNING_KEY: KEY, TOKEN_TTL_SECONDS: '1h' },
+      { ...MINIMAL, TOKEN_TTL_SECONDS: '1h' },
       'Environment variable TOKEN_TTL_SECONDS must be an integer from 60 to 86400',
+    ],
+    [
+      { ...MINIMAL, THROTTLE_BASE_LOCK_SECONDS: '600', THROTTLE_MAX_LOCK_SECONDS: '60' },
+      'THROTTLE_MAX_LOCK_SECONDS must not be less than THROTTLE_BASE_LOCK_SECONDS',
+    ],
+    [
+      { ...MINIMAL, CORS_ALLOWED_ORIGINS: '*' },
+      'CORS_ALLOWED_ORIGINS must list origins like https://app.example.com, not *',
     ],
   ])('fails fast on %j', (env, message) => {
     expect(() => readConfig(env)).toThrow(new ConfigError(message));

@@ -1,13 +1,17 @@
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '../../lib/errors.ts';
+import { createIdentifierKeyer } from '../../lib/identifier-key.ts';
 import { createLogin, type LoginDependencies } from '../../lib/login.ts';
+import { createDynamoDbLoginAttempts } from '../../lib/login-attempts.ts';
 import { toIdentifier } from '../../lib/login-request.ts';
+import { createLoginTelemetry } from '../../lib/login-telemetry.ts';
 import { createPasswordVerifier, type PasswordVerifier } from '../../lib/passwords.ts';
+import { createSecretReader } from '../../lib/secrets.ts';
 import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
 import { createDynamoDbUserStore } from '../../lib/user-store.ts';
-import { createTestTable, TEST_BCRYPT_COST, type TestTable } from '../support/dynamodb.ts';
+import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '../support/dynamodb.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
 
 const SECRET = 'login-test-signing-key-0123456789abcdef';
@@ -26,7 +30,7 @@ const countingVerifier = (inner: PasswordVerifier) => {
 };
 
 describe('login against DynamoDB Local', () => {
-  let table: TestTable;
+  let table: TestTables;
   let logger: ReturnType<typeof recordingLogger>;
   let counted: ReturnType<typeof countingVerifier>;
   let login: ReturnType<typeof createLogin>;
@@ -45,7 +49,7 @@ describe('login against DynamoDB Local', () => {
   };
 
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTables();
     await table.createUser({
       id: 'user-fan',
       email: 'MovieFan@Example.com',
@@ -58,9 +62,17 @@ describe('login against DynamoDB Local', () => {
     counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
     const deps: LoginDependencies = {
       users: createDynamoDbUserStore(table.client, table.tableName),
+      // A threshold no test here reaches: throttling has its own tests.
+      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
+        maxFailures: 100,
+        windowSeconds: 900,
+        baseLockSeconds: 60,
+        maxLockSeconds: 900,
+      }),
+      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
-      tokens: createTokenSigner(createSigningKeyProvider({ value: SECRET }), settings),
-      logger,
+      tokens: createTokenSigner(createSigningKeyProvider(createSecretReader({ value: SECRET })), settings),
+      telemetry: createLoginTelemetry(logger),
     };
     login = createLogin(deps);
   });

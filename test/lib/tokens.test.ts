@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createSecretReader } from '../../lib/secrets.ts';
 import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
 
@@ -8,7 +9,11 @@ const NOW = new Date('2026-11-26T12:00:00Z');
 const settings = { issuer: 'https://auth.example.test', audience: 'movie-knight', ttlSeconds: 900 };
 
 describe('createTokenSigner', () => {
-  const signer = createTokenSigner(createSigningKeyProvider({ value: SECRET }), settings, () => NOW);
+  const signer = createTokenSigner(
+    createSigningKeyProvider(createSecretReader({ value: SECRET })),
+    settings,
+    () => NOW,
+  );
 
   it('signs HS256 with a kid and exactly the documented claims', async () => {
     const token = await signer.sign('user-1');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { ensureUsersTable } from '../../infra/local/users-table.ts';
+import { ensureTables } from '../../infra/local/tables.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { type NewUser, newUserItem } from '../../lib/user.ts';
@@ -10,30 +10,43 @@ import { type NewUser, newUserItem } from '../../lib/user.ts';
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */
 export const TEST_BCRYPT_COST = 10;
 
-export interface TestTable {
+export interface TestTables {
   endpoint: string;
   tableName: string;
+  attemptsTableName: string;
   client: DynamoDBDocumentClient;
-  /** Writes an item as is. */
+  /** The environment the handler needs to use these tables (keys included). */
+  env: Record<string, string>;
+  /** Writes a users-table item as is. */
   put(item: Record<string, unknown>): Promise<void>;
   /** Creates a user with `password` hashed, returning the stored item. */
   createUser(user: Omit<NewUser, 'passwordHash'> & { password: string }): Promise<Record<string, unknown>>;
   drop(): Promise<void>;
 }
 
-/** A fresh users table in the run's DynamoDB Local, built from the shared definition. */
-export const createTestTable = async (): Promise<TestTable> => {
+/** Fresh tables in the run's DynamoDB Local, built from the shared definitions. */
+export const createTestTables = async (): Promise<TestTables> => {
   const endpoint = inject('dynamoDbEndpoint');
-  const tableName = `users-test-${randomUUID()}`;
+  const suffix = randomUUID();
+  const tableName = `users-test-${suffix}`;
+  const attemptsTableName = `attempts-test-${suffix}`;
   const client = createDocumentClient({ endpoint });
-  await ensureUsersTable(client, tableName);
+  await ensureTables(client, { users: tableName, attempts: attemptsTableName });
   const put = async (item: Record<string, unknown>): Promise<void> => {
     await client.send(new PutCommand({ TableName: tableName, Item: item }));
   };
   return {
     endpoint,
     tableName,
+    attemptsTableName,
     client,
+    env: {
+      TABLE_NAME: tableName,
+      ATTEMPTS_TABLE_NAME: attemptsTableName,
+      DYNAMODB_ENDPOINT: endpoint,
+      SIGNING_KEY: 'test-signing-key-0123456789abcdefghijklmnop',
+      IDENTIFIER_KEY: 'test-identifier-key-0123456789abcdefghijklm',
+    },
     put,
     async createUser({ password, ...user }) {
       const item = newUserItem({ ...user, passwordHash: await hashPassword(password, TEST_BCRYPT_COST) });
@@ -41,7 +54,7 @@ export const createTestTable = async (): Promise<TestTable> => {
       return item;
     },
     async drop() {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      for (const name of [tableName, attemptsTableName]) await client.send(new DeleteTableCommand({ TableName: name }));
       client.destroy();
     },
   };

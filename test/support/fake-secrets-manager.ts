@@ -6,22 +6,28 @@ import { createServer } from 'node:http';
  * GetSecretValue, so the real SDK path (through Powertools Parameters) runs offline. It can be
  * told to fail its first `failFirst` calls, which the real service cannot do on demand.
  */
-export const startFakeSecretsManager = async (secretString: string) => {
+export const startFakeSecretsManager = async (secrets: Record<string, string>) => {
   const state = { calls: 0, failFirst: 0 };
   const server = createServer(async (request, response) => {
-    for await (const _ of request); // drain the body
+    let body = '';
+    for await (const chunk of request) body += chunk;
     state.calls += 1;
     const target = request.headers['x-amz-target'];
+    const secretId = (JSON.parse(body || '{}') as { SecretId?: string }).SecretId ?? '';
     response.setHeader('Content-Type', 'application/x-amz-json-1.1');
+    if (!(secretId in secrets)) {
+      response.writeHead(400).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'no such secret' }));
+      return;
+    }
     if (state.calls <= state.failFirst || target !== 'secretsmanager.GetSecretValue') {
       response.writeHead(500).end(JSON.stringify({ __type: 'InternalServiceError', message: 'fake failure' }));
       return;
     }
     response.end(
       JSON.stringify({
-        ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key',
-        Name: 'signing-key',
-        SecretString: secretString,
+        ARN: secretId,
+        Name: secretId.split(':').at(-1),
+        SecretString: secrets[secretId],
         VersionId: 'v1',
       }),
     );

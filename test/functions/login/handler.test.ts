@@ -3,11 +3,10 @@ import { createServer } from 'node:net';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toSigningKey } from '../../../lib/signing-key.ts';
-import { createTestTable, type TestTable } from '../../support/dynamodb.ts';
+import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../../support/events.ts';
+import { RESPONSE_HEADERS } from '../../support/headers.ts';
 
-const SIGNING_KEY = 'handler-test-signing-key-0123456789abcdef';
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
 
 /** Loads the real handler module, as Lambda does, with `env` as its environment. */
@@ -20,11 +19,11 @@ const loadHandler = async (env: Record<string, string>): Promise<ProxyHandler> =
 };
 
 describe('login handler', () => {
-  let table: TestTable;
+  let table: TestTables;
   let handler: ProxyHandler;
 
   beforeAll(async () => {
-    table = await createTestTable();
+    table = await createTestTables();
     await table.createUser({
       id: '66a1f2c4e5b3a1234567890a',
       email: 'moviefan@example.com',
@@ -33,7 +32,7 @@ describe('login handler', () => {
       password: 'secret123',
       dateOfBirth: '1999-05-20',
     });
-    handler = await loadHandler({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+    handler = await loadHandler(table.env);
   });
 
   afterAll(async () => {
@@ -47,7 +46,7 @@ describe('login handler', () => {
       jsonLoginEvent({ emailOrUsername: 'MovieFan@example.com', password: 'secret123' }),
     );
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toEqual(JSON_HEADERS);
+    expect(response.headers).toEqual(RESPONSE_HEADERS);
     const body = JSON.parse(response.body);
     expect(body).toStrictEqual({
       ok: true,
@@ -68,7 +67,7 @@ describe('login handler', () => {
         },
       },
     });
-    const { payload } = await jwtVerify(body.data.token, (await toSigningKey(SIGNING_KEY)).key, {
+    const { payload } = await jwtVerify(body.data.token, (await toSigningKey(table.env.SIGNING_KEY!)).key, {
       issuer: 'movie-knight-auth',
       audience: 'movie-knight',
     });
@@ -96,7 +95,7 @@ describe('login handler', () => {
       jsonLoginEvent({ emailOrUsername: 'nobody@example.com', password: 'secret123' }),
     );
     const wrong = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'wrong-password' }));
-    expect(unknown).toStrictEqual({ statusCode: 401, headers: JSON_HEADERS, body: INVALID });
+    expect(unknown).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
     expect(wrong).toStrictEqual(unknown);
   });
 
@@ -105,7 +104,7 @@ describe('login handler', () => {
       handler,
       jsonLoginEvent({ emailOrUsername: 'moviefan', password: `secret123${'x'.repeat(80)}` }),
     );
-    expect(response).toStrictEqual({ statusCode: 401, headers: JSON_HEADERS, body: INVALID });
+    expect(response).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
   });
 
   it.each([
@@ -134,7 +133,7 @@ describe('login handler', () => {
   ])('answers 400 for %s', async (_, body, message) => {
     expect(await invoke(handler, loginEvent(body))).toStrictEqual({
       statusCode: 400,
-      headers: JSON_HEADERS,
+      headers: RESPONSE_HEADERS,
       body: JSON.stringify({ ok: false, error: message }),
     });
   });
@@ -150,22 +149,22 @@ describe('login handler', () => {
     );
     expect(response).toStrictEqual({
       statusCode: 415,
-      headers: JSON_HEADERS,
+      headers: RESPONSE_HEADERS,
       body: '{"ok":false,"error":"Content-Type must be application/json"}',
     });
   });
 
   describe('when its dependencies fail', () => {
     afterAll(async () => {
-      handler = await loadHandler({ TABLE_NAME: table.tableName, DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+      handler = await loadHandler(table.env);
     });
 
     it('answers 500 with a generic message and no detail when the table does not exist', async () => {
-      const broken = await loadHandler({ TABLE_NAME: 'no-such-table', DYNAMODB_ENDPOINT: table.endpoint, SIGNING_KEY });
+      const broken = await loadHandler({ ...table.env, TABLE_NAME: 'no-such-table' });
       const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
       expect(response).toStrictEqual({
         statusCode: 500,
-        headers: JSON_HEADERS,
+        headers: RESPONSE_HEADERS,
         body: '{"ok":false,"error":"Internal server error"}',
       });
     });
@@ -175,17 +174,13 @@ describe('login handler', () => {
       await once(closed, 'listening');
       const { port } = closed.address() as { port: number };
       closed.close();
-      const broken = await loadHandler({
-        TABLE_NAME: table.tableName,
-        DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
-        SIGNING_KEY,
-      });
+      const broken = await loadHandler({ ...table.env, DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
       const started = Date.now();
       const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
       expect(Date.now() - started).toBeLessThan(8_000);
       expect(response).toStrictEqual({
         statusCode: 503,
-        headers: JSON_HEADERS,
+        headers: RESPONSE_HEADERS,
         body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
       });
     });

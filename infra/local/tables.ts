@@ -1,17 +1,33 @@
-import { CreateTableCommand, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createLoginAttemptsTableInput } from '../../lib/login-attempts-table.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { newUserItem } from '../../lib/user.ts';
 import { createUsersTableInput } from '../../lib/users-table.ts';
 
-/** Creates the users table with its indexes from the shared definition, unless it exists. */
-export const ensureUsersTable = async (client: DynamoDBDocumentClient, tableName: string): Promise<void> => {
+export interface TableNames {
+  users: string;
+  attempts: string;
+}
+
+const ensureTable = async (client: DynamoDBDocumentClient, input: CreateTableCommandInput): Promise<void> => {
   try {
-    await client.send(new CreateTableCommand(createUsersTableInput(tableName)));
+    await client.send(new CreateTableCommand(input));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: input.TableName });
+};
+
+/** Creates the service's tables from their shared definitions, leaving any that exist as they are. */
+export const ensureTables = async (client: DynamoDBDocumentClient, names: TableNames): Promise<void> => {
+  await ensureTable(client, createUsersTableInput(names.users));
+  await ensureTable(client, createLoginAttemptsTableInput(names.attempts));
 };
 
 /** The demo user of the published contract's example; its password is public on purpose. */

@@ -1,0 +1,34 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+
+export interface LoginAlarmsProps {
+  /** Namespace and service dimension the function's Powertools Metrics publish under. */
+  namespace: string;
+  service: string;
+  /** Failed logins in 5 minutes that count as a spike. */
+  failureThreshold: number;
+}
+
+/** Alarms an operator should hear about: a spike of failed logins (credential stuffing, a broken client). */
+export class LoginAlarms extends Construct {
+  readonly failureSpike: Alarm;
+
+  constructor(scope: Construct, id: string, props: LoginAlarmsProps) {
+    super(scope, id);
+    this.failureSpike = new Alarm(this, 'FailureSpike', {
+      alarmDescription: 'Failed logins spiked: credential stuffing or a broken client. See the README, Operations.',
+      metric: new Metric({
+        namespace: props.namespace,
+        metricName: 'LoginFailed',
+        dimensionsMap: { service: props.service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: props.failureThreshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

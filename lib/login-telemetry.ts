@@ -1,0 +1,46 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** Why a login ended as it did, for logs and metrics; never shown to the client. */
+export type LoginOutcome =
+  | 'success'
+  | 'unknown_identifier'
+  | 'bad_password'
+  | 'ambiguous_identifier'
+  | 'invalid_user_record'
+  | 'throttled'
+  | 'bad_input';
+
+/** The CloudWatch metric each outcome counts towards. */
+export const OUTCOME_METRICS = {
+  success: 'LoginSucceeded',
+  unknown_identifier: 'LoginFailed',
+  bad_password: 'LoginFailed',
+  ambiguous_identifier: 'LoginFailed',
+  invalid_user_record: 'LoginFailed',
+  throttled: 'LoginThrottled',
+  bad_input: 'LoginRejected',
+} as const satisfies Record<LoginOutcome, string>;
+
+/** Outcomes that mean the data is wrong, not the caller: someone has to fix an item. */
+const DATA_ERRORS = new Set<LoginOutcome>(['ambiguous_identifier', 'invalid_user_record']);
+
+export interface LoginTelemetry {
+  /**
+   * One log line and one metric per attempt. `details` must hold no identifier, password, hash
+   * or token: the identifier's keyed hash and the user id are what may be logged.
+   */
+  record(outcome: LoginOutcome, details: Record<string, unknown>): void;
+}
+
+export const createLoginTelemetry = (
+  logger: Pick<Logger, 'info' | 'error'>,
+  metrics?: Pick<Metrics, 'addMetric'>,
+): LoginTelemetry => ({
+  record(outcome, details) {
+    const line = { outcome, ...details };
+    if (DATA_ERRORS.has(outcome)) logger.error('Login attempt', line);
+    else logger.info('Login attempt', line);
+    metrics?.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
+  },
+});
