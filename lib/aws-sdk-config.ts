@@ -6,5 +6,7 @@
  */
 export const BOUNDED_CLIENT_CONFIG = {
   maxAttempts: 3,
-  requestHandler: { connectionTimeout: 500, requestTimeout: 1_000 },
+  // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes, and
+  // a stalled connection would hold the request until the Lambda timeout.
+  requestHandler: { connectionTimeout: 500, requestTimeout: 1_000, throwOnRequestTimeout: true },
 } as const;

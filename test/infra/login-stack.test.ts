@@ -133,6 +133,94 @@ describe('LoginStack', () => {
     expect(resource.Properties.Environment.Variables.TOKEN_TTL_SECONDS).toBe('900');
   });
 
+  it('answers with the envelope for every gateway response a client can hit', () => {
+    const responses = template.findResources('AWS::ApiGateway::GatewayResponse');
+    const byType = Object.fromEntries(Object.values(responses).map((r) => [r.Properties.ResponseType, r.Properties]));
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED', 'MISSING_AUTHENTICATION_TOKEN', 'WAF_FILTERED']) {
+      const response = byType[type];
+      expect(response, type).toBeDefined();
+      expect(JSON.parse(response.ResponseTemplates['application/json'])).toEqual({
+        ok: false,
+        error: expect.any(String),
+      });
+      expect(response.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Content-Type': "'application/json'",
+        'gatewayresponse.header.Cache-Control': "'no-store'",
+      });
+    }
+    expect(byType.THROTTLED.StatusCode).toBe('429');
+    expect(byType.MISSING_AUTHENTICATION_TOKEN.StatusCode).toBe('404');
+  });
+
+  it('throttles the login method as well as the stage', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: 'POST', ResourcePath: '/~1api~1auth~1login', ThrottlingRateLimit: 50 }),
+      ]),
+    });
+  });
+
+  it('alarms on a spike of failed logins', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'MovieKnightAuth',
+      MetricName: 'LoginFailed',
+      Dimensions: [{ Name: 'service', Value: 'movie-knight-auth' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 100,
+    });
+  });
+
+  it('has no WAF and no CORS unless asked', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    template.resourceCountIs('AWS::ApiGateway::Method', 1);
+  });
+
+  it('puts a per-IP rate rule for the login path on the stage when WAF is switched on', () => {
+    const { template: withWaf } = synthesize({ wafEnabled: 'true', wafRateLimit: 300 });
+    withWaf.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: [
+        Match.objectLike({
+          Action: { Block: Match.objectLike({ CustomResponse: Match.objectLike({ ResponseCode: 429 }) }) },
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              Limit: 300,
+              ScopeDownStatement: {
+                ByteMatchStatement: Match.objectLike({
+                  SearchString: '/api/auth/login',
+                  PositionalConstraint: 'ENDS_WITH',
+                }),
+              },
+            }),
+          },
+        }),
+      ],
+    });
+    withWaf.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('answers CORS preflights for the configured origins only, never with credentials', () => {
+    const { template: withCors } = synthesize({ corsAllowedOrigins: 'https://app.example.com' });
+    withCors.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      Integration: Match.objectLike({
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+            }),
+          }),
+        ],
+      }),
+    });
+    const { resource } = findFunction(withCors, 'LoginFunction');
+    expect(resource.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.com');
+    expect(JSON.stringify(withCors.toJSON())).not.toContain('Access-Control-Allow-Credentials');
+    expect(() => synthesize({ corsAllowedOrigins: '*' })).toThrow('is not an origin');
+  });
+
   it('refuses a setting out of range', () => {
     expect(() => synthesize({ bcryptCost: 4 })).toThrow('Context value bcryptCost=4 is not valid');
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toSigningKey } from '../../../lib/signing-key.ts';
 import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../../support/events.ts';
+import { createTestHandler } from '../../support/handler.ts';
 import { RESPONSE_HEADERS } from '../../support/headers.ts';
 
 const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
@@ -184,5 +185,35 @@ describe('login handler', () => {
         body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
       });
     });
+  });
+});
+
+describe('login handler with CORS origins configured', () => {
+  let tables: TestTables;
+  let handler: ProxyHandler;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    handler = createTestHandler({ ...tables.env, CORS_ALLOWED_ORIGINS: 'https://app.example.com' });
+  });
+
+  afterAll(() => tables.drop());
+
+  const fromOrigin = (origin: string) =>
+    invoke(
+      handler,
+      loginEvent('{"emailOrUsername":"nobody","password":"x"}', { 'Content-Type': 'application/json', Origin: origin }),
+    );
+
+  it('allows a configured origin, without credentials', async () => {
+    const response = await fromOrigin('https://app.example.com');
+    expect(response.headers).toMatchObject({ 'Access-Control-Allow-Origin': 'https://app.example.com' });
+    expect(response.headers).not.toHaveProperty('Access-Control-Allow-Credentials');
+  });
+
+  it('does not allow any other origin', async () => {
+    const response = await fromOrigin('https://evil.example.net');
+    expect(response.headers?.['Access-Control-Allow-Origin']).not.toBe('https://evil.example.net');
+    expect(response.headers?.['Access-Control-Allow-Origin']).not.toBe('*');
   });
 });

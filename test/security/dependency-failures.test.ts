@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoke, jsonLoginEvent } from '../support/events.ts';
+import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '../support/fake-dynamodb.ts';
+import { createTestHandler } from '../support/handler.ts';
+import { RESPONSE_HEADERS } from '../support/headers.ts';
+
+/** The function's timeout in the stack: an answer after it would be no answer at all. */
+const LAMBDA_TIMEOUT_MS = 10_000;
+
+const ENV = {
+  TABLE_NAME: 'users',
+  ATTEMPTS_TABLE_NAME: 'attempts',
+  SIGNING_KEY: 'dependency-test-signing-key-0123456789ab',
+  IDENTIFIER_KEY: 'dependency-test-identifier-key-012345678',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+const UNAVAILABLE = {
+  statusCode: 503,
+  headers: RESPONSE_HEADERS,
+  body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+};
+
+const attemptAgainst = async (endpoint: string) => {
+  const handler = createTestHandler({ ...ENV, DYNAMODB_ENDPOINT: endpoint });
+  const started = performance.now();
+  const response = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
+  return { response, ms: performance.now() - started };
+};
+
+describe('when DynamoDB fails', () => {
+  it('answers 503, well inside the function timeout, when connections are refused', async () => {
+    const { response, ms } = await attemptAgainst(await closedPortEndpoint());
+    expect(response).toStrictEqual(UNAVAILABLE);
+    expect(ms).toBeLessThan(LAMBDA_TIMEOUT_MS);
+  });
+
+  describe.each<FakeDynamoDbMode>(['stall', 'throttle', 'server-error'])('by %s', (mode) => {
+    let fake: Awaited<ReturnType<typeof startFakeDynamoDb>>;
+
+    beforeAll(async () => {
+      fake = await startFakeDynamoDb(mode);
+    });
+
+    afterAll(() => fake.close());
+
+    it('answers 503 with the envelope and none of its detail, well inside the function timeout, after bounded retries', async () => {
+      const { response, ms } = await attemptAgainst(fake.endpoint);
+      expect(response).toStrictEqual(UNAVAILABLE);
+      expect(ms).toBeLessThan(LAMBDA_TIMEOUT_MS);
+      // Three attempts for each of the two reads that run in parallel, no more.
+      expect(fake.requests()).toBeLessThanOrEqual(6);
+      expect(fake.requests()).toBeGreaterThan(0);
+    });
+  });
+});

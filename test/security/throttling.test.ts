@@ -1,0 +1,90 @@
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { invoke, jsonLoginEvent, type ProxyHandler } from '../support/events.ts';
+import { createTestHandler, manualClock } from '../support/handler.ts';
+import { RESPONSE_HEADERS } from '../support/headers.ts';
+
+const THROTTLED_BODY = '{"ok":false,"error":"Too many failed attempts, try again later"}';
+
+describe('per-identifier throttling', () => {
+  let tables: TestTables;
+  let time: ReturnType<typeof manualClock>;
+  let handler: ProxyHandler;
+  // A spy that calls through: the real bcrypt runs, and we count how often.
+  const compare = vi.spyOn(bcrypt, 'compare');
+
+  const attempt = (emailOrUsername: string, password: string) =>
+    invoke(handler, jsonLoginEvent({ emailOrUsername, password }));
+  const failTimes = async (emailOrUsername: string, times: number) => {
+    for (let i = 0; i < times; i += 1) expect((await attempt(emailOrUsername, 'wrong')).statusCode).toBe(401);
+  };
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    for (const username of ['alice', 'bob', 'carol', 'dave']) {
+      await tables.createUser({ email: `${username}@example.com`, username, name: username, password: 'secret123' });
+    }
+    time = manualClock();
+    handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, time.clock);
+  });
+
+  afterAll(async () => {
+    compare.mockRestore();
+    await tables.drop();
+  });
+
+  it('answers 429 with Retry-After after five failures, even to the right password, with no bcrypt work', async () => {
+    await failTimes('alice', 5);
+    const comparesBefore = compare.mock.calls.length;
+    const response = await attempt('alice', 'secret123');
+    expect(response).toStrictEqual({
+      statusCode: 429,
+      headers: { ...RESPONSE_HEADERS, 'Retry-After': '60' },
+      body: THROTTLED_BODY,
+    });
+    expect(compare.mock.calls.length).toBe(comparesBefore);
+  });
+
+  it('counts an email in any case as one identifier', async () => {
+    await failTimes('BOB@example.com', 2);
+    await failTimes('bob@EXAMPLE.com', 3);
+    expect((await attempt('bob@example.com', 'secret123')).statusCode).toBe(429);
+  });
+
+  it('lets the identifier in once the lock has passed, and a success clears the count', async () => {
+    await failTimes('carol', 5);
+    time.advance(60);
+    expect((await attempt('carol', 'secret123')).statusCode).toBe(200);
+    await failTimes('carol', 4);
+    expect((await attempt('carol', 'secret123')).statusCode).toBe(200);
+  });
+
+  it('doubles the lock for each failure after it, and every lock expires by itself', async () => {
+    await failTimes('dave', 5);
+    const retryAfter: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const locked = await attempt('dave', 'wrong');
+      retryAfter.push(locked.headers?.['Retry-After'] as string);
+      time.advance(Number(locked.headers?.['Retry-After']));
+      expect((await attempt('dave', 'wrong')).statusCode).toBe(401);
+    }
+    expect(retryAfter).toEqual(['60', '120', '240', '480', '900', '900']);
+    time.advance(900);
+    expect((await attempt('dave', 'secret123')).statusCode).toBe(200);
+  });
+
+  it('forgets failures after a quiet window', async () => {
+    await failTimes('eve@example.com', 4);
+    time.advance(15 * 60);
+    await failTimes('eve@example.com', 4);
+    expect((await attempt('eve@example.com', 'x')).statusCode).toBe(401);
+  });
+
+  it('counts 20 parallel wrong passwords as 20', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, () => attempt('frank', 'wrong')));
+    expect(responses.every((response) => response.statusCode === 401)).toBe(true);
+    // 20 failures: the lock is 60 s doubled 15 times, capped at 15 minutes.
+    expect((await attempt('frank', 'wrong')).headers?.['Retry-After']).toBe('900');
+  });
+});

@@ -1,0 +1,37 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createLoginHandler } from '../../functions/login/create-handler.ts';
+import { createLoginRuntime } from '../../functions/login/dependencies.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { readConfig } from '../../lib/config.ts';
+import type { ProxyHandler } from './events.ts';
+
+/** A clock the test moves by hand. */
+export const manualClock = (start = new Date('2026-11-26T12:00:00Z')) => {
+  let now = start.getTime();
+  const clock: Clock = () => new Date(now);
+  const advance = (seconds: number): void => {
+    now += seconds * 1000;
+  };
+  return { clock, advance };
+};
+
+/**
+ * The production handler chain and adapters, built from `env` like the Lambda entry point does,
+ * but with a clock the test controls and its own logger and metrics.
+ */
+export const createTestHandler = (env: Record<string, string>, clock?: Clock): ProxyHandler => {
+  const logger = new Logger({
+    serviceName: 'movie-knight-auth',
+    logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'SILENT') as LogLevel,
+  });
+  const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
+  const config = readConfig(env);
+  return createLoginHandler({
+    ...createLoginRuntime(config, { logger, metrics, ...(clock && { clock }) }),
+    logger,
+    metrics,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+  }) as ProxyHandler;
+};
