@@ -7,6 +7,8 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // bcrypt and synthesis are CPU-bound; the machine has two cores.
     testTimeout: 30_000,
+    // Quiet by default; tests about logs and metrics turn them on for themselves.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
     hookTimeout: 120_000,
   },
 });

@@ -36,23 +36,19 @@ const clientMessage = (error: HttpErrorLike): { statusCode: number; message: str
  */
 export const httpErrorEnvelope = ({
   logger,
-  onInvalidRequest,
+  onErrorResponse,
 }: {
   logger: Pick<Logger, 'error'>;
-  /** Told of each 400 and 415 (a malformed request), with the message the client gets. */
-  onInvalidRequest?: (statusCode: number, message: string) => void;
+  /** Told of every error answer, with its status and the message the client gets. */
+  onErrorResponse?: (statusCode: number, message: string) => void;
 }): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     if (request.response !== undefined) return;
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });
-    if (!exposed) {
-      request.response = failure(500, INTERNAL_ERROR_MESSAGE);
-      return;
-    }
-    if (exposed.statusCode === 400 || exposed.statusCode === 415)
-      onInvalidRequest?.(exposed.statusCode, exposed.message);
-    request.response = failure(exposed.statusCode, exposed.message, error.headers);
+    const { statusCode, message } = exposed ?? { statusCode: 500, message: INTERNAL_ERROR_MESSAGE };
+    onErrorResponse?.(statusCode, message);
+    request.response = failure(statusCode, message, exposed ? error.headers : undefined);
   },
 });

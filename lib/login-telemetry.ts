@@ -9,7 +9,8 @@ export type LoginOutcome =
   | 'ambiguous_identifier'
   | 'invalid_user_record'
   | 'throttled'
-  | 'bad_input';
+  | 'bad_input'
+  | 'error';
 
 /** The CloudWatch metric each outcome counts towards. */
 export const OUTCOME_METRICS = {
@@ -20,10 +21,11 @@ export const OUTCOME_METRICS = {
   invalid_user_record: 'LoginFailed',
   throttled: 'LoginThrottled',
   bad_input: 'LoginRejected',
+  error: 'LoginErrored',
 } as const satisfies Record<LoginOutcome, string>;
 
-/** Outcomes that mean the data is wrong, not the caller: someone has to fix an item. */
-const DATA_ERRORS = new Set<LoginOutcome>(['ambiguous_identifier', 'invalid_user_record']);
+/** Outcomes someone has to act on: an item to fix, or a failure of ours (logged with its cause too). */
+const ERRORS = new Set<LoginOutcome>(['ambiguous_identifier', 'invalid_user_record', 'error']);
 
 export interface LoginTelemetry {
   /**
@@ -39,7 +41,7 @@ export const createLoginTelemetry = (
 ): LoginTelemetry => ({
   record(outcome, details) {
     const line = { outcome, ...details };
-    if (DATA_ERRORS.has(outcome)) logger.error('Login attempt', line);
+    if (ERRORS.has(outcome)) logger.error('Login attempt', line);
     else logger.info('Login attempt', line);
     metrics?.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
   },

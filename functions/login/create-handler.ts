@@ -66,7 +66,11 @@ export const createLoginHandler = ({ login, telemetry, logger, metrics, corsAllo
     .use(
       httpErrorEnvelope({
         logger,
-        onInvalidRequest: (statusCode, reason) => telemetry.record('bad_input', { statusCode, reason }),
+        // 401 and 429 are recorded by the login itself, with more to say.
+        onErrorResponse: (statusCode, reason) => {
+          if (statusCode === 400 || statusCode === 415) telemetry.record('bad_input', { statusCode, reason });
+          if (statusCode >= 500) telemetry.record('error', { statusCode });
+        },
       }),
     )
     .handler(async (event) => {

@@ -34,6 +34,7 @@ describe('log hygiene', () => {
   };
 
   beforeAll(async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     tables = await createTestTables();
     const item = await tables.createUser({ email: EMAIL, username: USERNAME, name: 'Zelda', password: PASSWORD });
     secrets.push(item.passwordHash as string, tables.env.SIGNING_KEY!, tables.env.IDENTIFIER_KEY!);
@@ -62,10 +63,13 @@ describe('log hygiene', () => {
     });
   });
 
-  afterAll(() => tables.drop());
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await tables.drop();
+  });
 
   it('logs an outcome for every kind of attempt', () => {
-    for (const outcome of ['success', 'bad_password', 'unknown_identifier', 'throttled', 'bad_input']) {
+    for (const outcome of ['success', 'bad_password', 'unknown_identifier', 'throttled', 'bad_input', 'error']) {
       expect(output).toContain(`"outcome":"${outcome}"`);
     }
     expect(output).toContain('"message":"Request failed"');
