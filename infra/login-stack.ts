@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { LOCAL_ONLY_SETTINGS } from '../lib/config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lib/service.ts';
 import { LoginAlarms } from './constructs/login-alarms.ts';
 import { LoginApi } from './constructs/login-api.ts';
@@ -34,8 +35,14 @@ export interface LoginStackProps extends StackProps {
   settings: LoginStackSettings;
 }
 
-const generatedKey = (scope: Construct, id: string, description: string): Secret =>
-  new Secret(scope, id, { description, generateSecretString: { passwordLength: 64, excludePunctuation: true } });
+const generatedKey = (scope: Construct, id: string, description: string, noRotation: string): Secret => {
+  const secret = new Secret(scope, id, {
+    description,
+    generateSecretString: { passwordLength: 64, excludePunctuation: true },
+  });
+  Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotation });
+  return secret;
+};
 
 /** Movie Knight Auth: the tables, the keys, the login function, its API and its alarms. */
 export class LoginStack extends Stack {
@@ -45,11 +52,17 @@ export class LoginStack extends Stack {
 
     const users = new UsersTable(this, 'Users');
     const attempts = new LoginAttemptsTable(this, 'LoginAttempts');
-    const signingKey = generatedKey(this, 'SigningKey', 'Movie Knight Auth: HS256 key that signs access tokens');
+    const signingKey = generatedKey(
+      this,
+      'SigningKey',
+      'Movie Knight Auth: HS256 key that signs access tokens',
+      'Rotating a shared HS256 key would cut off every verifier at once; scheduled rotation comes with asymmetric keys and a JWKS.',
+    );
     const identifierKey = generatedKey(
       this,
       'IdentifierKey',
       'Movie Knight Auth: HMAC key for identifiers in counters and logs',
+      'Rotating it would only reset every throttling counter and break log correlation; it protects nothing that expires.',
     );
 
     const loginFunction = new LoginFunction(this, 'LoginFunction', {
@@ -68,6 +81,9 @@ export class LoginStack extends Stack {
         THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
         THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
         CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
+        // Local-only settings, declared empty so that `sam local --env-vars` may set them (SAM
+        // overrides only declared variables). The function refuses them if set in AWS.
+        ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
       },
     });
     users.grantLookup(loginFunction);
@@ -81,6 +97,7 @@ export class LoginStack extends Stack {
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
       corsAllowedOrigins: settings.corsAllowedOrigins,
+      logRetention: settings.logRetention,
     });
     if (settings.wafEnabled) {
       new LoginFirewall(this, 'LoginFirewall', {

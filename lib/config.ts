@@ -94,8 +94,30 @@ const origins = (env: Env, name: string): string[] => {
   return list;
 };
 
+/** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
+export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEY', 'IDENTIFIER_KEY'] as const;
+
+/**
+ * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every
+ * function; `sam local` sets it too but also sets AWS_SAM_LOCAL=true, and `npm start` and the
+ * tests set neither.
+ */
+export const runsInAws = (env: Env): boolean => Boolean(env.AWS_LAMBDA_FUNCTION_NAME) && env.AWS_SAM_LOCAL !== 'true';
+
+const refuseLocalOnlySettings = (env: Env): void => {
+  if (!runsInAws(env)) return;
+  for (const name of LOCAL_ONLY_SETTINGS) {
+    if (optional(env, name)) throw new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`);
+  }
+};
+
 /** Reads the configuration from the environment once; throws ConfigError on anything missing or invalid. */
-export const readConfig = (env: Env = process.env): Config => ({
+export const readConfig = (env: Env = process.env): Config => {
+  refuseLocalOnlySettings(env);
+  return readSettings(env);
+};
+
+const readSettings = (env: Env): Config => ({
   tableName: required(env, 'TABLE_NAME'),
   attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
   dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),

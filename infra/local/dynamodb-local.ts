@@ -1,5 +1,6 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +67,8 @@ const waitUntilReady = async (endpoint: string, child: ChildProcess, timeoutMs =
 export const startDynamoDbLocal = async ({ port, persistPath }: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
   assertJava();
   const chosenPort = port === 0 ? await freePort() : port;
+  // DynamoDB Local quits at once when its database directory does not exist.
+  if (persistPath) mkdirSync(persistPath, { recursive: true });
   const child = spawn({
     port: chosenPort,
     sharedDb: true,

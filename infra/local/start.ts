@@ -9,9 +9,8 @@ import { DEFAULTS } from '../../lib/config.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { createLocalApi } from './local-api.ts';
-import { DEMO_USER, ensureTables, seedDemoUser } from './tables.ts';
-
-const LOCAL_TABLES = { users: 'movie-knight-users-local', attempts: 'movie-knight-login-attempts-local' };
+import { stopOnSignal } from './shutdown.ts';
+import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
 
 const main = async (): Promise<void> => {
   const port = Number(process.env.PORT ?? 3000);
@@ -35,12 +34,7 @@ const main = async (): Promise<void> => {
     await db?.stop();
   };
   let server: ReturnType<typeof createLocalApi> | undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.log(`\n${signal}: stopping${db ? ' (and DynamoDB Local)' : ''}`);
-      void stop().then(() => process.exit(0));
-    });
-  }
+  stopOnSignal(stop, db ? 'the server and DynamoDB Local' : 'the server');
 
   try {
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });

@@ -15,6 +15,12 @@ export interface TableNames {
   attempts: string;
 }
 
+/** The tables `npm start` and `npm run db:local` create (and events/env.local.json names). */
+export const LOCAL_TABLES: TableNames = {
+  users: 'movie-knight-users-local',
+  attempts: 'movie-knight-login-attempts-local',
+};
+
 const ensureTable = async (client: DynamoDBDocumentClient, input: CreateTableCommandInput): Promise<void> => {
   try {
     await client.send(new CreateTableCommand(input));

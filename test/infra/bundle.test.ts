@@ -1,67 +1,47 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSigningKey } from '../../lib/signing-key.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { jsonLoginEvent } from '../support/events.ts';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
-import { findFunction, synthesize } from '../support/synth.ts';
+import { functionCode, invokeBundle } from '../support/lambda-process.ts';
+import { synthesize } from '../support/synth.ts';
 
 const SECRET = 'bundle-test-signing-key-0123456789abcdefghij';
 const SIGNING_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
 
-interface Invocation {
-  initMs: number;
-  results: { response: { statusCode: number; headers: Record<string, string>; body: string } }[];
-}
-
 describe('the bundle CDK produced', () => {
   let table: TestTables;
   let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
-  let codeDir: string;
-  let handlerName: string;
-  let templateEnv: Record<string, unknown>;
+  let code: ReturnType<typeof functionCode>;
 
-  /** Runs the bundle in a fresh Node process with the function's environment as Lambda sets it. */
-  const runInLambdaLikeProcess = async (events: unknown[]): Promise<Invocation> => {
-    const dir = mkdtempSync(join(tmpdir(), 'mk-auth-invoke-'));
-    writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
-    // The template's references, resolved as CloudFormation would to this run's resources.
-    const resolved = {
-      ...templateEnv,
-      TABLE_NAME: table.tableName,
-      ATTEMPTS_TABLE_NAME: table.attemptsTableName,
-      SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
-      IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
-    };
-    await promisify(execFile)(
-      process.execPath,
-      ['scripts/invoke-bundle.mjs', codeDir, handlerName, join(dir, 'events.json'), join(dir, 'results.json')],
+  /** Runs the bundle with the function's environment from the template, as Lambda sets it. */
+  const runInLambdaLikeProcess = (events: unknown[]) =>
+    invokeBundle(
+      code,
       {
-        env: {
-          PATH: process.env.PATH,
-          ...(resolved as Record<string, string>),
-          POWERTOOLS_LOG_LEVEL: 'SILENT',
-          // What Lambda puts in every function's environment.
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_SESSION_TOKEN: 'test',
-          AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
-          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-          // The SDK's own endpoint override sends its calls to DynamoDB Local and the fake.
-          AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-        },
+        ...(code.environment as Record<string, string>),
+        // The template's references, resolved as CloudFormation would to this run's resources.
+        TABLE_NAME: table.tableName,
+        ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+        SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
+        IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        // What Lambda puts in every function's environment.
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_SESSION_TOKEN: 'test',
+        AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        // The SDK's own endpoint override sends its calls to DynamoDB Local and the fake.
+        AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       },
+      events,
     );
-    return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
-  };
 
   beforeAll(async () => {
     table = await createTestTables();
@@ -77,10 +57,7 @@ describe('the bundle CDK produced', () => {
       [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
     });
     const { template, outdir } = synthesize();
-    const { resource } = findFunction(template, 'LoginFunction');
-    codeDir = join(outdir, resource.Metadata['aws:asset:path']);
-    handlerName = resource.Properties.Handler;
-    templateEnv = resource.Properties.Environment.Variables;
+    code = functionCode(template, outdir, 'LoginFunction');
   });
 
   afterAll(async () => {
@@ -106,8 +83,8 @@ describe('the bundle CDK produced', () => {
       jsonLoginEvent({ emailOrUsername: 'fan', password: 'wrong' }),
       jsonLoginEvent({ emailOrUsername: 'ghost', password: 'wrong' }),
     ]);
-    expect(results[0]!.response.statusCode).toBe(401);
-    expect(results[1]!.response).toStrictEqual(results[0]!.response);
+    expect(results[0]?.response.statusCode).toBe(401);
+    expect(results[1]?.response).toStrictEqual(results[0]?.response);
   });
 
   it('answers 503 while the secret cannot be read, and reads it again on the next request', async () => {
@@ -116,11 +93,26 @@ describe('the bundle CDK produced', () => {
     secrets.state.failFirst = 3;
     const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
     const { results } = await runInLambdaLikeProcess([login, login]);
-    expect(results[0]!.response).toMatchObject({
+    expect(results[0]?.response).toMatchObject({
       statusCode: 503,
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
-    expect(results[1]!.response.statusCode).toBe(200);
+    expect(results[1]?.response.statusCode).toBe(200);
     expect(secrets.state.calls).toBe(3 + 2);
+  });
+
+  it('refuses to start in AWS with a local-only setting', async () => {
+    const env = {
+      ...(code.environment as Record<string, string>),
+      TABLE_NAME: table.tableName,
+      ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+      SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
+      IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
+      AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+    };
+    await expect(invokeBundle(code, env, [])).rejects.toThrow(
+      'DYNAMODB_ENDPOINT is for local runs only and must be empty in AWS Lambda',
+    );
   });
 });

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { USERS_TABLE } from '../../lib/users-table.ts';
 import { findFunction, synthesize } from '../support/synth.ts';
@@ -75,6 +78,7 @@ describe('LoginStack', () => {
     expect(grants).toEqual([
       'dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem',
       'dynamodb:Query',
+      'logs:CreateLogStream logs:PutLogEvents',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
@@ -219,6 +223,29 @@ describe('LoginStack', () => {
     expect(resource.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.com');
     expect(JSON.stringify(withCors.toJSON())).not.toContain('Access-Control-Allow-Credentials');
     expect(() => synthesize({ corsAllowedOrigins: '*' })).toThrow('is not an origin');
+  });
+
+  it.each([
+    ['the defaults', {}],
+    ['WAF and CORS on', { wafEnabled: 'true', corsAllowedOrigins: 'https://app.example.com' }],
+  ])('passes cdk-nag AwsSolutions with %s, every exception acknowledged with a reason', (_, context) => {
+    const { outdir } = synthesize(context);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('fails synthesis on a cdk-nag finding nobody acknowledged', () => {
+    expect(() => synthesize({}, (stack) => new Secret(stack, 'Unrotated'))).toThrow(/AwsSolutions-SMG4/);
+  });
+
+  it('tags every resource with the service name', () => {
+    const tagged = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'))
+      .concat(Object.values(template.findResources('AWS::Lambda::Function')))
+      .concat(Object.values(template.findResources('AWS::SecretsManager::Secret')));
+    for (const resource of tagged) {
+      const tags = resource.Properties.Tags ?? resource.Properties.Replicas?.[0]?.Tags;
+      expect(tags).toContainEqual({ Key: 'service', Value: 'movie-knight-auth' });
+    }
   });
 
   it('refuses a setting out of range', () => {

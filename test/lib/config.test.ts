@@ -82,3 +82,32 @@ describe('readConfig', () => {
     expect(() => readConfig(env)).toThrow(new ConfigError(message));
   });
 });
+
+describe('readConfig in AWS Lambda', () => {
+  const inLambda = {
+    TABLE_NAME: 'users',
+    ATTEMPTS_TABLE_NAME: 'attempts',
+    SIGNING_KEY_SECRET_ARN: 'arn:signing',
+    IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
+    AWS_LAMBDA_FUNCTION_NAME: 'MovieKnightAuth-LoginFunction',
+    // What the stack declares so that SAM may override them: present, empty.
+    DYNAMODB_ENDPOINT: '',
+    SIGNING_KEY: '',
+    IDENTIFIER_KEY: '',
+  };
+
+  it('accepts the local-only settings declared empty', () => {
+    expect(readConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
+  });
+
+  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEY', 'IDENTIFIER_KEY'])('refuses %s when it is set', (name) => {
+    expect(() => readConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' })).toThrow(
+      new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`),
+    );
+  });
+
+  it('allows them under sam local, which sets AWS_SAM_LOCAL', () => {
+    const local = { ...inLambda, AWS_SAM_LOCAL: 'true', DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000' };
+    expect(readConfig(local).dynamoDbEndpoint).toBe('http://host.docker.internal:8000');
+  });
+});

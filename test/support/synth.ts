@@ -1,8 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { LoginStack } from '../../infra/login-stack.ts';
 import { readSettings } from '../../infra/settings.ts';
 
@@ -13,8 +14,16 @@ export interface Synthesized {
   outdir: string;
 }
 
-/** Synthesizes the stack as `cdk synth` does (bundling included), into a fresh directory. */
-export const synthesize = (context: Record<string, unknown> = {}): Synthesized => {
+/**
+ * Synthesizes the stack as `cdk synth` does (bundling and cdk-nag's AwsSolutions checks
+ * included, as in infra/app.ts), into a fresh directory. A finding that is not acknowledged
+ * makes synthesis throw.
+ */
+export const synthesize = (
+  context: Record<string, unknown> = {},
+  /** A change to the stack before synthesis, for tests that need a stack that is wrong. */
+  alter?: (stack: LoginStack) => void,
+): Synthesized => {
   const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-cdk-'));
   // The metadata the CDK CLI asks for, and that SAM reads: construct paths and asset paths.
   const app = new App({
@@ -24,6 +33,8 @@ export const synthesize = (context: Record<string, unknown> = {}): Synthesized =
   const stack = new LoginStack(app, 'MovieKnightAuth', {
     settings: readSettings((key) => app.node.tryGetContext(key)),
   });
+  alter?.(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = Template.fromStack(stack);
   app.synth();
   return { stack, template, outdir };
