@@ -115,5 +115,10 @@ export class LoginStack extends Stack {
     new CfnOutput(this, 'LoginUrl', { value: api.loginUrl, description: 'POST here to log in' });
     new CfnOutput(this, 'TableName', { value: users.table.tableName, description: 'The users table' });
     new CfnOutput(this, 'SigningKeySecretArn', { value: signingKey.secretArn, description: 'Token signing key' });
+    new CfnOutput(this, 'AttemptsTableName', { value: attempts.table.tableName, description: 'Failed-login counters' });
+    new CfnOutput(this, 'IdentifierKeySecretArn', {
+      value: identifierKey.secretArn,
+      description: 'Identifier HMAC key',
+    });
   }
 }

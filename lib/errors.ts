@@ -74,3 +74,23 @@ export class ConfigError extends AuthServiceError {
     this.name = 'ConfigError';
   }
 }
+
+/** Why a user administration command was refused; `code` is stable for scripts and tests. */
+export type UserAdminErrorCode =
+  | 'invalid_input'
+  | 'email_taken'
+  | 'username_taken'
+  | 'not_found'
+  | 'ambiguous'
+  | 'conflict';
+
+/** A user administration command that cannot be done as asked; nothing was written. */
+export class UserAdminError extends AuthServiceError {
+  readonly code: UserAdminErrorCode;
+
+  constructor(code: UserAdminErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UserAdminError';
+    this.code = code;
+  }
+}

@@ -15,6 +15,14 @@ export const USERS_TABLE = {
 } as const;
 
 /**
+ * The id of the guard item that reserves a unique value (an email, lowercased, or a username).
+ * A user is written together with one guard per unique value, each with `attribute_not_exists`,
+ * in one transaction: the only check that cannot race. Guards have no index attributes, so they
+ * never show up in a login's Query.
+ */
+export const uniqueValueId = (kind: 'email' | 'username', value: string): string => `unique#${kind}#${value}`;
+
+/**
  * The same table as a DynamoDB `CreateTable` request, for DynamoDB Local.
  * Every index projects all attributes, so a login needs one `Query` and nothing else.
  */

@@ -8,7 +8,7 @@ import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLoginAttemptsTableInput } from '../../lib/login-attempts-table.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { newUserItem } from '../../lib/user.ts';
-import { createUsersTableInput } from '../../lib/users-table.ts';
+import { createUsersTableInput, uniqueValueId } from '../../lib/users-table.ts';
 
 export interface TableNames {
   users: string;
@@ -46,9 +46,15 @@ export const DEMO_USER = {
   dateOfBirth: '1999-05-20',
 } as const;
 
-/** Writes the demo user (overwriting an earlier copy) with its password hashed at `cost`. */
+/**
+ * Writes the demo user with its password hashed at `cost`, and the guard items that reserve its
+ * email and username; an earlier copy (a persisted database) is overwritten.
+ */
 export const seedDemoUser = async (client: DynamoDBDocumentClient, tableName: string, cost: number): Promise<void> => {
   const { password, ...profile } = DEMO_USER;
   const item = newUserItem({ ...profile, passwordHash: await hashPassword(password, cost) });
-  await client.send(new PutCommand({ TableName: tableName, Item: item }));
+  const guards = [uniqueValueId('email', item.emailLower as string), uniqueValueId('username', DEMO_USER.username)];
+  for (const entry of [item, ...guards.map((id) => ({ id, userId: item.id }))]) {
+    await client.send(new PutCommand({ TableName: tableName, Item: entry }));
+  }
 };

@@ -117,8 +117,16 @@ describe('LoginStack', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('outputs the API URL, the login URL, the table name and the secret ARN', () => {
-    for (const output of ['ApiUrl', 'LoginUrl', 'TableName', 'SigningKeySecretArn']) template.hasOutput(output, {});
+  it('outputs the URLs, the table names and the secret ARNs', () => {
+    for (const output of [
+      'ApiUrl',
+      'LoginUrl',
+      'TableName',
+      'SigningKeySecretArn',
+      'AttemptsTableName',
+      'IdentifierKeySecretArn',
+    ])
+      template.hasOutput(output, {});
   });
 
   it('takes operator settings from CDK context', () => {

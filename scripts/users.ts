@@ -1,0 +1,106 @@
+/**
+ * User administration: `npm run users -- <command> [options]`.
+ *
+ *   create --email E --username U --name N [--date-of-birth YYYY-MM-DD]
+ *   set-password --user EMAIL_OR_USERNAME
+ *   show --user EMAIL_OR_USERNAME
+ *
+ * The password is read from a prompt that does not echo, or from stdin when it is not a
+ * terminal (`printf '%s' "$PW" | npm run users -- create ...`); never from the command line,
+ * where it would sit in shell history and the process list. Uses TABLE_NAME, AWS_REGION and
+ * AWS credentials as any AWS tool does, or DYNAMODB_ENDPOINT for DynamoDB Local.
+ */
+import { text } from 'node:stream/consumers';
+import { parseArgs } from 'node:util';
+import { read } from 'read';
+import { DEFAULTS } from '../lib/config.ts';
+import { createDocumentClient } from '../lib/dynamodb.ts';
+import { AuthServiceError, UserAdminError } from '../lib/errors.ts';
+import { createUserAdmin } from '../lib/user-admin.ts';
+
+const USAGE = `Usage: npm run users -- <command> [options]
+  create --email EMAIL --username USERNAME --name NAME [--date-of-birth YYYY-MM-DD]
+  set-password --user EMAIL_OR_USERNAME
+  show --user EMAIL_OR_USERNAME
+The password is prompted for (no echo), or read from stdin; never given as an option.
+Environment: TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST.`;
+
+class UsageError extends Error {}
+
+const readPassword = async (): Promise<string> => {
+  if (!process.stdin.isTTY) return (await text(process.stdin)).replace(/\r?\n$/, '');
+  const password = await read({ prompt: 'Password: ', silent: true, replace: '' });
+  const again = await read({ prompt: 'Password again: ', silent: true, replace: '' });
+  if (password !== again) throw new UserAdminError('invalid_input', 'the passwords do not match');
+  return password;
+};
+
+const main = async (): Promise<void> => {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    strict: true,
+    options: {
+      email: { type: 'string' },
+      username: { type: 'string' },
+      name: { type: 'string' },
+      'date-of-birth': { type: 'string' },
+      user: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  const [command] = positionals;
+  if (values.help) return console.log(USAGE);
+  const tableName = process.env.TABLE_NAME?.trim();
+  if (!tableName) throw new UsageError('Environment variable TABLE_NAME is required');
+
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
+  const admin = createUserAdmin(client, tableName, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+  const user = () => {
+    if (!values.user) throw new UsageError(`${command} needs --user EMAIL_OR_USERNAME`);
+    return values.user;
+  };
+  try {
+    switch (command) {
+      case 'create': {
+        const input = {
+          email: values.email,
+          username: values.username,
+          name: values.name,
+          dateOfBirth: values['date-of-birth'],
+        };
+        for (const [option, value] of Object.entries({
+          email: input.email,
+          username: input.username,
+          name: input.name,
+        })) {
+          if (!value) throw new UsageError(`create needs --${option}`);
+        }
+        console.log(JSON.stringify(await admin.create(input, await readPassword()), null, 2));
+        return;
+      }
+      case 'set-password':
+        await admin.setPassword(user(), await readPassword());
+        console.log(`Password changed for ${values.user}`);
+        return;
+      case 'show':
+        console.log(JSON.stringify(await admin.show(user()), null, 2));
+        return;
+      default:
+        throw new UsageError(command ? `Unknown command ${command}` : 'No command given');
+    }
+  } finally {
+    client.destroy();
+  }
+};
+
+main().catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  // An operator's tool: the underlying cause (a missing table, denied access) is worth showing.
+  const cause = error instanceof AuthServiceError && !(error instanceof UserAdminError) ? error.cause : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Error: ${message}${cause instanceof Error ? `: ${cause.message}` : ''}`);
+  process.exit(1);
+});

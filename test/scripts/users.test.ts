@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+
+/** Runs `npm run users -- ...args` as an operator would, with `stdin` piped in. */
+const users = (tables: TestTables, args: string[], stdin = '') =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
+      env: { ...process.env, TABLE_NAME: tables.tableName, DYNAMODB_ENDPOINT: tables.endpoint, BCRYPT_COST: '10' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+
+describe('npm run users', () => {
+  let tables: TestTables;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+  });
+
+  afterAll(() => tables.drop());
+
+  const create = ['create', '--email', 'Ops@Example.com', '--username', 'ops', '--name', 'Ops Person'];
+
+  it('creates a user with the password from stdin and prints the safe user', async () => {
+    const { code, stdout } = await users(tables, [...create, '--date-of-birth', '1990-01-02'], 'a long passphrase\n');
+    expect(code).toBe(0);
+    const user = JSON.parse(stdout);
+    expect(user).toMatchObject({ email: 'Ops@Example.com', username: 'ops', dateOfBirth: '1990-01-02T00:00:00.000Z' });
+    expect(stdout).not.toContain('passwordHash');
+    const { Item } = await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id: user.id } }));
+    // The trailing newline of `echo` is not part of the password.
+    expect(await bcrypt.compare('a long passphrase', Item?.passwordHash)).toBe(true);
+  });
+
+  it('says clearly that the email is taken, and exits 1', async () => {
+    const { code, stderr } = await users(tables, [...create.slice(0, 4), 'ops2', '--name', 'X'], 'another passphrase');
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('Error: that email is already registered');
+  });
+
+  it('never takes the password as an option', async () => {
+    const { code, stderr } = await users(tables, [...create, '--password', 'in-argv-oops']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--password'");
+  });
+
+  it('refuses a short password', async () => {
+    const { code, stderr } = await users(
+      tables,
+      ['create', '--email', 'b@example.com', '--username', 'bee', '--name', 'B'],
+      'short',
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('Error: password must be at least 8 characters');
+  });
+
+  it('sets a password and shows the user', async () => {
+    expect((await users(tables, ['set-password', '--user', 'ops'], 'a newer passphrase')).code).toBe(0);
+    const { code, stdout } = await users(tables, ['show', '--user', 'ops@example.com']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ username: 'ops' });
+    expect(stdout).not.toContain('passwordHash');
+  });
+});
