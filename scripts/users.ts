@@ -29,8 +29,14 @@ class UsageError extends Error {}
 
 const readPassword = async (): Promise<string> => {
   if (!process.stdin.isTTY) return (await text(process.stdin)).replace(/\r?\n$/, '');
-  const password = await read({ prompt: 'Password: ', silent: true, replace: '' });
-  const again = await read({ prompt: 'Password again: ', silent: true, replace: '' });
+  // Prompts go to stderr, so stdout carries only the result (for piping into jq and the like).
+  const ask = async (prompt: string) => {
+    const answer = await read({ prompt, silent: true, output: process.stderr });
+    process.stderr.write('\n');
+    return answer;
+  };
+  const password = await ask('Password: ');
+  const again = await ask('Password again: ');
   if (password !== again) throw new UserAdminError('invalid_input', 'the passwords do not match');
   return password;
 };
