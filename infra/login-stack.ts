@@ -87,6 +87,7 @@ export class LoginStack extends Stack {
       },
     });
     users.grantLookup(loginFunction);
+    users.grantPasswordHashUpdate(loginFunction);
     attempts.grantCounting(loginFunction);
     signingKey.grantRead(loginFunction);
     identifierKey.grantRead(loginFunction);

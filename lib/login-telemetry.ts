@@ -33,10 +33,12 @@ export interface LoginTelemetry {
    * or token: the identifier's keyed hash and the user id are what may be logged.
    */
   record(outcome: LoginOutcome, details: Record<string, unknown>): void;
+  /** Something went wrong that did not change the answer (a failed rehash). Same rules for `details`. */
+  warn(message: string, details: Record<string, unknown>): void;
 }
 
 export const createLoginTelemetry = (
-  logger: Pick<Logger, 'info' | 'error'>,
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>,
   metrics?: Pick<Metrics, 'addMetric'>,
 ): LoginTelemetry => ({
   record(outcome, details) {
@@ -44,5 +46,8 @@ export const createLoginTelemetry = (
     if (ERRORS.has(outcome)) logger.error('Login attempt', line);
     else logger.info('Login attempt', line);
     metrics?.addMetric(OUTCOME_METRICS[outcome], MetricUnit.Count, 1);
+  },
+  warn(message, details) {
+    logger.warn(message, details);
   },
 });

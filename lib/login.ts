@@ -39,9 +39,31 @@ const selectUser = (items: Record<string, unknown>[]): Lookup => {
  * identifier, wrong password, several matches, an unusable record, a password bcrypt would
  * truncate) costs one bcrypt compare, one counted failure and the same InvalidCredentialsError.
  */
-export const createLogin =
-  ({ users, attempts, identifierKey, passwords, tokens, telemetry }: LoginDependencies): Login =>
-  async ({ identifier, password }) => {
+export const createLogin = ({
+  users,
+  attempts,
+  identifierKey,
+  passwords,
+  tokens,
+  telemetry,
+}: LoginDependencies): Login => {
+  /**
+   * After a successful compare, a hash made at a lower cost than configured is replaced by one at
+   * the configured cost: the one moment the plain password is at hand. Only if the stored hash is
+   * still the one that was read. Best effort: a failure here never fails the login.
+   */
+  const rehashIfWeak = async (user: UserItem, password: string): Promise<'done' | 'changed' | 'failed' | undefined> => {
+    if (!passwords.needsRehash(user.passwordHash)) return undefined;
+    try {
+      const replaced = await users.replacePasswordHash(user.id, user.passwordHash, await passwords.hash(password));
+      return replaced ? 'done' : 'changed';
+    } catch (error) {
+      telemetry.warn('Rehash failed', { userId: user.id, error });
+      return 'failed';
+    }
+  };
+
+  return async ({ identifier, password }) => {
     const key = await identifierKey(identifier);
     // Independent reads, in parallel; all of them happen for every identifier alike.
     const [state, items] = await Promise.all([attempts.check(key), users.findByIdentifier(identifier), tokens.ready()]);
@@ -62,7 +84,9 @@ export const createLogin =
     }
 
     if (state.record) await attempts.reset(key);
+    const rehashed = await rehashIfWeak(lookup.user, password);
     const token = await tokens.sign(lookup.user.id);
-    telemetry.record('success', { ...log, userId: lookup.user.id });
+    telemetry.record('success', { ...log, userId: lookup.user.id, ...(rehashed && { rehashed }) });
     return { token, user: toSafeUser(lookup.user) };
   };
+};

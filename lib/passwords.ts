@@ -18,6 +18,10 @@ export interface PasswordVerifier {
    * time taken does not tell a missing user from a wrong password.
    */
   verify(password: string, hash: string | undefined): Promise<boolean>;
+  /** True when `hash` was made at a lower cost than the configured one. */
+  needsRehash(hash: string): boolean;
+  /** A new hash of `password` at the configured cost. */
+  hash(password: string): Promise<string>;
 }
 
 /**
@@ -37,6 +41,8 @@ export const createPasswordVerifier = (cost: number): PasswordVerifier => {
       const matches = await bcrypt.compare(password, usable ? hash : dummyHash);
       return usable && matches;
     },
+    needsRehash: (hash) => bcrypt.getRounds(hash) < cost,
+    hash: (password) => hashPassword(password, cost),
   };
 };
 

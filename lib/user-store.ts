@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from './dynamodb-errors.ts';
 import type { LoginIdentifier } from './login-request.ts';
 import { USERS_TABLE } from './users-table.ts';
@@ -10,6 +11,11 @@ export interface UserStore {
    * Items are unvalidated; the caller decides what a usable user is.
    */
   findByIdentifier(identifier: LoginIdentifier): Promise<Record<string, unknown>[]>;
+  /**
+   * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
+   * is not (the password changed meanwhile).
+   */
+  replacePasswordHash(userId: string, previousHash: string, newHash: string): Promise<boolean>;
 }
 
 /** The DynamoDB adapter: one `Query` on the email or username index, never a `Scan`. */
@@ -32,5 +38,23 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
       )
       .catch(toStoreError('User lookup failed'));
     return Items;
+  },
+
+  async replacePasswordHash(userId, previousHash, newHash) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { [USERS_TABLE.partitionKey]: userId },
+          UpdateExpression: 'SET passwordHash = :new',
+          ConditionExpression: 'passwordHash = :previous',
+          ExpressionAttributeValues: { ':new': newHash, ':previous': previousHash },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      return toStoreError('Password hash update failed')(error);
+    }
   },
 });

@@ -28,6 +28,22 @@ export class UsersTable extends Construct {
     });
   }
 
+  /**
+   * Lets `grantee` replace password hashes (rehash on login), and no other attribute: a
+   * fine-grained condition on the attribute names the request may touch.
+   */
+  grantPasswordHashUpdate(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [USERS_TABLE.partitionKey, 'passwordHash'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+  }
+
   /** Lets `grantee` run `Query` on the email and username indexes, and nothing else. */
   grantLookup(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({

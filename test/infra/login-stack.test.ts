@@ -71,13 +71,14 @@ describe('LoginStack', () => {
     });
   });
 
-  it('lets the function Query the two indexes, count attempts, read its two secrets, and nothing more', () => {
+  it('lets the function Query the two indexes, rehash passwords, count attempts, read its two secrets, and nothing more', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
     expect(grants).toEqual([
       'dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream logs:PutLogEvents',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
@@ -86,8 +87,15 @@ describe('LoginStack', () => {
     expect(JSON.stringify(query.Resource)).toContain('/index/email-index');
     expect(JSON.stringify(query.Resource)).toContain('/index/username-index');
     expect(query.Resource).toHaveLength(2);
+    // Rehash on login may write the password hash and nothing else.
+    const rehash = statements.find((statement) => statement.Action === 'dynamodb:UpdateItem');
+    expect(rehash.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'passwordHash'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+    expect(rehash.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
     // Item-level counters only: the grant names the table itself, no index and no wildcard.
-    const counting = statements.find((statement) => [statement.Action].flat().includes('dynamodb:UpdateItem'));
+    const counting = statements.find((statement) => [statement.Action].flat().includes('dynamodb:GetItem'));
     expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
   });
 

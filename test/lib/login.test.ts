@@ -1,5 +1,8 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../lib/config.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '../../lib/errors.ts';
 import { createIdentifierKeyer } from '../../lib/identifier-key.ts';
 import { createLogin, type LoginDependencies } from '../../lib/login.ts';
@@ -10,6 +13,7 @@ import { createPasswordVerifier, type PasswordVerifier } from '../../lib/passwor
 import { createSecretReader } from '../../lib/secrets.ts';
 import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
+import { createUserAdmin } from '../../lib/user-admin.ts';
 import { createDynamoDbUserStore } from '../../lib/user-store.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '../support/dynamodb.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
@@ -21,6 +25,7 @@ const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSec
 const countingVerifier = (inner: PasswordVerifier) => {
   const calls: { hadHash: boolean }[] = [];
   const verifier: PasswordVerifier = {
+    ...inner,
     verify: (password, hash) => {
       calls.push({ hadHash: hash !== undefined });
       return inner.verify(password, hash);
@@ -198,5 +203,79 @@ describe('login against DynamoDB Local', () => {
     ]) {
       expect(logged).not.toContain(secret);
     }
+  });
+});
+
+describe('rehash on login', () => {
+  let table: TestTables;
+  let logger: ReturnType<typeof recordingLogger>;
+
+  const loginWith = (cost: number, users = createDynamoDbUserStore(table.client, table.tableName)) =>
+    createLogin({
+      users,
+      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
+      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      passwords: createPasswordVerifier(cost),
+      tokens: createTokenSigner(createSigningKeyProvider(createSecretReader({ value: SECRET })), settings),
+      telemetry: createLoginTelemetry(logger),
+    });
+  const storedHash = async (id: string) =>
+    (await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id } }))).Item?.passwordHash as string;
+
+  beforeAll(async () => {
+    table = await createTestTables();
+    logger = recordingLogger();
+    for (const id of ['weak', 'raced', 'unlucky', 'strong']) {
+      await table.createUser({ id, email: `${id}@example.com`, username: id, name: id, password: 'secret123' });
+    }
+  });
+
+  afterAll(() => table.drop());
+
+  it('stores a hash at the configured cost after a login with a weaker one, and the password still works', async () => {
+    expect(bcrypt.getRounds(await storedHash('weak'))).toBe(TEST_BCRYPT_COST);
+    await loginWith(TEST_BCRYPT_COST + 1)({ identifier: toIdentifier('weak'), password: 'secret123' });
+    const upgraded = await storedHash('weak');
+    expect(bcrypt.getRounds(upgraded)).toBe(TEST_BCRYPT_COST + 1);
+    expect(await bcrypt.compare('secret123', upgraded)).toBe(true);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'done' });
+  });
+
+  it('leaves a hash alone that changed since it was read', async () => {
+    const real = createDynamoDbUserStore(table.client, table.tableName);
+    // The password changes between the login's read and its rehash, as when an operator sets it.
+    const racing = {
+      ...real,
+      findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
+        const items = await real.findByIdentifier(identifier);
+        await createUserAdmin(table.client, table.tableName, TEST_BCRYPT_COST).setPassword(
+          'raced',
+          'changed-meanwhile',
+        );
+        return items;
+      },
+    };
+    await loginWith(TEST_BCRYPT_COST + 1, racing)({ identifier: toIdentifier('raced'), password: 'secret123' });
+    expect(await bcrypt.compare('changed-meanwhile', await storedHash('raced'))).toBe(true);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'changed' });
+  });
+
+  it('still logs the user in when the rehash fails', async () => {
+    const real = createDynamoDbUserStore(table.client, table.tableName);
+    // A write failure DynamoDB Local will not produce on demand while its reads succeed.
+    const failing = { ...real, replacePasswordHash: () => Promise.reject(new Error('write refused')) };
+    const { user } = await loginWith(
+      TEST_BCRYPT_COST + 1,
+      failing,
+    )({ identifier: toIdentifier('unlucky'), password: 'secret123' });
+    expect(user.id).toBe('unlucky');
+    expect(bcrypt.getRounds(await storedHash('unlucky'))).toBe(TEST_BCRYPT_COST);
+    expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({ level: 'warn' });
+  });
+
+  it('does not rehash a hash already at the configured cost', async () => {
+    const before = await storedHash('strong');
+    await loginWith(TEST_BCRYPT_COST)({ identifier: toIdentifier('strong'), password: 'secret123' });
+    expect(await storedHash('strong')).toBe(before);
   });
 });
