@@ -60,8 +60,9 @@ describe('LoginStack', () => {
       TOKEN_ISSUER: 'movie-knight-auth',
       TOKEN_AUDIENCE: 'movie-knight',
       TOKEN_TTL_SECONDS: '3600',
-      NODE_OPTIONS: '--enable-source-maps',
     });
+    // Source maps cost every cold start; they are switched on only while debugging.
+    expect(resource.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
   });
 
   it('keeps failed-login counters in a table with a TTL', () => {
