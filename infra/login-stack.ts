@@ -8,14 +8,17 @@ import { LoginAlarms } from './constructs/login-alarms.ts';
 import { LoginApi } from './constructs/login-api.ts';
 import { LoginAttemptsTable } from './constructs/login-attempts-table.ts';
 import { LoginFirewall } from './constructs/login-firewall.ts';
-import { LoginFunction } from './constructs/login-function.ts';
+import { ServiceFunction } from './constructs/service-function.ts';
+import { SigningKeys } from './constructs/signing-keys.ts';
 import { UsersTable } from './constructs/users-table.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
 export interface LoginStackSettings {
   stageName: string;
   tokenTtlSeconds: number;
-  tokenIssuer: string;
+  /** The `iss` claim; the API's base URL when unset (set it for a custom domain). */
+  tokenIssuer: string | undefined;
+  keyRotationDays: number;
   tokenAudience: string;
   bcryptCost: number;
   throttlingRateLimit: number;
@@ -44,7 +47,10 @@ const generatedKey = (scope: Construct, id: string, description: string, noRotat
   return secret;
 };
 
-/** Movie Knight Auth: the tables, the keys, the login function, its API and its alarms. */
+/** API Gateway caches a JWKS for up to 2 hours; one more hour of margin. */
+const JWKS_CACHE_MARGIN_SECONDS = 3 * 3600;
+
+/** Movie Knight Auth: the tables, the keys, the functions, their API and the alarms. */
 export class LoginStack extends Stack {
   constructor(scope: Construct, id: string, { settings, ...props }: LoginStackProps) {
     super(scope, id, props);
@@ -52,12 +58,12 @@ export class LoginStack extends Stack {
 
     const users = new UsersTable(this, 'Users');
     const attempts = new LoginAttemptsTable(this, 'LoginAttempts');
-    const signingKey = generatedKey(
-      this,
-      'SigningKey',
-      'Movie Knight Auth: HS256 key that signs access tokens',
-      'Rotating a shared HS256 key would cut off every verifier at once; scheduled rotation comes with asymmetric keys and a JWKS.',
-    );
+    const signingKeys = new SigningKeys(this, 'SigningKeys', {
+      rotationDays: settings.keyRotationDays,
+      retainRetiredSeconds: settings.tokenTtlSeconds + JWKS_CACHE_MARGIN_SECONDS,
+      logRetention: settings.logRetention,
+      logLevel: settings.logLevel,
+    });
     const identifierKey = generatedKey(
       this,
       'IdentifierKey',
@@ -65,41 +71,71 @@ export class LoginStack extends Stack {
       'Rotating it would only reset every throttling counter and break log correlation; it protects nothing that expires.',
     );
 
-    const loginFunction = new LoginFunction(this, 'LoginFunction', {
-      memorySize: settings.memorySize,
-      logLevel: settings.logLevel,
-      logRetention: settings.logRetention,
-      environment: {
-        TABLE_NAME: users.table.tableName,
-        ATTEMPTS_TABLE_NAME: attempts.table.tableName,
-        SIGNING_KEY_SECRET_ARN: signingKey.secretArn,
-        IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
-        TOKEN_ISSUER: settings.tokenIssuer,
-        TOKEN_AUDIENCE: settings.tokenAudience,
-        TOKEN_TTL_SECONDS: String(settings.tokenTtlSeconds),
-        BCRYPT_COST: String(settings.bcryptCost),
-        THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
-        THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
-        CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
-        // Local-only settings, declared empty so that `sam local --env-vars` may set them (SAM
-        // overrides only declared variables). The function refuses them if set in AWS.
-        ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
-      },
-    });
-    users.grantLookup(loginFunction);
-    users.grantPasswordHashUpdate(loginFunction);
-    attempts.grantCounting(loginFunction);
-    signingKey.grantRead(loginFunction);
-    identifierKey.grantRead(loginFunction);
-
     const api = new LoginApi(this, 'LoginApi', {
-      loginFunction,
       stageName: settings.stageName,
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
       corsAllowedOrigins: settings.corsAllowedOrigins,
       logRetention: settings.logRetention,
     });
+    const issuer = settings.tokenIssuer ?? api.baseUrl(settings.stageName);
+    const functionDefaults = { logLevel: settings.logLevel, logRetention: settings.logRetention };
+    const tokenEnvironment = {
+      SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
+      TOKEN_ISSUER: issuer,
+      TOKEN_AUDIENCE: settings.tokenAudience,
+      TOKEN_TTL_SECONDS: String(settings.tokenTtlSeconds),
+      CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
+      // Local-only settings, declared empty so that `sam local --env-vars` may set them (SAM
+      // overrides only declared variables). The functions refuse them if set in AWS.
+      ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
+    };
+
+    const loginFunction = new ServiceFunction(this, 'LoginFunction', {
+      ...functionDefaults,
+      entry: 'functions/login/handler.ts',
+      // bcrypt is CPU-bound and single-threaded; 1,769 MB is exactly one vCPU (README, Performance).
+      memorySize: settings.memorySize,
+      environment: {
+        ...tokenEnvironment,
+        TABLE_NAME: users.table.tableName,
+        ATTEMPTS_TABLE_NAME: attempts.table.tableName,
+        IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
+        BCRYPT_COST: String(settings.bcryptCost),
+        THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
+        THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
+      },
+    });
+    users.grantLookup(loginFunction);
+    users.grantPasswordHashUpdate(loginFunction);
+    attempts.grantCounting(loginFunction);
+    signingKeys.grantRead(loginFunction);
+    identifierKey.grantRead(loginFunction);
+
+    const meFunction = new ServiceFunction(this, 'MeFunction', {
+      ...functionDefaults,
+      entry: 'functions/me/handler.ts',
+      memorySize: 512,
+      environment: { ...tokenEnvironment, TABLE_NAME: users.table.tableName },
+    });
+    users.grantReadById(meFunction);
+    signingKeys.grantRead(meFunction);
+
+    const wellKnownFunction = new ServiceFunction(this, 'WellKnownFunction', {
+      ...functionDefaults,
+      entry: 'functions/well-known/handler.ts',
+      memorySize: 512,
+      environment: tokenEnvironment,
+    });
+    signingKeys.grantRead(wellKnownFunction);
+
+    // No function may answer before the first keys exist.
+    for (const fn of [loginFunction, meFunction, wellKnownFunction]) fn.node.addDependency(signingKeys.setup);
+
+    api.addRoute('POST', 'api/auth/login', loginFunction);
+    api.addRoute('GET', 'api/auth/me', meFunction);
+    api.addRoute('GET', '.well-known/jwks.json', wellKnownFunction);
+    api.addRoute('GET', '.well-known/openid-configuration', wellKnownFunction);
     if (settings.wafEnabled) {
       new LoginFirewall(this, 'LoginFirewall', {
         stageArn: api.api.deploymentStage.stageArn,
@@ -112,14 +148,15 @@ export class LoginStack extends Stack {
       failureThreshold: settings.failureAlarmThreshold,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: api.api.url, description: 'Base URL of the API stage' });
-    new CfnOutput(this, 'LoginUrl', { value: api.loginUrl, description: 'POST here to log in' });
-    new CfnOutput(this, 'TableName', { value: users.table.tableName, description: 'The users table' });
-    new CfnOutput(this, 'SigningKeySecretArn', { value: signingKey.secretArn, description: 'Token signing key' });
-    new CfnOutput(this, 'AttemptsTableName', { value: attempts.table.tableName, description: 'Failed-login counters' });
-    new CfnOutput(this, 'IdentifierKeySecretArn', {
-      value: identifierKey.secretArn,
-      description: 'Identifier HMAC key',
-    });
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description });
+    output('ApiUrl', api.api.url, 'Base URL of the API stage');
+    output('LoginUrl', api.api.urlForPath('/api/auth/login'), 'POST here to log in');
+    output('Issuer', issuer, 'The iss claim; discovery at <Issuer>/.well-known/openid-configuration');
+    output('JwksUrl', `${issuer}/.well-known/jwks.json`, 'Public keys that verify access tokens');
+    output('TableName', users.table.tableName, 'The users table');
+    output('AttemptsTableName', attempts.table.tableName, 'Failed-login counters');
+    output('SigningKeysSecretArn', signingKeys.secret.secretArn, 'Token signing key set (private)');
+    output('IdentifierKeySecretArn', identifierKey.secretArn, 'Identifier HMAC key');
   }
 }

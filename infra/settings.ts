@@ -6,7 +6,8 @@ import type { LoginStackSettings } from './login-stack.ts';
 export const DEFAULT_SETTINGS: LoginStackSettings = {
   stageName: 'prod',
   tokenTtlSeconds: DEFAULTS.ttlSeconds,
-  tokenIssuer: DEFAULTS.issuer,
+  tokenIssuer: undefined,
+  keyRotationDays: 90,
   tokenAudience: DEFAULTS.audience,
   bcryptCost: DEFAULTS.bcryptCost,
   throttlingRateLimit: 50,
@@ -66,7 +67,9 @@ const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v) =
 export const readSettings = (context: Context): LoginStackSettings => ({
   stageName: text(context, 'stageName', DEFAULT_SETTINGS.stageName, /^[A-Za-z0-9_]{1,128}$/),
   tokenTtlSeconds: number(context, 'tokenTtlSeconds', DEFAULT_SETTINGS.tokenTtlSeconds, between(60, 86_400)),
-  tokenIssuer: text(context, 'tokenIssuer', DEFAULT_SETTINGS.tokenIssuer),
+  tokenIssuer:
+    context('tokenIssuer') === undefined ? undefined : text(context, 'tokenIssuer', '', /^https:\/\/\S+[^/]$/),
+  keyRotationDays: number(context, 'keyRotationDays', DEFAULT_SETTINGS.keyRotationDays, between(1, 365)),
   tokenAudience: text(context, 'tokenAudience', DEFAULT_SETTINGS.tokenAudience),
   bcryptCost: number(context, 'bcryptCost', DEFAULT_SETTINGS.bcryptCost, between(10, 15)),
   throttlingRateLimit: number(context, 'throttlingRateLimit', DEFAULT_SETTINGS.throttlingRateLimit, (n) => n > 0),

@@ -15,14 +15,23 @@ export interface ThrottlePolicy {
   maxLockSeconds: number;
 }
 
+/** Tokens: the key set that signs them and the claims they carry. */
+export interface TokenConfig {
+  /** A JWK set (see lib/key-set.ts): a Secrets Manager secret in AWS, a value locally. */
+  signingKeys: SecretSource;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+/** The login function's configuration. */
 export interface Config {
   tableName: string;
   attemptsTableName: string;
   /** Only for DynamoDB Local; unset in AWS. */
   dynamoDbEndpoint: string | undefined;
-  signingKey: SecretSource;
   identifierKey: SecretSource;
-  token: { issuer: string; audience: string; ttlSeconds: number };
+  token: TokenConfig;
   bcryptCost: number;
   throttle: ThrottlePolicy;
   /** Browser origins allowed to call the API; none means no CORS headers. */
@@ -56,13 +65,13 @@ const integer = (env: Env, name: string, fallback: number, min: number, max: num
 };
 
 /** `<NAME>_SECRET_ARN` (AWS) or `<NAME>` itself (local), exactly one of them. */
-const secretSource = (env: Env, name: string): SecretSource => {
+const secretSource = (env: Env, name: string, minBytes = 32): SecretSource => {
   const secretId = optional(env, `${name}_SECRET_ARN`);
   const value = optional(env, name);
   if (secretId && value) throw new ConfigError(`Set only one of ${name}_SECRET_ARN and ${name}`);
   if (secretId) return { secretId };
   if (value) {
-    if (Buffer.byteLength(value) < 32) throw new ConfigError(`${name} must be at least 32 bytes`);
+    if (Buffer.byteLength(value) < minBytes) throw new ConfigError(`${name} must be at least ${minBytes} bytes`);
     return { value };
   }
   throw new ConfigError(`Environment variable ${name}_SECRET_ARN (or ${name} locally) is required`);
@@ -95,7 +104,7 @@ const origins = (env: Env, name: string): string[] => {
 };
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
-export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEY', 'IDENTIFIER_KEY'] as const;
+export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY'] as const;
 
 /**
  * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every
@@ -111,23 +120,45 @@ const refuseLocalOnlySettings = (env: Env): void => {
   }
 };
 
-/** Reads the configuration from the environment once; throws ConfigError on anything missing or invalid. */
+const readTokenConfig = (env: Env): TokenConfig => ({
+  // A JWK set is JSON: its shape is checked when it is parsed, not by length.
+  signingKeys: secretSource(env, 'SIGNING_KEYS', 1),
+  issuer: optional(env, 'TOKEN_ISSUER') ?? DEFAULTS.issuer,
+  audience: optional(env, 'TOKEN_AUDIENCE') ?? DEFAULTS.audience,
+  ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
+});
+
+/** The login function's configuration, read once; throws ConfigError on anything missing or invalid. */
 export const readConfig = (env: Env = process.env): Config => {
   refuseLocalOnlySettings(env);
-  return readSettings(env);
+  return readLoginSettings(env);
 };
 
-const readSettings = (env: Env): Config => ({
+/** What the token routes need (`/api/auth/me`, `/.well-known/*`): the key set and the claims. */
+export interface TokenRoutesConfig {
+  /** The users table, for `/api/auth/me`; unset for the well-known routes. */
+  tableName: string | undefined;
+  dynamoDbEndpoint: string | undefined;
+  token: TokenConfig;
+  corsAllowedOrigins: string[];
+}
+
+export const readTokenRoutesConfig = (env: Env = process.env): TokenRoutesConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    tableName: optional(env, 'TABLE_NAME'),
+    dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
+    token: readTokenConfig(env),
+    corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
+  };
+};
+
+const readLoginSettings = (env: Env): Config => ({
   tableName: required(env, 'TABLE_NAME'),
   attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
   dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
-  signingKey: secretSource(env, 'SIGNING_KEY'),
   identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
-  token: {
-    issuer: optional(env, 'TOKEN_ISSUER') ?? DEFAULTS.issuer,
-    audience: optional(env, 'TOKEN_AUDIENCE') ?? DEFAULTS.audience,
-    ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
-  },
+  token: readTokenConfig(env),
   bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
   throttle: throttlePolicy(env),
   corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),

@@ -39,6 +39,22 @@ export class InvalidCredentialsError extends AuthServiceError {
   }
 }
 
+/**
+ * A request to a protected route without a valid bearer token. The same message for every reason
+ * (missing, expired, tampered, wrong issuer); RFC 6750's WWW-Authenticate says which kind.
+ */
+export class UnauthorizedError extends AuthServiceError {
+  override readonly statusCode = 401;
+  override readonly expose = true;
+  override readonly headers: Record<string, string>;
+
+  constructor(message: string, wwwAuthenticate: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnauthorizedError';
+    this.headers = { 'WWW-Authenticate': wwwAuthenticate };
+  }
+}
+
 export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again later';
 
 /** The identifier is throttled after repeated failures; Retry-After says for how long. */

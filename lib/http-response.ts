@@ -28,3 +28,13 @@ export const success = (data: unknown, statusCode = 200): APIGatewayProxyResult 
 /** `{ ok: false, error }`: the contract's error envelope. */
 export const failure = (statusCode: number, error: string, headers?: Record<string, string>): APIGatewayProxyResult =>
   jsonResponse(statusCode, { ok: false, error }, headers);
+
+/**
+ * A public, cacheable JSON document (the JWKS, the discovery document): same content type,
+ * cached by clients and CDNs for `maxAgeSeconds` instead of `no-store`.
+ */
+export const publicDocument = (body: unknown, maxAgeSeconds: number): APIGatewayProxyResult => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'application/json', 'Cache-Control': `public, max-age=${maxAgeSeconds}` },
+  body: JSON.stringify(body),
+});

@@ -8,7 +8,7 @@ export type SecretSource = { secretId: string } | { value: string };
 /** Reads the current value of one secret. */
 export type SecretReader = () => Promise<string>;
 
-/** How long a container trusts a secret it fetched before reading it again (rotation). */
+/** How long a container trusts a secret it fetched before reading it again, by default. */
 export const SECRET_MAX_AGE_SECONDS = 3600;
 
 let provider: SecretsProvider | undefined;
@@ -18,7 +18,7 @@ let provider: SecretsProvider | undefined;
  * the value per container and does not cache a failed read, so the next request tries again.
  * A failure, or a secret that is empty or binary, is a 503.
  */
-export const createSecretReader = (source: SecretSource): SecretReader => {
+export const createSecretReader = (source: SecretSource, maxAgeSeconds = SECRET_MAX_AGE_SECONDS): SecretReader => {
   if ('value' in source) {
     const { value } = source;
     return async () => value;
@@ -28,7 +28,7 @@ export const createSecretReader = (source: SecretSource): SecretReader => {
   return async () => {
     let secret: unknown;
     try {
-      secret = await secrets.get(source.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+      secret = await secrets.get(source.secretId, { maxAge: maxAgeSeconds });
     } catch (error) {
       throw new ServiceUnavailableError({ cause: error });
     }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Clock, systemClock } from './clock.ts';
-import type { SigningKeyProvider } from './signing-key.ts';
+import { SIGNING_ALGORITHM } from './key-set.ts';
+import type { SigningKeysProvider } from './signing-keys.ts';
+
+/** RFC 9068's media type for JWT access tokens, in the `typ` header. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface TokenSettings {
   issuer: string;
@@ -21,28 +25,29 @@ export interface TokenSigner {
 }
 
 /**
- * Signs access tokens: HS256 for now, behind this one module so the algorithm and key
- * source can change without touching the login. Claims: sub, iss, aud, iat, exp, jti.
+ * Signs access tokens with the key set's active RSA key (RS256), behind this one module.
+ * Header: alg, typ at+jwt, kid. Claims: sub, iss, aud, iat, nbf, exp, jti.
  */
 export const createTokenSigner = (
-  getKey: SigningKeyProvider,
+  keys: SigningKeysProvider,
   { issuer, audience, ttlSeconds }: TokenSettings,
   clock: Clock = systemClock,
 ): TokenSigner => ({
   async ready() {
-    await getKey();
+    await keys();
   },
   async sign(subject) {
-    const { kid, key } = await getKey();
+    const { signing } = await keys();
     const now = Math.floor(clock().getTime() / 1000);
     return new SignJWT()
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid })
       .setSubject(subject)
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt(now)
+      .setNotBefore(now)
       .setExpirationTime(now + ttlSeconds)
       .setJti(randomUUID())
-      .sign(key);
+      .sign(signing.key);
   },
 });

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from './dynamodb-errors.ts';
 import type { LoginIdentifier } from './login-request.ts';
 import { USERS_TABLE } from './users-table.ts';
@@ -11,6 +11,8 @@ export interface UserStore {
    * Items are unvalidated; the caller decides what a usable user is.
    */
   findByIdentifier(identifier: LoginIdentifier): Promise<Record<string, unknown>[]>;
+  /** The raw item with this id, read strongly consistently; undefined when there is none. */
+  findById(id: string): Promise<Record<string, unknown> | undefined>;
   /**
    * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
    * is not (the password changed meanwhile).
@@ -38,6 +40,13 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
       )
       .catch(toStoreError('User lookup failed'));
     return Items;
+  },
+
+  async findById(id) {
+    const { Item } = await client
+      .send(new GetCommand({ TableName: tableName, Key: { [USERS_TABLE.partitionKey]: id }, ConsistentRead: true }))
+      .catch(toStoreError('User read failed'));
+    return Item;
   },
 
   async replacePasswordHash(userId, previousHash, newHash) {

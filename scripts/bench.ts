@@ -25,6 +25,7 @@ import { LoginStack } from '../infra/login-stack.ts';
 import { DEFAULT_SETTINGS } from '../infra/settings.ts';
 import { DEFAULTS, readConfig } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/dynamodb.ts';
+import { createKeySet } from '../lib/key-set.ts';
 import { USERS_TABLE } from '../lib/users-table.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
@@ -75,7 +76,7 @@ const main = async (): Promise<void> => {
       TABLE_NAME: LOCAL_TABLES.users,
       ATTEMPTS_TABLE_NAME: LOCAL_TABLES.attempts,
       DYNAMODB_ENDPOINT: db.endpoint,
-      SIGNING_KEY: 'bench-signing-key-0123456789abcdefghijklmnop',
+      SIGNING_KEYS: JSON.stringify(await createKeySet()),
       IDENTIFIER_KEY: 'bench-identifier-key-0123456789abcdefghijklm',
       // Enough failures for every round without throttling the benchmark itself.
       THROTTLE_MAX_FAILURES: '100',

@@ -9,7 +9,7 @@ import { createDynamoDbLoginAttempts } from '../../lib/login-attempts.ts';
 import { createLoginTelemetry, type LoginTelemetry } from '../../lib/login-telemetry.ts';
 import { createPasswordVerifier } from '../../lib/passwords.ts';
 import { createSecretReader } from '../../lib/secrets.ts';
-import { createSigningKeyProvider } from '../../lib/signing-key.ts';
+import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS } from '../../lib/signing-keys.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
 import { createDynamoDbUserStore } from '../../lib/user-store.ts';
 
@@ -30,7 +30,11 @@ export const createLoginRuntime = (
     attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttle, clock),
     identifierKey: createIdentifierKeyer(createSecretReader(config.identifierKey)),
     passwords: createPasswordVerifier(config.bcryptCost),
-    tokens: createTokenSigner(createSigningKeyProvider(createSecretReader(config.signingKey)), config.token, clock),
+    tokens: createTokenSigner(
+      createSigningKeysProvider(createSecretReader(config.token.signingKeys, KEY_SET_MAX_AGE_SECONDS)),
+      config.token,
+      clock,
+    ),
     telemetry,
   });
   return { login, telemetry };

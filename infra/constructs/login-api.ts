@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
@@ -15,7 +15,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface LoginApiProps {
-  loginFunction: IFunction;
   stageName: string;
   /** Steady-state requests per second, for the stage and for the login method. */
   throttlingRateLimit: number;
@@ -59,14 +58,14 @@ const GATEWAY_RESPONSE_HEADERS = {
   'Content-Security-Policy': "'default-src \\'none\\'; frame-ancestors \\'none\\''",
 };
 
-/** The REST API: `POST /api/auth/login` to the login function, throttled at stage and method. */
+/** The REST API of the service, throttled at stage and method; routes are added with `addRoute`. */
 export class LoginApi extends Construct {
   readonly api: RestApi;
-  readonly loginResource: IResource;
-  readonly loginMethod: Method;
+  private readonly corsAllowedOrigins: string[];
 
   constructor(scope: Construct, id: string, props: LoginApiProps) {
     super(scope, id);
+    this.corsAllowedOrigins = props.corsAllowedOrigins;
     const throttle = {
       throttlingRateLimit: props.throttlingRateLimit,
       throttlingBurstLimit: props.throttlingBurstLimit,
@@ -94,11 +93,10 @@ export class LoginApi extends Construct {
       'AwsSolutions-APIG2',
       'The function validates the body itself, to answer each bad field with a precise message in the contract envelope.',
     );
-    acknowledge(
-      'AwsSolutions-APIG4',
-      'Login is how a caller gets credentials: the published contract says Auth: None.',
-    );
-    acknowledge('AwsSolutions-COG4', 'Login is how a caller gets credentials: the published contract says Auth: None.');
+    const noAuthorizer =
+      'Login is how a caller gets credentials (the contract says Auth: None), the JWKS and discovery documents are public by nature, and /api/auth/me verifies its bearer token in the function.';
+    acknowledge('AwsSolutions-APIG4', noAuthorizer);
+    acknowledge('AwsSolutions-COG4', noAuthorizer);
     acknowledge(
       'AwsSolutions-APIG3',
       'WAF is a stack setting (wafEnabled), off by default because it costs money; see the README, Security.',
@@ -107,17 +105,6 @@ export class LoginApi extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'CDK makes this role for the account-wide API Gateway logging setting with the AWS-managed policy AWS documents for it.',
     );
-    this.loginResource = this.api.root.resourceForPath('api/auth/login');
-    this.loginMethod = this.loginResource.addMethod('POST', new LambdaIntegration(props.loginFunction));
-    if (props.corsAllowedOrigins.length > 0) {
-      this.loginResource.addCorsPreflight({
-        allowOrigins: props.corsAllowedOrigins,
-        allowMethods: ['POST'],
-        allowHeaders: ['Content-Type'],
-        allowCredentials: false,
-        maxAge: Duration.hours(1),
-      });
-    }
     for (const [type, statusCode, message] of GATEWAY_RESPONSES) {
       this.api.addGatewayResponse(`Response${type.responseType}`, {
         type,
@@ -128,8 +115,28 @@ export class LoginApi extends Construct {
     }
   }
 
-  /** The full login URL of the deployed stage. */
-  get loginUrl(): string {
-    return this.api.urlForPath(this.loginResource.path);
+  /**
+   * The stage's base URL built from the API id and the stage name alone, so that a function's
+   * environment can hold it (`api.url` would make the function depend on the stage, which
+   * depends on the function's own routes: a cycle).
+   */
+  baseUrl(stageName: string): string {
+    const { region, urlSuffix } = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${region}.${urlSuffix}/${stageName}`;
+  }
+
+  /** Routes `method path` to `fn` (proxy integration), with a CORS preflight when origins are set. */
+  addRoute(method: string, path: string, fn: IFunction): Method {
+    const resource: IResource = this.api.root.resourceForPath(path);
+    if (this.corsAllowedOrigins.length > 0 && !resource.defaultCorsPreflightOptions) {
+      resource.addCorsPreflight({
+        allowOrigins: this.corsAllowedOrigins,
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['Authorization', 'Content-Type'],
+        allowCredentials: false,
+        maxAge: Duration.hours(1),
+      });
+    }
+    return resource.addMethod(method, new LambdaIntegration(fn));
   }
 }

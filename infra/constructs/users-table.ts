@@ -44,6 +44,11 @@ export class UsersTable extends Construct {
     });
   }
 
+  /** Lets `grantee` read a user by id (`GetItem`), and nothing else. */
+  grantReadById(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
+  }
+
   /** Lets `grantee` run `Query` on the email and username indexes, and nothing else. */
   grantLookup(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({

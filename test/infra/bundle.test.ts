@@ -1,14 +1,13 @@
-import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toSigningKey } from '../../lib/signing-key.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { jsonLoginEvent } from '../support/events.ts';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
+import { testKeySet } from '../support/keys.ts';
 import { functionCode, invokeBundle } from '../support/lambda-process.ts';
 import { synthesize } from '../support/synth.ts';
+import { verifyWithTestKeys } from '../support/verify.ts';
 
-const SECRET = 'bundle-test-signing-key-0123456789abcdefghij';
-const SIGNING_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-key';
+const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
 
 describe('the bundle CDK produced', () => {
@@ -25,7 +24,7 @@ describe('the bundle CDK produced', () => {
         // The template's references, resolved as CloudFormation would to this run's resources.
         TABLE_NAME: table.tableName,
         ATTEMPTS_TABLE_NAME: table.attemptsTableName,
-        SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
+        SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
@@ -53,7 +52,7 @@ describe('the bundle CDK produced', () => {
       password: 'secret123',
     });
     secrets = await startFakeSecretsManager({
-      [SIGNING_KEY_ARN]: SECRET,
+      [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
       [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
     });
     const { template, outdir } = synthesize();
@@ -72,7 +71,7 @@ describe('the bundle CDK produced', () => {
     for (const { response } of results) {
       expect(response.statusCode).toBe(200);
       const { data } = JSON.parse(response.body);
-      const { payload } = await jwtVerify(data.token, (await toSigningKey(SECRET)).key);
+      const { payload } = await verifyWithTestKeys(data.token);
       expect(payload.sub).toBe('bundle-user');
     }
     expect(secrets.state.calls).toBe(2);
@@ -106,7 +105,7 @@ describe('the bundle CDK produced', () => {
       ...(code.environment as Record<string, string>),
       TABLE_NAME: table.tableName,
       ATTEMPTS_TABLE_NAME: table.attemptsTableName,
-      SIGNING_KEY_SECRET_ARN: SIGNING_KEY_ARN,
+      SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
       IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
       AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',

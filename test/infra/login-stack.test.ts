@@ -56,8 +56,11 @@ describe('LoginStack', () => {
     });
     expect(resource.Properties.Environment.Variables).toMatchObject({
       TABLE_NAME: { Ref: expect.any(String) },
-      SIGNING_KEY_SECRET_ARN: { Ref: expect.any(String) },
-      TOKEN_ISSUER: 'movie-knight-auth',
+      SIGNING_KEYS_SECRET_ARN: { Ref: expect.any(String) },
+      // The issuer is the API's base URL: https://<api id>.execute-api.<region>.<suffix>/<stage>.
+      TOKEN_ISSUER: {
+        'Fn::Join': ['', expect.arrayContaining(['https://', { Ref: expect.stringMatching(/^LoginApi/) }])],
+      },
       TOKEN_AUDIENCE: 'movie-knight',
       TOKEN_TTL_SECONDS: '3600',
     });
@@ -73,8 +76,12 @@ describe('LoginStack', () => {
   });
 
   it('lets the function Query the two indexes, rehash passwords, count attempts, read its two secrets, and nothing more', () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const { resource } = findFunction(template, 'LoginFunction');
+    const role = resource.Properties.Role['Fn::GetAtt'][0];
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
+    );
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
     expect(grants).toEqual([
       'dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem',
@@ -100,10 +107,72 @@ describe('LoginStack', () => {
     expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
   });
 
-  it('generates the signing key secret at deploy time', () => {
+  it('generates the identifier key at deploy time', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
+  });
+
+  it('makes the first signing keys at deploy time with a custom resource, before any function runs', () => {
+    const [setup] = Object.entries(template.findResources('AWS::CloudFormation::CustomResource'));
+    expect(setup?.[1].Properties.SecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysSecret/) });
+    for (const id of ['LoginFunction', 'MeFunction', 'WellKnownFunction']) {
+      expect(findFunction(template, id).resource.DependsOn).toContain(setup?.[0]);
+    }
+  });
+
+  it('rotates the signing keys on a schedule, 90 days by default', () => {
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^SigningKeysSecret') },
+      RotationRules: { ScheduleExpression: 'rate(90 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+    const { template: monthly } = synthesize({ keyRotationDays: 30 });
+    monthly.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+  });
+
+  it('keeps a retired key published for the token lifetime plus three hours of JWKS caching', () => {
+    const { resource } = findFunction(template, 'KeyRotationFunction');
+    expect(resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS).toBe(String(3600 + 3 * 3600));
+  });
+
+  it('routes GET /api/auth/me and the two well-known documents', () => {
+    for (const part of ['me', 'jwks.json', 'openid-configuration', '.well-known']) {
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
+    }
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (m) => m.Properties.HttpMethod,
+    );
+    expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'POST']);
+  });
+
+  it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
+    const { template: custom } = synthesize({ tokenIssuer: 'https://auth.movieknight.site' });
+    expect(findFunction(custom, 'MeFunction').resource.Properties.Environment.Variables.TOKEN_ISSUER).toBe(
+      'https://auth.movieknight.site',
+    );
+  });
+
+  it('lets /api/auth/me read users by id only, and the well-known function read only the keys', () => {
+    const grantsOf = (id: string) => {
+      const role = findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .map((statement) => [statement.Action].flat().sort().join(' '))
+        .sort();
+    };
+    expect(grantsOf('MeFunction')).toEqual([
+      'dynamodb:GetItem',
+      'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
+    expect(grantsOf('WellKnownFunction')).toEqual([
+      'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
   });
 
   it('routes POST /api/auth/login to the function through a throttled REST API stage', () => {
@@ -130,8 +199,10 @@ describe('LoginStack', () => {
     for (const output of [
       'ApiUrl',
       'LoginUrl',
+      'Issuer',
+      'JwksUrl',
       'TableName',
-      'SigningKeySecretArn',
+      'SigningKeysSecretArn',
       'AttemptsTableName',
       'IdentifierKeySecretArn',
     ])
@@ -194,7 +265,9 @@ describe('LoginStack', () => {
 
   it('has no WAF and no CORS unless asked', () => {
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
-    template.resourceCountIs('AWS::ApiGateway::Method', 1);
+    expect(
+      Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties.HttpMethod),
+    ).not.toContain('OPTIONS');
   });
 
   it('puts a per-IP rate rule for the login path on the stage when WAF is switched on', () => {

@@ -3,7 +3,12 @@ import { readConfig } from '../../lib/config.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
-const MINIMAL = { TABLE_NAME: 'users', ATTEMPTS_TABLE_NAME: 'attempts', SIGNING_KEY: KEY, IDENTIFIER_KEY: KEY };
+const MINIMAL = {
+  TABLE_NAME: 'users',
+  ATTEMPTS_TABLE_NAME: 'attempts',
+  SIGNING_KEYS: '{"keys":[]}',
+  IDENTIFIER_KEY: KEY,
+};
 
 describe('readConfig', () => {
   it('applies the documented defaults', () => {
@@ -11,16 +16,20 @@ describe('readConfig', () => {
       readConfig({
         TABLE_NAME: 'users',
         ATTEMPTS_TABLE_NAME: 'attempts',
-        SIGNING_KEY_SECRET_ARN: 'arn:signing',
+        SIGNING_KEYS_SECRET_ARN: 'arn:signing',
         IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
       }),
     ).toEqual({
       tableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: undefined,
-      signingKey: { secretId: 'arn:signing' },
       identifierKey: { secretId: 'arn:identifier' },
-      token: { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 },
+      token: {
+        signingKeys: { secretId: 'arn:signing' },
+        issuer: 'movie-knight-auth',
+        audience: 'movie-knight',
+        ttlSeconds: 3600,
+      },
       bcryptCost: 10,
       throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
       corsAllowedOrigins: [],
@@ -46,9 +55,8 @@ describe('readConfig', () => {
       tableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: 'http://127.0.0.1:8000',
-      signingKey: { value: KEY },
       identifierKey: { value: KEY },
-      token: { issuer: 'iss', audience: 'aud', ttlSeconds: 600 },
+      token: { signingKeys: { value: '{"keys":[]}' }, issuer: 'iss', audience: 'aud', ttlSeconds: 600 },
       bcryptCost: 12,
       throttle: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
       corsAllowedOrigins: ['https://app.example.com', 'https://www.example.com'],
@@ -60,11 +68,11 @@ describe('readConfig', () => {
     [{ ...MINIMAL, TABLE_NAME: ' ' }, 'Environment variable TABLE_NAME is required'],
     [{ ...MINIMAL, ATTEMPTS_TABLE_NAME: undefined }, 'Environment variable ATTEMPTS_TABLE_NAME is required'],
     [
-      { ...MINIMAL, SIGNING_KEY: undefined },
-      'Environment variable SIGNING_KEY_SECRET_ARN (or SIGNING_KEY locally) is required',
+      { ...MINIMAL, SIGNING_KEYS: undefined },
+      'Environment variable SIGNING_KEYS_SECRET_ARN (or SIGNING_KEYS locally) is required',
     ],
     [{ ...MINIMAL, IDENTIFIER_KEY: 'short' }, 'IDENTIFIER_KEY must be at least 32 bytes'],
-    [{ ...MINIMAL, SIGNING_KEY_SECRET_ARN: 'a' }, 'Set only one of SIGNING_KEY_SECRET_ARN and SIGNING_KEY'],
+    [{ ...MINIMAL, SIGNING_KEYS_SECRET_ARN: 'a' }, 'Set only one of SIGNING_KEYS_SECRET_ARN and SIGNING_KEYS'],
     [{ ...MINIMAL, BCRYPT_COST: '8' }, 'Environment variable BCRYPT_COST must be an integer from 10 to 15'],
     [
       { ...MINIMAL, TOKEN_TTL_SECONDS: '1h' },
@@ -87,12 +95,12 @@ describe('readConfig in AWS Lambda', () => {
   const inLambda = {
     TABLE_NAME: 'users',
     ATTEMPTS_TABLE_NAME: 'attempts',
-    SIGNING_KEY_SECRET_ARN: 'arn:signing',
+    SIGNING_KEYS_SECRET_ARN: 'arn:signing',
     IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
     AWS_LAMBDA_FUNCTION_NAME: 'MovieKnightAuth-LoginFunction',
     // What the stack declares so that SAM may override them: present, empty.
     DYNAMODB_ENDPOINT: '',
-    SIGNING_KEY: '',
+    SIGNING_KEYS: '',
     IDENTIFIER_KEY: '',
   };
 
@@ -100,7 +108,7 @@ describe('readConfig in AWS Lambda', () => {
     expect(readConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
   });
 
-  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEY', 'IDENTIFIER_KEY'])('refuses %s when it is set', (name) => {
+  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY'])('refuses %s when it is set', (name) => {
     expect(() => readConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' })).toThrow(
       new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`),
     );

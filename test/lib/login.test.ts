@@ -1,6 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
-import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../lib/config.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '../../lib/errors.ts';
@@ -11,14 +10,15 @@ import { toIdentifier } from '../../lib/login-request.ts';
 import { createLoginTelemetry } from '../../lib/login-telemetry.ts';
 import { createPasswordVerifier, type PasswordVerifier } from '../../lib/passwords.ts';
 import { createSecretReader } from '../../lib/secrets.ts';
-import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
+import { createSigningKeysProvider } from '../../lib/signing-keys.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
 import { createUserAdmin } from '../../lib/user-admin.ts';
 import { createDynamoDbUserStore } from '../../lib/user-store.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '../support/dynamodb.ts';
+import { testKeySet } from '../support/keys.ts';
 import { recordingLogger } from '../support/recording-logger.ts';
+import { verifyWithTestKeys } from '../support/verify.ts';
 
-const SECRET = 'login-test-signing-key-0123456789abcdef';
 const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
 
 /** Counts bcrypt compares, and whether each had a real hash, around the real verifier. */
@@ -76,7 +76,10 @@ describe('login against DynamoDB Local', () => {
       }),
       identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
-      tokens: createTokenSigner(createSigningKeyProvider(createSecretReader({ value: SECRET })), settings),
+      tokens: createTokenSigner(
+        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(await testKeySet()) })),
+        settings,
+      ),
       telemetry: createLoginTelemetry(logger),
     };
     login = createLogin(deps);
@@ -89,7 +92,7 @@ describe('login against DynamoDB Local', () => {
     async (email) => {
       const { token, user } = await attempt(email, 'secret123');
       expect(user).toMatchObject({ id: 'user-fan', email: 'MovieFan@Example.com', username: 'moviefan' });
-      const { payload } = await jwtVerify(token, (await toSigningKey(SECRET)).key, settings);
+      const { payload } = await verifyWithTestKeys(token, settings);
       expect(payload.sub).toBe('user-fan');
     },
   );
@@ -210,13 +213,14 @@ describe('rehash on login', () => {
   let table: TestTables;
   let logger: ReturnType<typeof recordingLogger>;
 
+  let keys: string;
   const loginWith = (cost: number, users = createDynamoDbUserStore(table.client, table.tableName)) =>
     createLogin({
       users,
       attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
       identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(cost),
-      tokens: createTokenSigner(createSigningKeyProvider(createSecretReader({ value: SECRET })), settings),
+      tokens: createTokenSigner(createSigningKeysProvider(createSecretReader({ value: keys })), settings),
       telemetry: createLoginTelemetry(logger),
     });
   const storedHash = async (id: string) =>
@@ -224,6 +228,7 @@ describe('rehash on login', () => {
 
   beforeAll(async () => {
     table = await createTestTables();
+    keys = JSON.stringify(await testKeySet());
     logger = recordingLogger();
     for (const id of ['weak', 'raced', 'unlucky', 'strong']) {
       await table.createUser({ id, email: `${id}@example.com`, username: id, name: id, password: 'secret123' });

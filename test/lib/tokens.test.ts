@@ -1,57 +1,68 @@
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { activeKey, publicJwks } from '../../lib/key-set.ts';
 import { createSecretReader } from '../../lib/secrets.ts';
-import { createSigningKeyProvider, toSigningKey } from '../../lib/signing-key.ts';
+import { createSigningKeysProvider } from '../../lib/signing-keys.ts';
 import { createTokenSigner } from '../../lib/tokens.ts';
+import { testKeySet } from '../support/keys.ts';
 
-const SECRET = 'a-test-signing-key-of-at-least-32-bytes!';
 const NOW = new Date('2026-11-26T12:00:00Z');
 const settings = { issuer: 'https://auth.example.test', audience: 'movie-knight', ttlSeconds: 900 };
 
 describe('createTokenSigner', () => {
-  const signer = createTokenSigner(
-    createSigningKeyProvider(createSecretReader({ value: SECRET })),
-    settings,
-    () => NOW,
-  );
+  const signer = async () => {
+    const set = await testKeySet();
+    return {
+      set,
+      signer: createTokenSigner(
+        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) })),
+        settings,
+        () => NOW,
+      ),
+    };
+  };
 
-  it('signs HS256 with a kid and exactly the documented claims', async () => {
-    const token = await signer.sign('user-1');
-    const { key, kid } = await toSigningKey(SECRET);
-    const { payload, protectedHeader } = await jwtVerify(token, key, {
+  it('signs RS256 at+jwt with the active key and exactly the documented claims', async () => {
+    const { set, signer: s } = await signer();
+    const token = await s.sign('user-1');
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(publicJwks(set)), {
       issuer: settings.issuer,
       audience: settings.audience,
-      algorithms: ['HS256'],
+      algorithms: ['RS256'],
+      typ: 'at+jwt',
       currentDate: NOW,
     });
-    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT', kid });
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: activeKey(set).kid });
     const iat = NOW.getTime() / 1000;
     expect(payload).toEqual({
       sub: 'user-1',
       iss: settings.issuer,
       aud: settings.audience,
       iat,
+      nbf: iat,
       exp: iat + 900,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 
   it('gives every token a fresh jti', async () => {
-    const [a, b] = await Promise.all([signer.sign('user-1'), signer.sign('user-1')]);
-    const jti = async (token: string) =>
-      (await jwtVerify(token, (await toSigningKey(SECRET)).key, { currentDate: NOW })).payload.jti;
-    expect(await jti(a)).not.toBe(await jti(b));
+    const { signer: s } = await signer();
+    const [a, b] = await Promise.all([s.sign('user-1'), s.sign('user-1')]);
+    const jti = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
+    expect(jti(a)).not.toBe(jti(b));
   });
 
-  it('names the key by its thumbprint, which changes with the key', async () => {
-    const other = await toSigningKey(`${SECRET}-rotated`);
-    expect(decodeProtectedHeader(await signer.sign('u')).kid).toBe((await toSigningKey(SECRET)).kid);
-    expect(other.kid).not.toBe((await toSigningKey(SECRET)).kid);
+  it('never signs with the next key, which is published ahead of its turn', async () => {
+    const { set, signer: s } = await signer();
+    const next = set.keys.find((key) => key.status === 'next');
+    expect(decodeProtectedHeader(await s.sign('u')).kid).not.toBe(next?.kid);
   });
 
-  it('is rejected by a verifier holding another key', async () => {
-    const token = await signer.sign('user-1');
-    const { key } = await toSigningKey('another-key-that-is-also-long-enough!!');
-    await expect(jwtVerify(token, key, { currentDate: NOW })).rejects.toThrow();
+  it('answers 503 for a secret that holds no key set', async () => {
+    const broken = createTokenSigner(
+      createSigningKeysProvider(createSecretReader({ value: 'not a key set' })),
+      settings,
+    );
+    await expect(broken.ready()).rejects.toMatchObject({ statusCode: 503 });
   });
 });

@@ -3,6 +3,7 @@ import { invoke, jsonLoginEvent } from '../support/events.ts';
 import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '../support/fake-dynamodb.ts';
 import { createTestHandler } from '../support/handler.ts';
 import { RESPONSE_HEADERS } from '../support/headers.ts';
+import { testKeySet } from '../support/keys.ts';
 
 /** The function's timeout in the stack: an answer after it would be no answer at all. */
 const LAMBDA_TIMEOUT_MS = 10_000;
@@ -10,7 +11,7 @@ const LAMBDA_TIMEOUT_MS = 10_000;
 const ENV = {
   TABLE_NAME: 'users',
   ATTEMPTS_TABLE_NAME: 'attempts',
-  SIGNING_KEY: 'dependency-test-signing-key-0123456789ab',
+  SIGNING_KEYS: JSON.stringify(await testKeySet()),
   IDENTIFIER_KEY: 'dependency-test-identifier-key-012345678',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };

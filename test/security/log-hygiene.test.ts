@@ -3,6 +3,7 @@ import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../support/events.ts';
 import { closedPortEndpoint } from '../support/fake-dynamodb.ts';
 import { createTestHandler, manualClock } from '../support/handler.ts';
+import { testKeySet } from '../support/keys.ts';
 
 const EMAIL = 'Zelda.Unique@Example.com';
 const USERNAME = 'zelda-unique-7731';
@@ -37,7 +38,8 @@ describe('log hygiene', () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     tables = await createTestTables();
     const item = await tables.createUser({ email: EMAIL, username: USERNAME, name: 'Zelda', password: PASSWORD });
-    secrets.push(item.passwordHash as string, tables.env.SIGNING_KEY!, tables.env.IDENTIFIER_KEY!);
+    const privateMembers = (await testKeySet()).keys.flatMap((key) => [key.d, key.p, key.q, key.dp, key.dq, key.qi]);
+    secrets.push(item.passwordHash as string, tables.env.IDENTIFIER_KEY!, ...privateMembers);
 
     const env = { ...tables.env, POWERTOOLS_LOG_LEVEL: 'DEBUG' };
     const handler: ProxyHandler = createTestHandler(env, manualClock().clock);

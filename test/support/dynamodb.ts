@@ -6,6 +6,7 @@ import { ensureTables } from '../../infra/local/tables.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { hashPassword } from '../../lib/passwords.ts';
 import { type NewUser, newUserItem } from '../../lib/user.ts';
+import { testKeySet } from './keys.ts';
 
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */
 export const TEST_BCRYPT_COST = 10;
@@ -44,7 +45,7 @@ export const createTestTables = async (): Promise<TestTables> => {
       TABLE_NAME: tableName,
       ATTEMPTS_TABLE_NAME: attemptsTableName,
       DYNAMODB_ENDPOINT: endpoint,
-      SIGNING_KEY: 'test-signing-key-0123456789abcdefghijklmnop',
+      SIGNING_KEYS: JSON.stringify(await testKeySet()),
       IDENTIFIER_KEY: 'test-identifier-key-0123456789abcdefghijklm',
     },
     put,

@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { toSigningKey } from '../../../lib/signing-key.ts';
 import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../../support/events.ts';
 import { createTestHandler } from '../../support/handler.ts';
 import { RESPONSE_HEADERS } from '../../support/headers.ts';
+import { verifyWithTestKeys } from '../../support/verify.ts';
 
 const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
 
@@ -68,7 +67,7 @@ describe('login handler', () => {
         },
       },
     });
-    const { payload } = await jwtVerify(body.data.token, (await toSigningKey(table.env.SIGNING_KEY!)).key, {
+    const { payload } = await verifyWithTestKeys(body.data.token, {
       issuer: 'movie-knight-auth',
       audience: 'movie-knight',
     });

@@ -7,7 +7,9 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/service.ts';
 
-export interface LoginFunctionProps {
+export interface ServiceFunctionProps {
+  /** The entry point, relative to the repository: `functions/<name>/handler.ts`. */
+  entry: string;
   /** Environment the handler reads at start (see lib/config.ts). */
   environment: Record<string, string>;
   memorySize: number;
@@ -15,27 +17,26 @@ export interface LoginFunctionProps {
   logLevel: string;
 }
 
-const entry = fileURLToPath(new URL('../../functions/login/handler.ts', import.meta.url));
+const repositoryPath = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
 /**
- * The login Lambda with its defaults fixed in one place. Give it the id `LoginFunction`:
- * `sam local invoke LoginFunction` finds the function by that id.
+ * A Lambda of this service with its defaults fixed in one place. `sam local invoke <id>` finds
+ * a function by its construct id (LoginFunction, MeFunction, ...).
  */
-export class LoginFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: LoginFunctionProps) {
+export class ServiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention });
     // A role of our own instead of AWSLambdaBasicExecutionRole (logs:* on every log group):
     // writing to this function's log group is all it gets besides what the stack grants.
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
     super(scope, id, {
-      entry,
+      entry: repositoryPath(props.entry),
       role,
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
-      // Graviton: about 20% cheaper per GB-second than x86 for the same bcrypt work.
+      // Graviton: about 20% cheaper per GB-second than x86 for the same work.
       architecture: Architecture.ARM_64,
-      // bcrypt is CPU-bound and single-threaded; 1,769 MB is exactly one vCPU (see README).
       memorySize: props.memorySize,
       // Well under API Gateway's 29 s; the SDK's own timeouts give up long before this.
       timeout: Duration.seconds(10),

@@ -1,0 +1,31 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { UnauthorizedError } from '../../lib/errors.ts';
+import { type AuthenticatedContext, httpBearerAuth } from '../../lib/http-bearer-auth.ts';
+import { createHttpHandler } from '../../lib/http-handler.ts';
+import { success } from '../../lib/http-response.ts';
+import type { TokenVerifier } from '../../lib/token-verifier.ts';
+import { parseUserItem, toSafeUser } from '../../lib/user.ts';
+import type { UserStore } from '../../lib/user-store.ts';
+
+export interface MeHandlerOptions {
+  logger: Logger;
+  users: Pick<UserStore, 'findById'>;
+  verify: TokenVerifier;
+  corsAllowedOrigins: string[];
+}
+
+/** `GET /api/auth/me`: the safe user of the token's subject, read consistently. */
+export const createMeHandler = ({ logger, users, verify, corsAllowedOrigins }: MeHandlerOptions) =>
+  createHttpHandler<AuthenticatedContext>({ logger, corsAllowedOrigins })
+    .use(httpBearerAuth({ verify }))
+    .handler(async (_event, context) => {
+      const user = parseUserItem(await users.findById(context.auth.sub));
+      // A valid token for a user who is gone (or unusable) no longer authenticates anyone.
+      if (!user) {
+        throw new UnauthorizedError(
+          'The token is invalid or has expired',
+          'Bearer realm="movie-knight", error="invalid_token"',
+        );
+      }
+      return success({ user: toSafeUser(user) });
+    });

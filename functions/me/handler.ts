@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { readTokenRoutesConfig } from '../../lib/config.ts';
+import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { createSecretReader } from '../../lib/secrets.ts';
+import { SERVICE_NAME } from '../../lib/service.ts';
+import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS, verificationKeys } from '../../lib/signing-keys.ts';
+import { createTokenVerifier } from '../../lib/token-verifier.ts';
+import { createDynamoDbUserStore } from '../../lib/user-store.ts';
+import { createMeHandler } from './create-handler.ts';
+
+// Built once per container, at init, and reused by every warm invocation.
+const config = readTokenRoutesConfig();
+if (!config.tableName) throw new ConfigError('Environment variable TABLE_NAME is required');
+const keys = createSigningKeysProvider(createSecretReader(config.token.signingKeys, KEY_SET_MAX_AGE_SECONDS));
+
+/** The Lambda entry point: `GET /api/auth/me` (API Gateway REST API, proxy integration). */
+export const handler = createMeHandler({
+  logger: new Logger({ serviceName: SERVICE_NAME }),
+  users: createDynamoDbUserStore(createDocumentClient({ endpoint: config.dynamoDbEndpoint }), config.tableName),
+  verify: createTokenVerifier({
+    keys: verificationKeys(keys),
+    issuer: config.token.issuer,
+    audience: config.token.audience,
+  }),
+  corsAllowedOrigins: config.corsAllowedOrigins,
+});

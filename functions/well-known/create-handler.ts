@@ -1,0 +1,38 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createHttpHandler } from '../../lib/http-handler.ts';
+import { failure, publicDocument } from '../../lib/http-response.ts';
+import { publicJwks, SIGNING_ALGORITHM } from '../../lib/key-set.ts';
+import type { SigningKeysProvider } from '../../lib/signing-keys.ts';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+
+/**
+ * How long clients may cache the documents. Safe because a key is published as `next` a whole
+ * rotation period before it signs anything.
+ */
+export const WELL_KNOWN_MAX_AGE_SECONDS = 3600;
+
+export interface WellKnownHandlerOptions {
+  logger: Logger;
+  keys: SigningKeysProvider;
+  issuer: string;
+  corsAllowedOrigins: string[];
+}
+
+/** The discovery document: what API Gateway JWT authorizers and OIDC libraries read to find the keys. */
+export const discoveryDocument = (issuer: string) => ({
+  issuer,
+  jwks_uri: `${issuer.replace(/\/$/, '')}${JWKS_PATH}`,
+  response_types_supported: ['token'],
+  subject_types_supported: ['public'],
+  id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
+});
+
+/** `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration`. */
+export const createWellKnownHandler = ({ logger, keys, issuer, corsAllowedOrigins }: WellKnownHandlerOptions) =>
+  createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
+    if (event.resource === JWKS_PATH) return publicDocument(publicJwks((await keys()).set), WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === DISCOVERY_PATH) return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
+    return failure(404, 'Not found');
+  });

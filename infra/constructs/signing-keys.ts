@@ -1,0 +1,84 @@
+import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ServiceFunction } from './service-function.ts';
+
+export interface SigningKeysProps {
+  /** Days between rotations: the next key starts signing and a new next key is published. */
+  rotationDays: number;
+  /** How long a retired key stays published: the longest token lifetime plus JWKS cache time. */
+  retainRetiredSeconds: number;
+  logRetention: RetentionDays;
+  logLevel: string;
+}
+
+/**
+ * The RS256 key set (a JWK set in Secrets Manager, lib/key-set.ts): a custom resource makes the
+ * first keys at deploy time and a rotation function rotates them on a schedule.
+ */
+export class SigningKeys extends Construct {
+  readonly secret: Secret;
+  /** The setup resource: anything that reads the keys should depend on it. */
+  readonly setup: CustomResource;
+
+  constructor(scope: Construct, id: string, props: SigningKeysProps) {
+    super(scope, id);
+    // CloudFormation fills it with a random string; the setup resource replaces that with keys.
+    this.secret = new Secret(this, 'Secret', {
+      description: 'Movie Knight Auth: RS256 JWK set that signs access tokens',
+    });
+    const functionDefaults = { memorySize: 512, logRetention: props.logRetention, logLevel: props.logLevel };
+
+    const setupFunction = new ServiceFunction(this, 'KeySetupFunction', {
+      ...functionDefaults,
+      entry: 'functions/key-setup/handler.ts',
+      environment: {},
+    });
+    this.secret.grantRead(setupFunction);
+    this.secret.grantWrite(setupFunction);
+    const provider = new Provider(this, 'KeySetupProvider', { onEventHandler: setupFunction });
+    this.setup = new CustomResource(this, 'KeySetup', {
+      serviceToken: provider.serviceToken,
+      properties: { SecretId: this.secret.secretArn },
+    });
+    const acknowledge = (id: string, reason: string) => Validations.of(provider).acknowledge({ id, reason });
+    acknowledge(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "CDK's Provider framework function uses the AWS-managed basic execution role.",
+    );
+    const setupLogicalId = Stack.of(this).getLogicalId(setupFunction.node.defaultChild as CfnFunction);
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::<${setupLogicalId}.Arn>:*]`,
+      "CDK's Provider framework may invoke any version of our setup function (its ARN with :*).",
+    );
+    acknowledge('AwsSolutions-L1', "CDK's Provider framework picks its own runtime; our functions run on Node.js 24.");
+
+    const rotationFunction = new ServiceFunction(this, 'KeyRotationFunction', {
+      ...functionDefaults,
+      entry: 'functions/key-rotation/handler.ts',
+      environment: { RETIRED_KEY_RETAIN_SECONDS: String(props.retainRetiredSeconds) },
+    });
+    this.secret.addRotationSchedule('Rotation', {
+      rotationLambda: rotationFunction,
+      automaticallyAfter: Duration.days(props.rotationDays),
+      // The setup resource makes the first keys; the first rotation waits for the schedule.
+      rotateImmediatelyOnUpdate: false,
+    });
+    // addRotationSchedule grants the rotation steps on this secret, and GetRandomPassword, which
+    // has no resource-level permissions; the function never calls it.
+    Validations.of(rotationFunction.role ?? rotationFunction).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'secretsmanager:GetRandomPassword, granted by CDK to rotation functions, has no resource-level permissions.',
+    });
+  }
+
+  /** Read access to the key set (and so to the private keys): only our own functions get it. */
+  grantRead(grantee: IGrantable): void {
+    this.secret.grantRead(grantee);
+  }
+}
