@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const isListening = (port: number): Promise<boolean> =>
@@ -54,6 +55,26 @@ describe('npm start', () => {
       username: 'moviefan',
       dateOfBirth: '1999-05-20T00:00:00.000Z',
     });
+  });
+
+  it('serves /api/auth/me and the keys that verify its tokens', async () => {
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' }),
+    });
+    const { data } = (await login.json()) as { data: { token: string } };
+    const me = await fetch(`${url}/api/auth/me`, { headers: { Authorization: `Bearer ${data.token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { data: { user: { username: string } } }).data.user.username).toBe('moviefan');
+    // A verifier that knows only the issuer's URL finds the keys and accepts the token.
+    const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
+    expect(discovery.issuer).toBe(url);
+    const { payload } = await jwtVerify(data.token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: url });
+    expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
   });
 
   it('answers an unknown path with a 404 envelope and a wrong method with a 405', async () => {

@@ -1,0 +1,125 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMeHandler } from '../../../functions/me/create-handler.ts';
+import { toApiGatewayEvent } from '../../../infra/local/api-gateway-event.ts';
+import { createKeySet } from '../../../lib/key-set.ts';
+import { createSecretReader } from '../../../lib/secrets.ts';
+import { createSigningKeysProvider, verificationKeys } from '../../../lib/signing-keys.ts';
+import { createTokenVerifier } from '../../../lib/token-verifier.ts';
+import { createTokenSigner } from '../../../lib/tokens.ts';
+import { createDynamoDbUserStore } from '../../../lib/user-store.ts';
+import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
+import { invoke, type ProxyHandler } from '../../support/events.ts';
+import { RESPONSE_HEADERS } from '../../support/headers.ts';
+
+const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
+const MISSING = { 'WWW-Authenticate': 'Bearer realm="movie-knight"' };
+const INVALID = { 'WWW-Authenticate': 'Bearer realm="movie-knight", error="invalid_token"' };
+
+describe('GET /api/auth/me', () => {
+  let tables: TestTables;
+  let handler: ProxyHandler;
+  let sign: (subject: string, overrides?: Partial<typeof settings>, now?: Date) => Promise<string>;
+
+  const me = (authorization?: string) =>
+    invoke(
+      handler,
+      toApiGatewayEvent({
+        method: 'GET',
+        path: '/api/auth/me',
+        headers: authorization ? { Authorization: authorization } : {},
+      }),
+    );
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    await tables.createUser({
+      id: 'me-user',
+      email: 'Me@Example.com',
+      username: 'me-user',
+      name: 'Me',
+      password: 'secret123',
+    });
+    await tables.createUser({
+      id: 'gone-user',
+      email: 'gone@example.com',
+      username: 'gone',
+      name: 'Gone',
+      password: 'secret123',
+    });
+    const keys = createSigningKeysProvider(createSecretReader({ value: tables.env.SIGNING_KEYS! }));
+    sign = (subject, overrides = {}, now = new Date()) =>
+      createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(subject);
+    handler = createMeHandler({
+      logger: new Logger({ logLevel: 'SILENT' }),
+      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      verify: createTokenVerifier({
+        keys: verificationKeys(keys),
+        issuer: settings.issuer,
+        audience: settings.audience,
+      }),
+      corsAllowedOrigins: [],
+    }) as ProxyHandler;
+  });
+
+  afterAll(() => tables.drop());
+
+  it('returns the safe user of the token, read consistently', async () => {
+    const response = await me(`Bearer ${await sign('me-user')}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual(RESPONSE_HEADERS);
+    const body = JSON.parse(response.body);
+    expect(body).toStrictEqual({
+      ok: true,
+      data: { user: expect.objectContaining({ id: 'me-user', email: 'Me@Example.com' }) },
+    });
+    expect(body.data.user).not.toHaveProperty('passwordHash');
+  });
+
+  it.each([
+    ['no Authorization header', undefined, MISSING, 'A bearer token is required'],
+    ['another scheme', 'Basic bWU6c2VjcmV0', MISSING, 'A bearer token is required'],
+    ['a token that is not a JWT', 'Bearer not-a-jwt', INVALID, 'The token is invalid or has expired'],
+  ])('answers 401 to %s', async (_, authorization, header, message) => {
+    expect(await me(authorization)).toStrictEqual({
+      statusCode: 401,
+      headers: { ...RESPONSE_HEADERS, ...header },
+      body: JSON.stringify({ ok: false, error: message }),
+    });
+  });
+
+  it.each([
+    ['an expired token', () => sign('me-user', {}, new Date(Date.now() - 2 * 3600 * 1000))],
+    ['a token from another issuer', () => sign('me-user', { issuer: 'https://evil.example' })],
+    ['a token for another audience', () => sign('me-user', { audience: 'another-api' })],
+    [
+      'a token signed with another key',
+      async () =>
+        createTokenSigner(
+          createSigningKeysProvider(createSecretReader({ value: JSON.stringify(await createKeySet()) })),
+          settings,
+        ).sign('me-user'),
+    ],
+    [
+      'a tampered token',
+      async () => {
+        const [header, payload, signature] = (await sign('gone-user')).split('.');
+        const claims = { ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'me-user' };
+        return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+      },
+    ],
+  ])('answers 401 with WWW-Authenticate to %s', async (_, make) => {
+    expect(await me(`Bearer ${await make()}`)).toStrictEqual({
+      statusCode: 401,
+      headers: { ...RESPONSE_HEADERS, ...INVALID },
+      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+    });
+  });
+
+  it('answers 401 to a valid token whose user no longer exists', async () => {
+    const token = await sign('gone-user');
+    await tables.client.send(new DeleteCommand({ TableName: tables.tableName, Key: { id: 'gone-user' } }));
+    expect((await me(`Bearer ${token}`)).statusCode).toBe(401);
+  });
+});

@@ -1,0 +1,58 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createWellKnownHandler } from '../../../functions/well-known/create-handler.ts';
+import { toApiGatewayEvent } from '../../../infra/local/api-gateway-event.ts';
+import { createSecretReader } from '../../../lib/secrets.ts';
+import { createSigningKeysProvider } from '../../../lib/signing-keys.ts';
+import { createTokenSigner } from '../../../lib/tokens.ts';
+import { invoke, type ProxyHandler } from '../../support/events.ts';
+import { testKeySet } from '../../support/keys.ts';
+
+const ISSUER = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
+
+describe('the well-known documents', async () => {
+  const set = await testKeySet();
+  const keys = createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) }));
+  const handler = createWellKnownHandler({
+    logger: new Logger({ logLevel: 'SILENT' }),
+    keys,
+    issuer: ISSUER,
+    corsAllowedOrigins: [],
+  }) as ProxyHandler;
+  const get = (path: string) => invoke(handler, toApiGatewayEvent({ method: 'GET', path, resource: path }));
+
+  it('publish every key that may verify a token, public members only, cacheable', async () => {
+    const response = await get('/.well-known/jwks.json');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'Cache-Control': 'public, max-age=3600',
+    });
+    const jwks = JSON.parse(response.body);
+    expect(jwks.keys.map((key: { kid: string }) => key.kid)).toEqual(set.keys.map((key) => key.kid));
+    for (const key of jwks.keys) expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    for (const key of set.keys) expect(response.body).not.toContain(key.d);
+  });
+
+  it('verify a login token through the published JWKS alone', async () => {
+    const token = await createTokenSigner(keys, { issuer: ISSUER, audience: 'movie-knight', ttlSeconds: 60 }).sign(
+      'u1',
+    );
+    const jwks = JSON.parse((await get('/.well-known/jwks.json')).body);
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: 'movie-knight' });
+    expect(payload.sub).toBe('u1');
+  });
+
+  it('describe the issuer and where its keys are, as JWT authorizers and OIDC libraries expect', async () => {
+    const response = await get('/.well-known/openid-configuration');
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      issuer: ISSUER,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+    });
+  });
+});
