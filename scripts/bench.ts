@@ -183,11 +183,16 @@ const loginEventFor = (body: unknown) =>
  */
 const coldStart = async (env: Record<string, string>): Promise<void> => {
   const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-bench-'));
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
+  });
   const stack = new LoginStack(app, 'MovieKnightAuth', { settings: DEFAULT_SETTINGS });
   const template = Template.fromStack(stack);
   app.synth();
-  const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((resource) =>
+    String(resource.Metadata?.['aws:cdk:path']).endsWith('/LoginFunction/Resource'),
+  );
   const deployed = join(outdir, fn?.Metadata['aws:asset:path']);
   const bundleKb = statSync(join(deployed, 'index.mjs')).size / 1024;
   const mapKb = statSync(join(deployed, 'index.mjs.map')).size / 1024;
