@@ -22,37 +22,29 @@ export type SigningKeysProvider = () => Promise<SigningKeys>;
  */
 export const KEY_SET_MAX_AGE_SECONDS = 300;
 
+/**
+ * A secret that does not hold a usable key set (before the setup resource ran, or a bad manual
+ * edit) is an outage, a 503, not a fault of the request; the failure is kept for that value only.
+ */
 const derive = async (secret: string): Promise<SigningKeys> => {
-  let set: KeySet;
   try {
-    set = parseKeySet(secret);
+    const set: KeySet = parseKeySet(secret);
+    const { kid, status, retiredAt, ...jwk } = activeKey(set);
+    return {
+      signing: { kid, key: await importJWK({ ...jwk, kid }, SIGNING_ALGORITHM) },
+      verifying: createLocalJWKSet(publicJwks(set)),
+      set,
+    };
   } catch (error) {
-    // A secret that is not a key set yet (before the setup resource ran) is an outage, not a bug in the request.
     throw new ServiceUnavailableError({ cause: error });
   }
-  const { kid, status, retiredAt, ...jwk } = activeKey(set);
-  return {
-    signing: { kid, key: await importJWK({ ...jwk, kid }, SIGNING_ALGORITHM) },
-    verifying: createLocalJWKSet(publicJwks(set)),
-    set,
-  };
 };
 
 /**
  * The key set from its secret. It is read again when the cached copy is older than the secret's
  * max age, so after a rotation no container signs with a retired key for long.
  */
-export const createSigningKeysProvider = (read: SecretReader): SigningKeysProvider => {
-  const fromSecret = deriveFromSecret(read, derive);
-  return async () => {
-    try {
-      return await fromSecret();
-    } catch (error) {
-      // deriveFromSecret caches the promise per secret value; a bad value is retried next time it changes.
-      throw error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError({ cause: error });
-    }
-  };
-};
+export const createSigningKeysProvider = (read: SecretReader): SigningKeysProvider => deriveFromSecret(read, derive);
 
 /** The key set's public keys as jose's key lookup, for verifying tokens inside the stack. */
 export const verificationKeys =

@@ -3,7 +3,7 @@ import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { jsonLoginEvent } from '../support/events.ts';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
 import { testKeySet } from '../support/keys.ts';
-import { functionCode, invokeBundle } from '../support/lambda-process.ts';
+import { functionCode, invokeBundle, lambdaEnvironment } from '../support/lambda-process.ts';
 import { synthesize } from '../support/synth.ts';
 import { verifyWithTestKeys } from '../support/verify.ts';
 
@@ -26,18 +26,7 @@ describe('the bundle CDK produced', () => {
         ATTEMPTS_TABLE_NAME: table.attemptsTableName,
         SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        // What Lambda puts in every function's environment.
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_SESSION_TOKEN: 'test',
-        AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-        // The SDK's own endpoint override sends its calls to DynamoDB Local and the fake.
-        AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        ...lambdaEnvironment('LoginFunction', { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
       },
       events,
     );

@@ -5,7 +5,7 @@ import { activeKey, parseKeySet } from '../../lib/key-set.ts';
 import { createTestTables, type TestTables } from '../support/dynamodb.ts';
 import { jsonLoginEvent } from '../support/events.ts';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
-import { functionCode, invokeBundle } from '../support/lambda-process.ts';
+import { functionCode, invokeBundle, lambdaEnvironment } from '../support/lambda-process.ts';
 import { synthesize } from '../support/synth.ts';
 
 const KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
@@ -34,14 +34,7 @@ describe('signing key setup and rotation', () => {
         SIGNING_KEYS_SECRET_ARN: KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_ARN,
         TOKEN_ISSUER: ISSUER,
-        POWERTOOLS_LOG_LEVEL: 'SILENT',
-        POWERTOOLS_METRICS_DISABLED: 'true',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_LAMBDA_FUNCTION_NAME: id,
-        AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        ...lambdaEnvironment(id, { dynamoDb: tables.endpoint, secretsManager: secrets.endpoint }),
       },
       events,
     );

@@ -41,3 +41,23 @@ export const invokeBundle = async (
   );
   return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
 };
+
+/**
+ * What Lambda puts in every function's environment, plus the SDK's own endpoint overrides that
+ * send its calls to DynamoDB Local and the loopback Secrets Manager instead of AWS.
+ */
+export const lambdaEnvironment = (
+  functionName: string,
+  endpoints: { dynamoDb: string; secretsManager: string },
+): Record<string, string> => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_SESSION_TOKEN: 'test',
+  AWS_LAMBDA_FUNCTION_NAME: functionName,
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoDb,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});
