@@ -26,8 +26,6 @@ export const LoginRequestSchema = v.object({
   password: field('password', MAX_PASSWORD_LENGTH),
 });
 
-export type LoginRequestBody = v.InferOutput<typeof LoginRequestSchema>;
-
 /** How a user is looked up: an email (normalized) or a username (exact). */
 export type LoginIdentifier = { kind: 'email'; email: string } | { kind: 'username'; username: string };
 

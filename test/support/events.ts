@@ -1,7 +1,8 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { lambdaContext, toApiGatewayEvent } from '../../infra/local/api-gateway-event.ts';
+import type { ProxyHandler } from '../../infra/local/local-api.ts';
 
-export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type { ProxyHandler } from '../../infra/local/local-api.ts';
 
 /** A login request as API Gateway's REST API hands it to the function. */
 export const loginEvent = (
