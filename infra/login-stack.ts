@@ -2,15 +2,15 @@ import { CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-li
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { LOCAL_ONLY_SETTINGS } from '../lib/config.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lib/service.ts';
-import { LoginAlarms } from './constructs/login-alarms.ts';
-import { LoginApi } from './constructs/login-api.ts';
-import { LoginAttemptsTable } from './constructs/login-attempts-table.ts';
-import { LoginFirewall } from './constructs/login-firewall.ts';
-import { ServiceFunction } from './constructs/service-function.ts';
-import { SigningKeys } from './constructs/signing-keys.ts';
-import { UsersTable } from './constructs/users-table.ts';
+import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
+import { LoginApi } from '#infra/constructs/login-api.ts';
+import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
+import { LoginFirewall } from '#infra/constructs/login-firewall.ts';
+import { ServiceFunction } from '#infra/constructs/service-function.ts';
+import { SigningKeys } from '#infra/constructs/signing-keys.ts';
+import { UsersTable } from '#infra/constructs/users-table.ts';
+import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
 export interface LoginStackSettings {

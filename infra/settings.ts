@@ -1,5 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULTS } from '../lib/config.ts';
+import { DEFAULTS } from '#lib/config.ts';
 import type { LoginStackSettings } from './login-stack.ts';
 
 /** Every operator setting with its default; each can be overridden with `-c name=value` or in cdk.json. */

@@ -1,9 +1,9 @@
+import type { SecretSource } from '#lib/aws/secrets.ts';
 import { ConfigError } from './errors.ts';
-import type { SecretSource } from './secrets.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** When a failing identifier is throttled, and for how long (see lib/login-attempts.ts). */
+/** When a failing identifier is throttled, and for how long (see lib/login/attempts.ts). */
 export interface ThrottlePolicy {
   /** Failures after which an identifier is throttled. */
   maxFailures: number;
@@ -17,7 +17,7 @@ export interface ThrottlePolicy {
 
 /** Tokens: the key set that signs them and the claims they carry. */
 export interface TokenConfig {
-  /** A JWK set (see lib/key-set.ts): a Secrets Manager secret in AWS, a value locally. */
+  /** A JWK set (see lib/tokens/key-set.ts): a Secrets Manager secret in AWS, a value locally. */
   signingKeys: SecretSource;
   issuer: string;
   audience: string;

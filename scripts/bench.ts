@@ -16,17 +16,17 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import bcrypt from 'bcryptjs';
 import { build } from 'esbuild';
-import { createLoginHandler } from '../functions/login/create-handler.ts';
-import { createLoginRuntime } from '../functions/login/dependencies.ts';
-import { lambdaContext, toApiGatewayEvent } from '../infra/local/api-gateway-event.ts';
-import { startDynamoDbLocal } from '../infra/local/dynamodb-local.ts';
-import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from '../infra/local/tables.ts';
-import { LoginStack } from '../infra/login-stack.ts';
-import { DEFAULT_SETTINGS } from '../infra/settings.ts';
-import { DEFAULTS, readConfig } from '../lib/config.ts';
-import { createDocumentClient } from '../lib/dynamodb.ts';
-import { createKeySet } from '../lib/key-set.ts';
-import { USERS_TABLE } from '../lib/users-table.ts';
+import { createLoginHandler } from '#functions/login/create-handler.ts';
+import { createLoginRuntime } from '#functions/login/dependencies.ts';
+import { LoginStack } from '#infra/login-stack.ts';
+import { DEFAULT_SETTINGS } from '#infra/settings.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { DEFAULTS, readConfig } from '#lib/config.ts';
+import { createKeySet } from '#lib/tokens/key-set.ts';
+import { USERS_TABLE } from '#lib/users/table.ts';
+import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import { startDynamoDbLocal } from '#scripts/local/dynamodb-local.ts';
+import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
@@ -288,7 +288,7 @@ const coldStart = async (env: Record<string, string>): Promise<void> => {
 
 /** Logins per second through `npm start` (a separate process), with autocannon. */
 const throughput = async (endpoint: string, compareMs: number): Promise<void> => {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {
     env: {
       ...process.env,
       PORT: '0',

@@ -13,10 +13,10 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { read } from 'read';
-import { DEFAULTS } from '../lib/config.ts';
-import { createDocumentClient } from '../lib/dynamodb.ts';
-import { AuthServiceError, UserAdminError } from '../lib/errors.ts';
-import { createUserAdmin } from '../lib/user-admin.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { DEFAULTS } from '#lib/config.ts';
+import { AuthServiceError, UserAdminError } from '#lib/errors.ts';
+import { createUserAdmin } from '#lib/users/admin.ts';
 
 const USAGE = `Usage: npm run users -- <command> [options]
   create --email EMAIL --username USERNAME --name NAME [--date-of-birth YYYY-MM-DD]

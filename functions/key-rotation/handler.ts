@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { BOUNDED_CLIENT_CONFIG } from '../../lib/aws-sdk-config.ts';
-import { assertRotatable, type RotationStep, rotationStep, secretsManagerVersions } from '../../lib/key-rotation.ts';
-import { SERVICE_NAME } from '../../lib/service.ts';
+import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
+import { SERVICE_NAME } from '#lib/service.ts';
+import { assertRotatable, type RotationStep, rotationStep, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
@@ -11,7 +11,7 @@ const retain = Number(process.env.RETIRED_KEY_RETAIN_SECONDS);
 if (!Number.isInteger(retain) || retain <= 0)
   throw new Error('Environment variable RETIRED_KEY_RETAIN_SECONDS is required');
 
-/** The Secrets Manager rotation function for the signing key set (see lib/key-rotation.ts). */
+/** The Secrets Manager rotation function for the signing key set (see lib/tokens/key-rotation.ts). */
 export const handler = async ({ SecretId, ClientRequestToken, Step }: SecretsManagerRotationEvent): Promise<void> => {
   logger.info('Rotation step', { step: Step });
   if (!(await assertRotatable(client, SecretId, ClientRequestToken))) return;

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { BOUNDED_CLIENT_CONFIG } from '../../lib/aws-sdk-config.ts';
-import { ensureKeySet, secretsManagerVersions } from '../../lib/key-rotation.ts';
-import { SERVICE_NAME } from '../../lib/service.ts';
+import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
+import { SERVICE_NAME } from '#lib/service.ts';
+import { ensureKeySet, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);

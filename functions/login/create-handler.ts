@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { createHttpHandler } from '../../lib/http-handler.ts';
-import { success } from '../../lib/http-response.ts';
-import { parseLoginRequest } from '../../lib/login-request.ts';
+import { createHttpHandler } from '#lib/http/chain.ts';
+import { success } from '#lib/http/response.ts';
+import { parseLoginRequest } from '#lib/login/request.ts';
 import type { LoginRuntime } from './dependencies.ts';
 
 export interface LoginHandlerOptions extends LoginRuntime {

@@ -1,17 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { type Clock, systemClock } from '../../lib/clock.ts';
-import type { Config } from '../../lib/config.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { createIdentifierKeyer } from '../../lib/identifier-key.ts';
-import { createLogin, type Login } from '../../lib/login.ts';
-import { createDynamoDbLoginAttempts } from '../../lib/login-attempts.ts';
-import { createLoginTelemetry, type LoginTelemetry } from '../../lib/login-telemetry.ts';
-import { createPasswordVerifier } from '../../lib/passwords.ts';
-import { createSecretReader } from '../../lib/secrets.ts';
-import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS } from '../../lib/signing-keys.ts';
-import { createTokenSigner } from '../../lib/tokens.ts';
-import { createDynamoDbUserStore } from '../../lib/user-store.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { type Clock, systemClock } from '#lib/clock.ts';
+import type { Config } from '#lib/config.ts';
+import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createIdentifierKeyer } from '#lib/login/identifier-hash.ts';
+import { createLogin, type Login } from '#lib/login/login.ts';
+import { createLoginTelemetry, type LoginTelemetry } from '#lib/login/telemetry.ts';
+import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS } from '#lib/tokens/key-provider.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createPasswordVerifier } from '#lib/users/passwords.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
 
 export interface LoginRuntime {
   login: Login;

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readConfig } from '../../lib/config.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/service.ts';
+import { readConfig } from '#lib/config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createLoginHandler } from './create-handler.ts';
 import { createLoginRuntime } from './dependencies.ts';
 

@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { UnauthorizedError } from '../../lib/errors.ts';
-import { type AuthenticatedContext, httpBearerAuth } from '../../lib/http-bearer-auth.ts';
-import { createHttpHandler } from '../../lib/http-handler.ts';
-import { success } from '../../lib/http-response.ts';
-import type { TokenVerifier } from '../../lib/token-verifier.ts';
-import { parseUserItem, toSafeUser } from '../../lib/user.ts';
-import type { UserStore } from '../../lib/user-store.ts';
+import { UnauthorizedError } from '#lib/errors.ts';
+import { type AuthenticatedContext, httpBearerAuth } from '#lib/http/bearer-auth.ts';
+import { createHttpHandler } from '#lib/http/chain.ts';
+import { success } from '#lib/http/response.ts';
+import type { TokenVerifier } from '#lib/tokens/verifier.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem, toSafeUser } from '#lib/users/user.ts';
 
 export interface MeHandlerOptions {
   logger: Logger;

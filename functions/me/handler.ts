@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { readTokenRoutesConfig } from '../../lib/config.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { ConfigError } from '../../lib/errors.ts';
-import { createSecretReader } from '../../lib/secrets.ts';
-import { SERVICE_NAME } from '../../lib/service.ts';
-import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS, verificationKeys } from '../../lib/signing-keys.ts';
-import { createTokenVerifier } from '../../lib/token-verifier.ts';
-import { createDynamoDbUserStore } from '../../lib/user-store.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { readTokenRoutesConfig } from '#lib/config.ts';
+import { ConfigError } from '#lib/errors.ts';
+import { SERVICE_NAME } from '#lib/service.ts';
+import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createMeHandler } from './create-handler.ts';
 
 // Built once per container, at init, and reused by every warm invocation.

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createHttpHandler } from '../../lib/http-handler.ts';
-import { failure, publicDocument } from '../../lib/http-response.ts';
-import { publicJwks, SIGNING_ALGORITHM } from '../../lib/key-set.ts';
-import type { SigningKeysProvider } from '../../lib/signing-keys.ts';
+import { createHttpHandler } from '#lib/http/chain.ts';
+import { failure, publicDocument } from '#lib/http/response.ts';
+import type { SigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { publicJwks, SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';

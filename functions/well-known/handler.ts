@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { readTokenRoutesConfig } from '../../lib/config.ts';
-import { createSecretReader } from '../../lib/secrets.ts';
-import { SERVICE_NAME } from '../../lib/service.ts';
-import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS } from '../../lib/signing-keys.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { readTokenRoutesConfig } from '#lib/config.ts';
+import { SERVICE_NAME } from '#lib/service.ts';
+import { createSigningKeysProvider, KEY_SET_MAX_AGE_SECONDS } from '#lib/tokens/key-provider.ts';
 import { createWellKnownHandler } from './create-handler.ts';
 
 // Built once per container, at init, and reused by every warm invocation.

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { LOGIN_ATTEMPTS_TABLE } from '../../lib/login-attempts-table.ts';
+import { LOGIN_ATTEMPTS_TABLE } from '#lib/login/attempts-table.ts';
 
 /**
  * Failed-login counters, keyed by a keyed hash of the identifier. Short-lived by design: items

@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/service.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 
 export interface ServiceFunctionProps {
   /** The entry point, relative to the repository: `functions/<name>/handler.ts`. */

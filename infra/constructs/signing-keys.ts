@@ -17,7 +17,7 @@ export interface SigningKeysProps {
 }
 
 /**
- * The RS256 key set (a JWK set in Secrets Manager, lib/key-set.ts): a custom resource makes the
+ * The RS256 key set (a JWK set in Secrets Manager, lib/tokens/key-set.ts): a custom resource makes the
  * first keys at deploy time and a rotation function rotates them on a schedule.
  */
 export class SigningKeys extends Construct {

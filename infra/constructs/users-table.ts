@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { USERS_TABLE } from '../../lib/users-table.ts';
+import { USERS_TABLE } from '#lib/users/table.ts';
 
 /**
  * The users table, built from the same definition as the local and test tables. It holds

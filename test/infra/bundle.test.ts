@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { jsonLoginEvent } from '../support/events.ts';
-import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
-import { testKeySet } from '../support/keys.ts';
-import { functionCode, invokeBundle, lambdaEnvironment } from '../support/lambda-process.ts';
-import { synthesize } from '../support/synth.ts';
-import { verifyWithTestKeys } from '../support/verify.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { jsonLoginEvent } from '#test/support/events.ts';
+import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
+import { testKeySet } from '#test/support/keys.ts';
+import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
+import { synthesize } from '#test/support/synth.ts';
+import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';

@@ -1,12 +1,12 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toApiGatewayEvent } from '../../infra/local/api-gateway-event.ts';
-import { activeKey, parseKeySet } from '../../lib/key-set.ts';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { jsonLoginEvent } from '../support/events.ts';
-import { startFakeSecretsManager } from '../support/fake-secrets-manager.ts';
-import { functionCode, invokeBundle, lambdaEnvironment } from '../support/lambda-process.ts';
-import { synthesize } from '../support/synth.ts';
+import { activeKey, parseKeySet } from '#lib/tokens/key-set.ts';
+import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { jsonLoginEvent } from '#test/support/events.ts';
+import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
+import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
+import { synthesize } from '#test/support/synth.ts';
 
 const KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';

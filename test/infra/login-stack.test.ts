@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findFunction, synthesize } from '../support/synth.ts';
+import { findFunction, synthesize } from '#test/support/synth.ts';
 
 describe('LoginStack', () => {
   let template: Template;

@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureTables, LOCAL_TABLES, seedDemoUser } from '../../infra/local/tables.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { TEST_BCRYPT_COST } from '../support/dynamodb.ts';
-import { functionCode, invokeBundle } from '../support/lambda-process.ts';
-import { synthesize } from '../support/synth.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';
+import { TEST_BCRYPT_COST } from '#test/support/dynamodb.ts';
+import { functionCode, invokeBundle } from '#test/support/lambda-process.ts';
+import { synthesize } from '#test/support/synth.ts';
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 

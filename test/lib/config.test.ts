@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../lib/config.ts';
-import { ConfigError } from '../../lib/errors.ts';
+import { readConfig } from '#lib/config.ts';
+import { ConfigError } from '#lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
 const MINIMAL = {

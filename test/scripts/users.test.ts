@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 
 /** Runs `npm run users -- ...args` as an operator would, with `stdin` piped in. */
 const users = (tables: TestTables, args: string[], stdin = '') =>

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { invoke, loginEvent, type ProxyHandler } from '../support/events.ts';
-import { createTestHandler } from '../support/handler.ts';
-import { RESPONSE_HEADERS } from '../support/headers.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { createTestHandler } from '#test/support/handler.ts';
+import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 

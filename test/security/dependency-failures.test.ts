@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoke, jsonLoginEvent } from '../support/events.ts';
-import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '../support/fake-dynamodb.ts';
-import { createTestHandler } from '../support/handler.ts';
-import { RESPONSE_HEADERS } from '../support/headers.ts';
-import { testKeySet } from '../support/keys.ts';
+import { invoke, jsonLoginEvent } from '#test/support/events.ts';
+import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '#test/support/fake-dynamodb.ts';
+import { createTestHandler } from '#test/support/handler.ts';
+import { RESPONSE_HEADERS } from '#test/support/headers.ts';
+import { testKeySet } from '#test/support/keys.ts';
 
 /** The function's timeout in the stack: an answer after it would be no answer at all. */
 const LAMBDA_TIMEOUT_MS = 10_000;

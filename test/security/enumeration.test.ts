@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { invoke, jsonLoginEvent } from '../support/events.ts';
-import { createTestHandler, manualClock } from '../support/handler.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, jsonLoginEvent } from '#test/support/events.ts';
+import { createTestHandler, manualClock } from '#test/support/handler.ts';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

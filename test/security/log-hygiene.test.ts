@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../support/events.ts';
-import { closedPortEndpoint } from '../support/fake-dynamodb.ts';
-import { createTestHandler, manualClock } from '../support/handler.ts';
-import { testKeySet } from '../support/keys.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { closedPortEndpoint } from '#test/support/fake-dynamodb.ts';
+import { createTestHandler, manualClock } from '#test/support/handler.ts';
+import { testKeySet } from '#test/support/keys.ts';
 
 const EMAIL = 'Zelda.Unique@Example.com';
 const USERNAME = 'zelda-unique-7731';

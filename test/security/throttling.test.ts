@@ -1,9 +1,9 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTables, type TestTables } from '../support/dynamodb.ts';
-import { invoke, jsonLoginEvent, type ProxyHandler } from '../support/events.ts';
-import { createTestHandler, manualClock } from '../support/handler.ts';
-import { RESPONSE_HEADERS } from '../support/headers.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, jsonLoginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { createTestHandler, manualClock } from '#test/support/handler.ts';
+import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 
 const THROTTLED_BODY = '{"ok":false,"error":"Too many failed attempts, try again later"}';
 

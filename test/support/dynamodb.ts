@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { ensureTables } from '../../infra/local/tables.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { hashPassword } from '../../lib/passwords.ts';
-import { type NewUser, newUserItem } from '../../lib/user.ts';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { hashPassword } from '#lib/users/passwords.ts';
+import { type NewUser, newUserItem } from '#lib/users/user.ts';
+import { ensureTables } from '#scripts/local/tables.ts';
 import { testKeySet } from './keys.ts';
 
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */

@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { lambdaContext, toApiGatewayEvent } from '../../infra/local/api-gateway-event.ts';
-import type { ProxyHandler } from '../../infra/local/local-api.ts';
+import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import type { ProxyHandler } from '#scripts/local/local-api.ts';
 
-export type { ProxyHandler } from '../../infra/local/local-api.ts';
+export type { ProxyHandler } from '#scripts/local/local-api.ts';
 
 /** A login request as API Gateway's REST API hands it to the function. */
 export const loginEvent = (

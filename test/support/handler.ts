@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { createLoginHandler } from '../../functions/login/create-handler.ts';
-import { createLoginRuntime } from '../../functions/login/dependencies.ts';
-import type { Clock } from '../../lib/clock.ts';
-import { readConfig } from '../../lib/config.ts';
+import { createLoginHandler } from '#functions/login/create-handler.ts';
+import { createLoginRuntime } from '#functions/login/dependencies.ts';
+import type { Clock } from '#lib/clock.ts';
+import { readConfig } from '#lib/config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */

@@ -1,4 +1,4 @@
-import { createKeySet, type KeySet } from '../../lib/key-set.ts';
+import { createKeySet, type KeySet } from '#lib/tokens/key-set.ts';
 
 let shared: Promise<KeySet> | undefined;
 

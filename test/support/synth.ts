@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LoginStack } from '../../infra/login-stack.ts';
-import { readSettings } from '../../infra/settings.ts';
+import { LoginStack } from '#infra/login-stack.ts';
+import { readSettings } from '#infra/settings.ts';
 
 export interface Synthesized {
   stack: LoginStack;

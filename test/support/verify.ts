@@ -1,5 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { publicJwks } from '../../lib/key-set.ts';
+import { publicJwks } from '#lib/tokens/key-set.ts';
 import { testKeySet } from './keys.ts';
 
 /** Verifies a token against the test key set's public keys, as any verifier of our JWKS would. */

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
-import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '../../support/events.ts';
-import { createTestHandler } from '../../support/handler.ts';
-import { RESPONSE_HEADERS } from '../../support/headers.ts';
-import { verifyWithTestKeys } from '../../support/verify.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { createTestHandler } from '#test/support/handler.ts';
+import { RESPONSE_HEADERS } from '#test/support/headers.ts';
+import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
 
@@ -14,7 +14,7 @@ const loadHandler = async (env: Record<string, string>): Promise<ProxyHandler> =
   vi.resetModules();
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-  const { handler } = await import('../../../functions/login/handler.ts');
+  const { handler } = await import('#functions/login/handler.ts');
   return handler as ProxyHandler;
 };
 

@@ -1,17 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMeHandler } from '../../../functions/me/create-handler.ts';
-import { toApiGatewayEvent } from '../../../infra/local/api-gateway-event.ts';
-import { createKeySet } from '../../../lib/key-set.ts';
-import { createSecretReader } from '../../../lib/secrets.ts';
-import { createSigningKeysProvider, verificationKeys } from '../../../lib/signing-keys.ts';
-import { createTokenVerifier } from '../../../lib/token-verifier.ts';
-import { createTokenSigner } from '../../../lib/tokens.ts';
-import { createDynamoDbUserStore } from '../../../lib/user-store.ts';
-import { createTestTables, type TestTables } from '../../support/dynamodb.ts';
-import { invoke, type ProxyHandler } from '../../support/events.ts';
-import { RESPONSE_HEADERS } from '../../support/headers.ts';
+import { createMeHandler } from '#functions/me/create-handler.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { createSigningKeysProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createKeySet } from '#lib/tokens/key-set.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, type ProxyHandler } from '#test/support/events.ts';
+import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
 const MISSING = { 'WWW-Authenticate': 'Bearer realm="movie-knight"' };

@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createWellKnownHandler } from '../../../functions/well-known/create-handler.ts';
-import { toApiGatewayEvent } from '../../../infra/local/api-gateway-event.ts';
-import { createSecretReader } from '../../../lib/secrets.ts';
-import { createSigningKeysProvider } from '../../../lib/signing-keys.ts';
-import { createTokenSigner } from '../../../lib/tokens.ts';
-import { invoke, type ProxyHandler } from '../../support/events.ts';
-import { testKeySet } from '../../support/keys.ts';
+import { createWellKnownHandler } from '#functions/well-known/create-handler.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import { invoke, type ProxyHandler } from '#test/support/events.ts';
+import { testKeySet } from '#test/support/keys.ts';
 
 const ISSUER = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 

@@ -1,0 +1,92 @@
+import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import type { TokenSigner } from '#lib/tokens/signer.ts';
+import type { PasswordVerifier } from '#lib/users/passwords.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import type { LoginAttempts } from './attempts.ts';
+import type { IdentifierKeyer } from './identifier-hash.ts';
+import type { LoginRequest } from './request.ts';
+import type { LoginOutcome, LoginTelemetry } from './telemetry.ts';
+
+export interface LoginDependencies {
+  users: UserStore;
+  attempts: LoginAttempts;
+  identifierKey: IdentifierKeyer;
+  passwords: PasswordVerifier;
+  tokens: TokenSigner;
+  telemetry: LoginTelemetry;
+}
+
+export interface LoginResult {
+  token: string;
+  user: SafeUser;
+}
+
+export type Login = (request: LoginRequest) => Promise<LoginResult>;
+
+type Lookup = { user: UserItem } | { user: undefined; outcome: LoginOutcome };
+
+const selectUser = (items: Record<string, unknown>[]): Lookup => {
+  if (items.length === 0) return { user: undefined, outcome: 'unknown_identifier' };
+  if (items.length > 1) return { user: undefined, outcome: 'ambiguous_identifier' };
+  const user = parseUserItem(items[0]);
+  return user ? { user } : { user: undefined, outcome: 'invalid_user_record' };
+};
+
+/**
+ * The login use case. An identifier is throttled on its failures whether or not it belongs to
+ * anyone, and answered without bcrypt work while throttled. Every other failure (unknown
+ * identifier, wrong password, several matches, an unusable record, a password bcrypt would
+ * truncate) costs one bcrypt compare, one counted failure and the same InvalidCredentialsError.
+ */
+export const createLogin = ({
+  users,
+  attempts,
+  identifierKey,
+  passwords,
+  tokens,
+  telemetry,
+}: LoginDependencies): Login => {
+  /**
+   * After a successful compare, a hash made at a lower cost than configured is replaced by one at
+   * the configured cost: the one moment the plain password is at hand. Only if the stored hash is
+   * still the one that was read. Best effort: a failure here never fails the login.
+   */
+  const rehashIfWeak = async (user: UserItem, password: string): Promise<'done' | 'changed' | 'failed' | undefined> => {
+    if (!passwords.needsRehash(user.passwordHash)) return undefined;
+    try {
+      const replaced = await users.replacePasswordHash(user.id, user.passwordHash, await passwords.hash(password));
+      return replaced ? 'done' : 'changed';
+    } catch (error) {
+      telemetry.warn('Rehash failed', { userId: user.id, error });
+      return 'failed';
+    }
+  };
+
+  return async ({ identifier, password }) => {
+    const key = await identifierKey(identifier);
+    // Independent reads, in parallel; all of them happen for every identifier alike.
+    const [state, items] = await Promise.all([attempts.check(key), users.findByIdentifier(identifier), tokens.ready()]);
+    const log = { identifierHash: key, identifierKind: identifier.kind };
+
+    if (state.retryAfterSeconds !== undefined) {
+      telemetry.record('throttled', { ...log, retryAfterSeconds: state.retryAfterSeconds });
+      throw new TooManyAttemptsError(state.retryAfterSeconds);
+    }
+
+    const lookup = selectUser(items);
+    const matches = await passwords.verify(password, lookup.user?.passwordHash);
+    if (!lookup.user || !matches) {
+      await attempts.recordFailure(key, state);
+      if (lookup.user) telemetry.record('bad_password', { ...log, userId: lookup.user.id });
+      else telemetry.record(lookup.outcome, log);
+      throw new InvalidCredentialsError();
+    }
+
+    if (state.record) await attempts.reset(key);
+    const rehashed = await rehashIfWeak(lookup.user, password);
+    const token = await tokens.sign(lookup.user.id);
+    telemetry.record('success', { ...log, userId: lookup.user.id, ...(rehashed && { rehashed }) });
+    return { token, user: toSafeUser(lookup.user) };
+  };
+};

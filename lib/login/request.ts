@@ -1,0 +1,67 @@
+import * as v from 'valibot';
+import { BadRequestError } from '#lib/errors.ts';
+
+/** Longest identifier accepted: the longest valid email address (RFC 5321 path limit). */
+export const MAX_IDENTIFIER_LENGTH = 254;
+/** Longest password accepted before any bcrypt work; bounds the cost of a request. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** Unicode "Cc": C0 and C1 controls and DEL; no email or username contains one. */
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+
+const field = (name: string, maxLength: number) =>
+  v.pipe(
+    v.string(`${name} must be a string`),
+    v.maxLength(maxLength, `${name} must be at most ${maxLength} characters`),
+    v.nonEmpty(`${name} must not be empty`),
+    v.check((value) => value.trim() !== '', `${name} must not be blank`),
+  );
+
+/** The login body as the published contract defines it; extra keys are ignored. */
+export const LoginRequestSchema = v.object({
+  emailOrUsername: v.pipe(
+    field('emailOrUsername', MAX_IDENTIFIER_LENGTH),
+    v.check((value) => !CONTROL_CHARACTERS.test(value), 'emailOrUsername must not contain control characters'),
+  ),
+  password: field('password', MAX_PASSWORD_LENGTH),
+});
+
+/** How a user is looked up: an email (normalized) or a username (exact). */
+export type LoginIdentifier = { kind: 'email'; email: string } | { kind: 'username'; username: string };
+
+export interface LoginRequest {
+  identifier: LoginIdentifier;
+  password: string;
+}
+
+/** An identifier with `@` is an email, trimmed and lowercased; anything else is a username, as given. */
+export const toIdentifier = (emailOrUsername: string): LoginIdentifier =>
+  emailOrUsername.includes('@')
+    ? { kind: 'email', email: normalizeEmail(emailOrUsername) }
+    : { kind: 'username', username: emailOrUsername };
+
+/** The form an email is stored and matched in (the email index's key). */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+const isJsonObject = (body: unknown): body is Record<string, unknown> =>
+  typeof body === 'object' && body !== null && !Array.isArray(body);
+
+const issueMessage = (issue: v.BaseIssue<unknown>): string => {
+  const key = issue.path?.[0]?.key;
+  // A missing key is reported by the object schema with an undefined input.
+  if (issue.type === 'object' && issue.input === undefined && typeof key === 'string') {
+    return `${key} is required`;
+  }
+  return issue.message;
+};
+
+/**
+ * Validates a parsed JSON body at the boundary, so the domain only sees typed data.
+ * Throws BadRequestError with a message naming the first field that is wrong.
+ */
+export const parseLoginRequest = (body: unknown): LoginRequest => {
+  if (!isJsonObject(body)) throw new BadRequestError('Request body must be a JSON object');
+  const result = v.safeParse(LoginRequestSchema, body, { abortPipeEarly: true });
+  if (!result.success) throw new BadRequestError(issueMessage(result.issues[0]));
+  return { identifier: toIdentifier(result.output.emailOrUsername), password: result.output.password };
+};

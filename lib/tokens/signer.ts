@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { type Clock, systemClock } from '#lib/clock.ts';
+import type { SigningKeysProvider } from './key-provider.ts';
+import { SIGNING_ALGORITHM } from './key-set.ts';
+
+/** RFC 9068's media type for JWT access tokens, in the `typ` header. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+export interface TokenSigner {
+  /**
+   * Resolves once the signing key is loaded, rejecting when it cannot be. The login awaits it
+   * before any password check, so an unreadable key is a 503 for every caller alike and never
+   * tells a right password from a wrong one.
+   */
+  ready(): Promise<void>;
+  /** A signed access token for the user `subject`. */
+  sign(subject: string): Promise<string>;
+}
+
+/**
+ * Signs access tokens with the key set's active RSA key (RS256), behind this one module.
+ * Header: alg, typ at+jwt, kid. Claims: sub, iss, aud, iat, nbf, exp, jti.
+ */
+export const createTokenSigner = (
+  keys: SigningKeysProvider,
+  { issuer, audience, ttlSeconds }: TokenSettings,
+  clock: Clock = systemClock,
+): TokenSigner => ({
+  async ready() {
+    await keys();
+  },
+  async sign(subject) {
+    const { signing } = await keys();
+    const now = Math.floor(clock().getTime() / 1000);
+    return new SignJWT()
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid })
+      .setSubject(subject)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + ttlSeconds)
+      .setJti(randomUUID())
+      .sign(signing.key);
+  },
+});

@@ -1,0 +1,151 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { UserAdminError } from '#lib/errors.ts';
+import { normalizeEmail, toIdentifier } from '#lib/login/request.ts';
+import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
+import { createDynamoDbUserStore } from './store.ts';
+import { uniqueValueId } from './table.ts';
+import { type NewUser, newUserItem, parseUserItem, type SafeUser, toSafeUser, type UserItem } from './user.ts';
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** A new user's profile as an operator gives it; the password comes separately, never in argv. */
+export const NewUserInputSchema = v.object({
+  email: v.pipe(
+    v.string(),
+    v.trim(),
+    v.maxLength(254, 'email is too long'),
+    v.email('email is not a valid email address'),
+  ),
+  username: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9._-]{3,32}$/, 'username must be 3 to 32 letters, digits, ".", "_" or "-"'),
+  ),
+  name: v.pipe(v.string(), v.trim(), v.nonEmpty('name is required'), v.maxLength(100, 'name is too long')),
+  dateOfBirth: v.optional(v.pipe(v.string(), v.isoDate('date of birth must be a date like 1999-05-20'))),
+});
+
+export type NewUserInput = v.InferOutput<typeof NewUserInputSchema>;
+
+/**
+ * Length rules only, as NIST SP 800-63B advises: at least 8 characters, at most bcrypt's 72
+ * UTF-8 bytes (a longer one would be silently cut), no composition rules.
+ */
+export const validateNewPassword = (password: string): void => {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new UserAdminError('invalid_input', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (exceedsBcryptLimit(password)) {
+    throw new UserAdminError('invalid_input', `password must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes (UTF-8)`);
+  }
+};
+
+const parseInput = (input: unknown): NewUserInput => {
+  const result = v.safeParse(NewUserInputSchema, input, { abortPipeEarly: true });
+  if (!result.success) throw new UserAdminError('invalid_input', result.issues[0].message);
+  return result.output;
+};
+
+const reasons = (error: TransactionCanceledException) => (error.CancellationReasons ?? []).map((r) => r.Code);
+
+export interface UserAdmin {
+  /** Creates a user; email (any case) and username must be free. Resolves to the safe user. */
+  create(input: unknown, password: string): Promise<SafeUser>;
+  /** Replaces a user's password, only if nobody changed it since it was read. */
+  setPassword(emailOrUsername: string, password: string): Promise<SafeUser>;
+  /** The safe user for an email or username. */
+  show(emailOrUsername: string): Promise<SafeUser>;
+}
+
+/** User administration on the users table, for the `npm run users` CLI and other tooling. */
+export const createUserAdmin = (client: DynamoDBDocumentClient, tableName: string, bcryptCost: number): UserAdmin => {
+  const store = createDynamoDbUserStore(client, tableName);
+
+  const find = async (emailOrUsername: string): Promise<UserItem> => {
+    const items = await store.findByIdentifier(toIdentifier(emailOrUsername));
+    if (items.length > 1) throw new UserAdminError('ambiguous', `${emailOrUsername} matches more than one user`);
+    const user = parseUserItem(items[0]);
+    if (!user) throw new UserAdminError('not_found', `no user ${emailOrUsername}`);
+    return user;
+  };
+
+  /** Users written without guard items (by older tools) are still found by the indexes. */
+  const assertFree = async (email: string, username: string): Promise<void> => {
+    if ((await store.findByIdentifier({ kind: 'email', email: normalizeEmail(email) })).length > 0) {
+      throw new UserAdminError('email_taken', 'that email is already registered');
+    }
+    if ((await store.findByIdentifier({ kind: 'username', username })).length > 0) {
+      throw new UserAdminError('username_taken', 'that username is taken');
+    }
+  };
+
+  const write = async (item: Record<string, unknown>, attempt = 1): Promise<void> => {
+    const guard = (id: string) => ({
+      Put: {
+        TableName: tableName,
+        Item: { id, userId: item.id },
+        ConditionExpression: 'attribute_not_exists(id)',
+      },
+    });
+    try {
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
+            guard(uniqueValueId('email', item.emailLower as string)),
+            guard(uniqueValueId('username', item.username as string)),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [user, email, username] = reasons(error);
+      if (email === 'ConditionalCheckFailed')
+        throw new UserAdminError('email_taken', 'that email is already registered');
+      if (username === 'ConditionalCheckFailed') throw new UserAdminError('username_taken', 'that username is taken');
+      // Another transaction on the same items was in flight: try again, and meet its result.
+      if (reasons(error).includes('TransactionConflict') && attempt < 3) return write(item, attempt + 1);
+      if (user === 'ConditionalCheckFailed')
+        throw new UserAdminError('conflict', 'a user with that id exists; try again');
+      throw new UserAdminError('conflict', 'the user could not be written; try again', { cause: error });
+    }
+  };
+
+  return {
+    async create(input, password) {
+      const profile = parseInput(input);
+      validateNewPassword(password);
+      await assertFree(profile.email, profile.username);
+      const user: NewUser = { ...profile, passwordHash: await hashPassword(password, bcryptCost) };
+      const item = newUserItem(user);
+      await write(item);
+      return toSafeUser(parseUserItem(item) as UserItem);
+    },
+
+    async setPassword(emailOrUsername, password) {
+      validateNewPassword(password);
+      const user = await find(emailOrUsername);
+      const passwordHash = await hashPassword(password, bcryptCost);
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { id: user.id },
+            UpdateExpression: 'SET passwordHash = :new',
+            ConditionExpression: 'attribute_exists(id) AND passwordHash = :old',
+            ExpressionAttributeValues: { ':new': passwordHash, ':old': user.passwordHash },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        throw new UserAdminError('conflict', 'the user changed while the password was being set; try again');
+      }
+      return toSafeUser(user);
+    },
+
+    async show(emailOrUsername) {
+      return toSafeUser(await find(emailOrUsername));
+    },
+  };
+};

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import * as v from 'valibot';
+import { normalizeEmail } from '#lib/login/request.ts';
+import { BCRYPT_HASH_PATTERN } from './passwords.ts';
+
+/** Usage allowance a user gets when the item has none recorded. */
+export const DEFAULT_AI_USAGE_LIMIT = 5;
+
+const IsoDateSchema = v.pipe(
+  v.string(),
+  v.check((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date'),
+  v.transform((value) => new Date(value).toISOString()),
+);
+
+const CountSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * A user item as stored in the users table. Other services write this table, so items
+ * are validated when read rather than trusted. See the README for the item shape.
+ */
+export const UserItemSchema = v.object({
+  id: v.pipe(v.string(), v.nonEmpty()),
+  email: v.pipe(v.string(), v.nonEmpty()),
+  emailLower: v.pipe(v.string(), v.nonEmpty()),
+  username: v.pipe(v.string(), v.nonEmpty()),
+  passwordHash: v.pipe(v.string(), v.regex(BCRYPT_HASH_PATTERN)),
+  name: v.string(),
+  createdAt: IsoDateSchema,
+  bio: v.optional(v.string(), ''),
+  badges: v.optional(v.array(v.unknown()), () => []),
+  aiUsage: v.optional(v.object({ used: CountSchema, limit: CountSchema }), () => ({
+    used: 0,
+    limit: DEFAULT_AI_USAGE_LIMIT,
+  })),
+  avatarUrl: v.nullish(v.string(), null),
+  countryCode: v.nullish(v.string(), null),
+  dateOfBirth: v.nullish(IsoDateSchema, null),
+});
+
+export type UserItem = v.InferOutput<typeof UserItemSchema>;
+
+/** The user as the contract returns it: profile fields only, never the hash or index keys. */
+export interface SafeUser {
+  id: string;
+  bio: string;
+  name: string;
+  email: string;
+  badges: unknown[];
+  aiUsage: { used: number; limit: number; remaining: number };
+  username: string;
+  avatarUrl: string | null;
+  createdAt: string;
+  countryCode: string | null;
+  dateOfBirth: string | null;
+}
+
+/** Parses a stored item; `undefined` when it does not have the shape a login needs. */
+export const parseUserItem = (item: unknown): UserItem | undefined => {
+  const result = v.safeParse(UserItemSchema, item);
+  return result.success ? result.output : undefined;
+};
+
+/** Maps a stored user to the contract's safe user, listing each field so nothing else can slip in. */
+export const toSafeUser = (user: UserItem): SafeUser => ({
+  id: user.id,
+  bio: user.bio,
+  name: user.name,
+  email: user.email,
+  badges: user.badges,
+  aiUsage: {
+    used: user.aiUsage.used,
+    limit: user.aiUsage.limit,
+    remaining: Math.max(user.aiUsage.limit - user.aiUsage.used, 0),
+  },
+  username: user.username,
+  avatarUrl: user.avatarUrl,
+  createdAt: user.createdAt,
+  countryCode: user.countryCode,
+  dateOfBirth: user.dateOfBirth,
+});
+
+export interface NewUser {
+  email: string;
+  username: string;
+  name: string;
+  passwordHash: string;
+  dateOfBirth?: string | undefined;
+  /** Defaults to 24 random hex digits, the form the contract's example shows. */
+  id?: string | undefined;
+}
+
+/** A complete item for a new user, with the derived index key and the profile defaults. */
+export const newUserItem = (user: NewUser, now: Date = new Date()): Record<string, unknown> => ({
+  id: user.id ?? randomBytes(12).toString('hex'),
+  email: user.email.trim(),
+  emailLower: normalizeEmail(user.email),
+  username: user.username,
+  name: user.name,
+  passwordHash: user.passwordHash,
+  bio: '',
+  badges: [],
+  aiUsage: { used: 0, limit: DEFAULT_AI_USAGE_LIMIT },
+  createdAt: now.toISOString(),
+  ...(user.dateOfBirth && { dateOfBirth: new Date(user.dateOfBirth).toISOString() }),
+});

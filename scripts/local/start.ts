@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the API on http://127.0.0.1:3000 with no AWS account and no Docker.
+ * Starts DynamoDB Local (unless DYNAMODB_ENDPOINT names one), creates the tables, seeds the demo
+ * user, then serves the same handlers Lambda runs.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { DEFAULTS } from '#lib/config.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { freePort } from './free-port.ts';
+import { createLocalApi } from './local-api.ts';
+import { stopOnSignal } from './shutdown.ts';
+import { localSigningKeys } from './signing-keys.ts';
+import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
+
+const main = async (): Promise<void> => {
+  const host = process.env.HOST ?? '127.0.0.1';
+  const port = Number(process.env.PORT ?? 3000) || (await freePort());
+  const url = `http://${host}:${port}`;
+
+  let db: DynamoDbLocal | undefined;
+  if (!process.env.DYNAMODB_ENDPOINT) {
+    db = await startDynamoDbLocal({ port: 0 });
+    process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  }
+  // Unset and empty alike fall back to the local defaults.
+  process.env.TABLE_NAME ||= LOCAL_TABLES.users;
+  process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
+  // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
+  process.env.TOKEN_ISSUER ||= url;
+  if (!process.env.SIGNING_KEYS_SECRET_ARN) process.env.SIGNING_KEYS ||= await localSigningKeys();
+  if (!process.env.IDENTIFIER_KEY_SECRET_ARN) process.env.IDENTIFIER_KEY ||= randomBytes(32).toString('base64url');
+
+  let server: ReturnType<typeof createLocalApi> | undefined;
+  const stop = async (): Promise<void> => {
+    server?.close();
+    await db?.stop();
+  };
+  stopOnSignal(stop, db ? 'the server and DynamoDB Local' : 'the server');
+
+  try {
+    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });
+    await ensureTables(client, { users: process.env.TABLE_NAME, attempts: process.env.ATTEMPTS_TABLE_NAME });
+    // Only a database we started is ours to seed; an existing one keeps its users as they are.
+    if (db) await seedDemoUser(client, process.env.TABLE_NAME, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+    client.destroy();
+
+    // Imported after the environment is set: the handlers read their configuration at load.
+    const login = await import('#functions/login/handler.ts');
+    const me = await import('#functions/me/handler.ts');
+    const wellKnown = await import('#functions/well-known/handler.ts');
+    server = createLocalApi([
+      { method: 'POST', path: '/api/auth/login', functionName: 'LoginFunction', handler: login.handler },
+      { method: 'GET', path: '/api/auth/me', functionName: 'MeFunction', handler: me.handler },
+      { method: 'GET', path: '/.well-known/jwks.json', functionName: 'WellKnownFunction', handler: wellKnown.handler },
+      {
+        method: 'GET',
+        path: '/.well-known/openid-configuration',
+        functionName: 'WellKnownFunction',
+        handler: wellKnown.handler,
+      },
+    ]);
+    server.listen(port, host);
+    await once(server, 'listening');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  console.log(`Movie Knight Auth is listening on ${url}`);
+  console.log(
+    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME})`,
+  );
+  if (db) {
+    console.log(`Try the demo user:
+  curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
+    -d '{"emailOrUsername":"${DEMO_USER.email}","password":"${DEMO_USER.password}"}'`);
+  }
+  console.log(
+    `Then: curl -s ${url}/api/auth/me -H "Authorization: Bearer <token>"; keys at ${url}/.well-known/jwks.json`,
+  );
+  console.log('Ctrl-C stops it.');
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

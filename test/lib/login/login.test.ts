@@ -1,0 +1,286 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { DEFAULTS } from '#lib/config.ts';
+import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
+import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createIdentifierKeyer } from '#lib/login/identifier-hash.ts';
+import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
+import { toIdentifier } from '#lib/login/request.ts';
+import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createUserAdmin } from '#lib/users/admin.ts';
+import { createPasswordVerifier, type PasswordVerifier } from '#lib/users/passwords.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+import { testKeySet } from '#test/support/keys.ts';
+import { recordingLogger } from '#test/support/recording-logger.ts';
+import { verifyWithTestKeys } from '#test/support/verify.ts';
+
+const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
+
+/** Counts bcrypt compares, and whether each had a real hash, around the real verifier. */
+const countingVerifier = (inner: PasswordVerifier) => {
+  const calls: { hadHash: boolean }[] = [];
+  const verifier: PasswordVerifier = {
+    ...inner,
+    verify: (password, hash) => {
+      calls.push({ hadHash: hash !== undefined });
+      return inner.verify(password, hash);
+    },
+  };
+  return { verifier, calls };
+};
+
+describe('login against DynamoDB Local', () => {
+  let table: TestTables;
+  let logger: ReturnType<typeof recordingLogger>;
+  let counted: ReturnType<typeof countingVerifier>;
+  let login: ReturnType<typeof createLogin>;
+
+  const attempt = (emailOrUsername: string, password: string) =>
+    login({ identifier: toIdentifier(emailOrUsername), password });
+
+  const expectInvalidCredentials = async (emailOrUsername: string, password: string) => {
+    const before = counted.calls.length;
+    const error = await attempt(emailOrUsername, password).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect((error as Error).message).toBe(INVALID_CREDENTIALS_MESSAGE);
+    // Exactly one bcrypt compare, whatever was wrong.
+    expect(counted.calls.length - before).toBe(1);
+    return logger.lines.at(-1);
+  };
+
+  beforeAll(async () => {
+    table = await createTestTables();
+    await table.createUser({
+      id: 'user-fan',
+      email: 'MovieFan@Example.com',
+      username: 'moviefan',
+      name: 'Movie Fan',
+      password: 'secret123',
+      dateOfBirth: '1999-05-20',
+    });
+    logger = recordingLogger();
+    counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
+    const deps: LoginDependencies = {
+      users: createDynamoDbUserStore(table.client, table.tableName),
+      // A threshold no test here reaches: throttling has its own tests.
+      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
+        maxFailures: 100,
+        windowSeconds: 900,
+        baseLockSeconds: 60,
+        maxLockSeconds: 900,
+      }),
+      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      passwords: counted.verifier,
+      tokens: createTokenSigner(
+        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(await testKeySet()) })),
+        settings,
+      ),
+      telemetry: createLoginTelemetry(logger),
+    };
+    login = createLogin(deps);
+  });
+
+  afterAll(() => table.drop());
+
+  it.each(['moviefan@example.com', 'MOVIEFAN@EXAMPLE.COM', '  MovieFan@Example.com '])(
+    'logs in by email in any case (%s)',
+    async (email) => {
+      const { token, user } = await attempt(email, 'secret123');
+      expect(user).toMatchObject({ id: 'user-fan', email: 'MovieFan@Example.com', username: 'moviefan' });
+      const { payload } = await verifyWithTestKeys(token, settings);
+      expect(payload.sub).toBe('user-fan');
+    },
+  );
+
+  it('logs in by username in its exact case', async () => {
+    expect((await attempt('moviefan', 'secret123')).user.id).toBe('user-fan');
+    expect(logger.lines.at(-1)).toMatchObject({ level: 'info', details: { outcome: 'success', userId: 'user-fan' } });
+  });
+
+  it('rejects a username in another case', async () => {
+    expect(await expectInvalidCredentials('MovieFan', 'secret123')).toMatchObject({
+      details: { outcome: 'unknown_identifier' },
+    });
+  });
+
+  it('rejects an unknown email after one dummy compare', async () => {
+    expect(await expectInvalidCredentials('nobody@example.com', 'secret123')).toMatchObject({
+      level: 'info',
+      details: { outcome: 'unknown_identifier', identifierKind: 'email' },
+    });
+    expect(counted.calls.at(-1)).toEqual({ hadHash: false });
+  });
+
+  it('rejects a wrong password', async () => {
+    expect(await expectInvalidCredentials('moviefan', 'secret124')).toMatchObject({
+      details: { outcome: 'bad_password', userId: 'user-fan' },
+    });
+  });
+
+  it('rejects a password longer than 72 bytes whose first 72 bytes match', async () => {
+    await table.createUser({
+      id: 'user-long',
+      email: 'long@example.com',
+      username: 'long',
+      name: 'L',
+      password: 'p'.repeat(72),
+    });
+    await expectInvalidCredentials('long', `${'p'.repeat(72)}extra`);
+    expect((await attempt('long', 'p'.repeat(72))).user.id).toBe('user-long');
+  });
+
+  it('rejects, and logs as an error, an identifier that matches two users', async () => {
+    await table.createUser({
+      id: 'dup-1',
+      email: 'twin@example.com',
+      username: 'twin1',
+      name: 'A',
+      password: 'secret123',
+    });
+    await table.createUser({
+      id: 'dup-2',
+      email: 'TWIN@example.com',
+      username: 'twin2',
+      name: 'B',
+      password: 'secret123',
+    });
+    const line = await expectInvalidCredentials('twin@example.com', 'secret123');
+    expect(line).toMatchObject({ level: 'error', details: { outcome: 'ambiguous_identifier' } });
+    expect(counted.calls.at(-1)).toEqual({ hadHash: false });
+  });
+
+  it('rejects, and logs as an error, a user item without a usable hash', async () => {
+    await table.put({
+      id: 'broken',
+      email: 'b@example.com',
+      emailLower: 'b@example.com',
+      username: 'broken',
+      name: 'B',
+      createdAt: '2026-01-01T00:00:00Z',
+      passwordHash: 'secret123',
+    });
+    expect(await expectInvalidCredentials('broken', 'secret123')).toMatchObject({
+      level: 'error',
+      details: { outcome: 'invalid_user_record' },
+    });
+  });
+
+  it('logs in a user whose optional attributes are all missing', async () => {
+    const { id, email, emailLower, username, name, passwordHash, createdAt } = await table.createUser({
+      id: 'minimal',
+      email: 'min@example.com',
+      username: 'minimal',
+      name: 'Min',
+      password: 'secret123',
+    });
+    await table.put({ id, email, emailLower, username, name, passwordHash, createdAt });
+    expect((await attempt('minimal', 'secret123')).user).toStrictEqual({
+      id: 'minimal',
+      bio: '',
+      name: 'Min',
+      email: 'min@example.com',
+      badges: [],
+      aiUsage: { used: 0, limit: 5, remaining: 5 },
+      username: 'minimal',
+      avatarUrl: null,
+      createdAt,
+      countryCode: null,
+      dateOfBirth: null,
+    });
+  });
+
+  it('never logs the identifier or the password', () => {
+    const logged = JSON.stringify(logger.lines);
+    for (const secret of [
+      'moviefan@example.com',
+      'MovieFan',
+      'nobody@example.com',
+      'secret123',
+      'secret124',
+      'twin@example.com',
+    ]) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+});
+
+describe('rehash on login', () => {
+  let table: TestTables;
+  let logger: ReturnType<typeof recordingLogger>;
+
+  let keys: string;
+  const loginWith = (cost: number, users = createDynamoDbUserStore(table.client, table.tableName)) =>
+    createLogin({
+      users,
+      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
+      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      passwords: createPasswordVerifier(cost),
+      tokens: createTokenSigner(createSigningKeysProvider(createSecretReader({ value: keys })), settings),
+      telemetry: createLoginTelemetry(logger),
+    });
+  const storedHash = async (id: string) =>
+    (await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id } }))).Item?.passwordHash as string;
+
+  beforeAll(async () => {
+    table = await createTestTables();
+    keys = JSON.stringify(await testKeySet());
+    logger = recordingLogger();
+    for (const id of ['weak', 'raced', 'unlucky', 'strong']) {
+      await table.createUser({ id, email: `${id}@example.com`, username: id, name: id, password: 'secret123' });
+    }
+  });
+
+  afterAll(() => table.drop());
+
+  it('stores a hash at the configured cost after a login with a weaker one, and the password still works', async () => {
+    expect(bcrypt.getRounds(await storedHash('weak'))).toBe(TEST_BCRYPT_COST);
+    await loginWith(TEST_BCRYPT_COST + 1)({ identifier: toIdentifier('weak'), password: 'secret123' });
+    const upgraded = await storedHash('weak');
+    expect(bcrypt.getRounds(upgraded)).toBe(TEST_BCRYPT_COST + 1);
+    expect(await bcrypt.compare('secret123', upgraded)).toBe(true);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'done' });
+  });
+
+  it('leaves a hash alone that changed since it was read', async () => {
+    const real = createDynamoDbUserStore(table.client, table.tableName);
+    // The password changes between the login's read and its rehash, as when an operator sets it.
+    const racing = {
+      ...real,
+      findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
+        const items = await real.findByIdentifier(identifier);
+        await createUserAdmin(table.client, table.tableName, TEST_BCRYPT_COST).setPassword(
+          'raced',
+          'changed-meanwhile',
+        );
+        return items;
+      },
+    };
+    await loginWith(TEST_BCRYPT_COST + 1, racing)({ identifier: toIdentifier('raced'), password: 'secret123' });
+    expect(await bcrypt.compare('changed-meanwhile', await storedHash('raced'))).toBe(true);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'changed' });
+  });
+
+  it('still logs the user in when the rehash fails', async () => {
+    const real = createDynamoDbUserStore(table.client, table.tableName);
+    // A write failure DynamoDB Local will not produce on demand while its reads succeed.
+    const failing = { ...real, replacePasswordHash: () => Promise.reject(new Error('write refused')) };
+    const { user } = await loginWith(
+      TEST_BCRYPT_COST + 1,
+      failing,
+    )({ identifier: toIdentifier('unlucky'), password: 'secret123' });
+    expect(user.id).toBe('unlucky');
+    expect(bcrypt.getRounds(await storedHash('unlucky'))).toBe(TEST_BCRYPT_COST);
+    expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({ level: 'warn' });
+  });
+
+  it('does not rehash a hash already at the configured cost', async () => {
+    const before = await storedHash('strong');
+    await loginWith(TEST_BCRYPT_COST)({ identifier: toIdentifier('strong'), password: 'secret123' });
+    expect(await storedHash('strong')).toBe(before);
+  });
+});

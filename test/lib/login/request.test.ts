@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from '#lib/errors.ts';
+import { parseLoginRequest } from '#lib/login/request.ts';
+
+const messageFor = (body: unknown): string => {
+  try {
+    parseLoginRequest(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadRequestError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a BadRequestError');
+};
+
+describe('parseLoginRequest', () => {
+  it('treats an identifier with @ as an email, trimmed and lowercased', () => {
+    expect(parseLoginRequest({ emailOrUsername: '  MovieFan@Example.COM ', password: 'secret123' })).toEqual({
+      identifier: { kind: 'email', email: 'moviefan@example.com' },
+      password: 'secret123',
+    });
+  });
+
+  it('treats anything else as a username, exactly as given', () => {
+    expect(parseLoginRequest({ emailOrUsername: 'MovieFan', password: 'secret123' }).identifier).toEqual({
+      kind: 'username',
+      username: 'MovieFan',
+    });
+  });
+
+  it('keeps the password exactly as sent, spaces included', () => {
+    expect(parseLoginRequest({ emailOrUsername: 'a', password: ' pass word ' }).password).toBe(' pass word ');
+  });
+
+  it('ignores keys the contract does not define', () => {
+    expect(() => parseLoginRequest({ emailOrUsername: 'a', password: 'b', extra: { $ne: 1 } })).not.toThrow();
+  });
+
+  it.each([
+    ['null', null],
+    ['an array', [{ emailOrUsername: 'a', password: 'b' }]],
+    ['a string', 'emailOrUsername=a'],
+    ['a number', 42],
+  ])('rejects a body that is %s', (_, body) => {
+    expect(messageFor(body)).toBe('Request body must be a JSON object');
+  });
+
+  it.each([
+    [{ password: 'p' }, 'emailOrUsername is required'],
+    [{ emailOrUsername: 'a' }, 'password is required'],
+    [{}, 'emailOrUsername is required'],
+    [{ emailOrUsername: 7, password: 'p' }, 'emailOrUsername must be a string'],
+    [{ emailOrUsername: null, password: 'p' }, 'emailOrUsername must be a string'],
+    [{ emailOrUsername: { $ne: '' }, password: 'p' }, 'emailOrUsername must be a string'],
+    [{ emailOrUsername: 'a', password: true }, 'password must be a string'],
+    [{ emailOrUsername: 'a', password: ['p'] }, 'password must be a string'],
+    [{ emailOrUsername: '', password: 'p' }, 'emailOrUsername must not be empty'],
+    [{ emailOrUsername: 'a', password: '' }, 'password must not be empty'],
+    [{ emailOrUsername: '   ', password: 'p' }, 'emailOrUsername must not be blank'],
+    [{ emailOrUsername: 'a', password: ' \t ' }, 'password must not be blank'],
+    [{ emailOrUsername: 'a\u0000b', password: 'p' }, 'emailOrUsername must not contain control characters'],
+    [
+      { emailOrUsername: `${'a'.repeat(243)}@example.com`, password: 'p' },
+      'emailOrUsername must be at most 254 characters',
+    ],
+    [{ emailOrUsername: 'a', password: 'p'.repeat(1025) }, 'password must be at most 1024 characters'],
+  ])('rejects %j with "%s"', (body, message) => {
+    expect(messageFor(body)).toBe(message);
+  });
+
+  it('accepts the longest allowed fields', () => {
+    expect(() =>
+      parseLoginRequest({ emailOrUsername: `${'a'.repeat(242)}@example.com`, password: 'p'.repeat(1024) }),
+    ).not.toThrow();
+  });
+});

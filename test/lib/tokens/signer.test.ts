@@ -1,0 +1,68 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { activeKey, publicJwks } from '#lib/tokens/key-set.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { testKeySet } from '#test/support/keys.ts';
+
+const NOW = new Date('2026-11-26T12:00:00Z');
+const settings = { issuer: 'https://auth.example.test', audience: 'movie-knight', ttlSeconds: 900 };
+
+describe('createTokenSigner', () => {
+  const signer = async () => {
+    const set = await testKeySet();
+    return {
+      set,
+      signer: createTokenSigner(
+        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) })),
+        settings,
+        () => NOW,
+      ),
+    };
+  };
+
+  it('signs RS256 at+jwt with the active key and exactly the documented claims', async () => {
+    const { set, signer: s } = await signer();
+    const token = await s.sign('user-1');
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(publicJwks(set)), {
+      issuer: settings.issuer,
+      audience: settings.audience,
+      algorithms: ['RS256'],
+      typ: 'at+jwt',
+      currentDate: NOW,
+    });
+    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: activeKey(set).kid });
+    const iat = NOW.getTime() / 1000;
+    expect(payload).toEqual({
+      sub: 'user-1',
+      iss: settings.issuer,
+      aud: settings.audience,
+      iat,
+      nbf: iat,
+      exp: iat + 900,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('gives every token a fresh jti', async () => {
+    const { signer: s } = await signer();
+    const [a, b] = await Promise.all([s.sign('user-1'), s.sign('user-1')]);
+    const jti = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
+    expect(jti(a)).not.toBe(jti(b));
+  });
+
+  it('never signs with the next key, which is published ahead of its turn', async () => {
+    const { set, signer: s } = await signer();
+    const next = set.keys.find((key) => key.status === 'next');
+    expect(decodeProtectedHeader(await s.sign('u')).kid).not.toBe(next?.kid);
+  });
+
+  it('answers 503 for a secret that holds no key set', async () => {
+    const broken = createTokenSigner(
+      createSigningKeysProvider(createSecretReader({ value: 'not a key set' })),
+      settings,
+    );
+    await expect(broken.ready()).rejects.toMatchObject({ statusCode: 503 });
+  });
+});

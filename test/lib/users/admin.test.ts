@@ -1,0 +1,143 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserAdminError } from '#lib/errors.ts';
+import { createUserAdmin, type UserAdmin } from '#lib/users/admin.ts';
+import { uniqueValueId } from '#lib/users/table.ts';
+import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+
+const profile = (n: string) => ({ email: `user${n}@example.com`, username: `user${n}`, name: `User ${n}` });
+
+const codeOf = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UserAdminError);
+  return (error as UserAdminError).code;
+};
+
+describe('user administration against DynamoDB Local', () => {
+  let tables: TestTables;
+  let admin: UserAdmin;
+
+  const item = async (id: string) =>
+    (await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }))).Item;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    admin = createUserAdmin(tables.client, tables.tableName, TEST_BCRYPT_COST);
+  });
+
+  afterAll(() => tables.drop());
+
+  it('creates a user with a bcrypt hash at the configured cost, guard items, and returns the safe user', async () => {
+    const user = await admin.create(
+      { ...profile('1'), email: ' User1@Example.com ', dateOfBirth: '2001-02-03' },
+      'correct horse',
+    );
+    expect(user).toMatchObject({
+      email: 'User1@Example.com',
+      username: 'user1',
+      dateOfBirth: '2001-02-03T00:00:00.000Z',
+    });
+    expect(user).not.toHaveProperty('passwordHash');
+    const stored = await item(user.id);
+    expect(stored?.emailLower).toBe('user1@example.com');
+    expect(bcrypt.getRounds(stored?.passwordHash)).toBe(TEST_BCRYPT_COST);
+    expect(await bcrypt.compare('correct horse', stored?.passwordHash)).toBe(true);
+    expect(await item(uniqueValueId('email', 'user1@example.com'))).toEqual({
+      id: uniqueValueId('email', 'user1@example.com'),
+      userId: user.id,
+    });
+    expect(await item(uniqueValueId('username', 'user1'))).toMatchObject({ userId: user.id });
+  });
+
+  it('refuses a taken email in any case, and a taken username, writing nothing', async () => {
+    expect(await codeOf(admin.create({ ...profile('2'), email: 'USER1@example.com' }, 'password123'))).toBe(
+      'email_taken',
+    );
+    expect(await codeOf(admin.create({ ...profile('2'), username: 'user1' }, 'password123'))).toBe('username_taken');
+    expect(await item(uniqueValueId('username', 'user2'))).toBeUndefined();
+    expect(await item(uniqueValueId('email', 'user2@example.com'))).toBeUndefined();
+  });
+
+  it('lets exactly one of two concurrent creates of the same email win', async () => {
+    const results = await Promise.allSettled([
+      admin.create({ ...profile('3'), username: 'racer-a' }, 'password123'),
+      admin.create({ ...profile('3'), username: 'racer-b' }, 'password123'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const [loser] = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect((loser!.reason as UserAdminError).code).toBe('email_taken');
+    // The loser's username guard was not left behind.
+    const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ username: string }>)
+      .value;
+    const loserName = winner.username === 'racer-a' ? 'racer-b' : 'racer-a';
+    expect(await item(uniqueValueId('username', loserName))).toBeUndefined();
+  });
+
+  it.each([
+    [{ ...profile('4'), email: 'not-an-email' }, 'password123', 'email is not a valid email address'],
+    [
+      { ...profile('4'), username: 'has@sign' },
+      'password123',
+      'username must be 3 to 32 letters, digits, ".", "_" or "-"',
+    ],
+    [{ ...profile('4'), name: '  ' }, 'password123', 'name is required'],
+    [{ ...profile('4'), dateOfBirth: '20/05/1999' }, 'password123', 'date of birth must be a date like 1999-05-20'],
+    [profile('4'), 'short', 'password must be at least 8 characters'],
+    [profile('4'), 'é'.repeat(37), 'password must be at most 72 bytes (UTF-8)'],
+  ])('refuses %j with "%s"', async (input, password, message) => {
+    await expect(admin.create(input, password)).rejects.toThrow(new UserAdminError('invalid_input', message));
+    expect(await item(uniqueValueId('username', 'user4'))).toBeUndefined();
+  });
+
+  it('accepts a long passphrase of exactly 72 bytes', async () => {
+    await expect(admin.create(profile('5'), 'p'.repeat(72))).resolves.toMatchObject({ username: 'user5' });
+  });
+
+  it('sets a new password with a conditional update, by email or username', async () => {
+    const user = await admin.create(profile('6'), 'first-password');
+    await admin.setPassword('USER6@example.com', 'second-password');
+    expect(await bcrypt.compare('second-password', (await item(user.id))?.passwordHash)).toBe(true);
+    await admin.setPassword('user6', 'third-password');
+    expect(await bcrypt.compare('third-password', (await item(user.id))?.passwordHash)).toBe(true);
+  });
+
+  it('refuses a new password that breaks the rules, or an unknown user', async () => {
+    expect(await codeOf(admin.setPassword('user6', 'short'))).toBe('invalid_input');
+    expect(await codeOf(admin.setPassword('nobody-here', 'long-enough'))).toBe('not_found');
+  });
+
+  it('shows the safe user only', async () => {
+    const shown = await admin.show('user1');
+    expect(Object.keys(shown).sort()).toEqual(
+      [
+        'aiUsage',
+        'avatarUrl',
+        'badges',
+        'bio',
+        'countryCode',
+        'createdAt',
+        'dateOfBirth',
+        'email',
+        'id',
+        'name',
+        'username',
+      ].sort(),
+    );
+  });
+
+  it('refuses a user written without guards by an older tool, found through the index', async () => {
+    await tables.put({
+      id: 'legacy',
+      email: 'legacy@example.com',
+      emailLower: 'legacy@example.com',
+      username: 'legacy',
+    });
+    expect(await codeOf(admin.create({ ...profile('7'), email: 'Legacy@example.com' }, 'password123'))).toBe(
+      'email_taken',
+    );
+  });
+});

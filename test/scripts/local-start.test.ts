@@ -1,0 +1,98 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const isListening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => resolve(!!socket.end()));
+    socket.once('error', () => resolve(false));
+  });
+
+/** `npm start` as a newcomer runs it: its own DynamoDB Local, the demo user, the real handler. */
+describe('npm start', () => {
+  let server: ChildProcess;
+  let url: string;
+  let dynamoDbPort: number;
+  let output = '';
+
+  beforeAll(async () => {
+    const { DYNAMODB_ENDPOINT, TABLE_NAME, SIGNING_KEYS, ...env } = process.env;
+    // What `npm start` runs, on this same Node, without the tsx wrapper process in between.
+    server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {
+      env: { ...env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'SILENT' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    server.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Ctrl-C stops it.')) {
+      if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    url = /listening on (http:\/\/\S+)/.exec(output)![1]!;
+    dynamoDbPort = Number(/DynamoDB: http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]);
+  });
+
+  afterAll(() => {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  });
+
+  it('prints a curl line that logs the demo user in', async () => {
+    expect(output).toContain(`curl -s -X POST ${url}/api/auth/login`);
+    const response = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ emailOrUsername: 'moviefan@example.com', password: 'secret123' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = (await response.json()) as { data: { user: unknown } };
+    expect(body.data.user).toMatchObject({
+      name: 'Movie Fan',
+      username: 'moviefan',
+      dateOfBirth: '1999-05-20T00:00:00.000Z',
+    });
+  });
+
+  it('serves /api/auth/me and the keys that verify its tokens', async () => {
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' }),
+    });
+    const { data } = (await login.json()) as { data: { token: string } };
+    const me = await fetch(`${url}/api/auth/me`, { headers: { Authorization: `Bearer ${data.token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { data: { user: { username: string } } }).data.user.username).toBe('moviefan');
+    // A verifier that knows only the issuer's URL finds the keys and accepts the token.
+    const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
+    expect(discovery.issuer).toBe(url);
+    const { payload } = await jwtVerify(data.token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: url });
+    expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
+  });
+
+  it('answers an unknown path with a 404 envelope and a wrong method with a 405', async () => {
+    const missing = await fetch(`${url}/api/nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/json');
+    expect(await missing.json()).toEqual({ ok: false, error: 'Not found' });
+    const wrongMethod = await fetch(`${url}/api/auth/login`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(await wrongMethod.json()).toEqual({ ok: false, error: 'Method not allowed' });
+  });
+
+  it('stops DynamoDB Local too on SIGTERM', async () => {
+    expect(await isListening(dynamoDbPort)).toBe(true);
+    const exited = once(server, 'exit');
+    server.kill('SIGTERM');
+    await exited;
+    expect(await isListening(dynamoDbPort)).toBe(false);
+  });
+});
