@@ -25,7 +25,7 @@ export interface TokenConfig {
 }
 
 /** The login function's configuration. */
-export interface Config {
+export interface LoginConfig {
   tableName: string;
   attemptsTableName: string;
   /** Only for DynamoDB Local; unset in AWS. */
@@ -128,38 +128,47 @@ const readTokenConfig = (env: Env): TokenConfig => ({
   ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
 });
 
+/** What every HTTP function reads: where DynamoDB is (locally), the tokens, and CORS. */
+const readHttpConfig = (env: Env) => ({
+  dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
+  token: readTokenConfig(env),
+  corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
+});
+
 /** The login function's configuration, read once; throws ConfigError on anything missing or invalid. */
-export const readConfig = (env: Env = process.env): Config => {
+export const readLoginConfig = (env: Env = process.env): LoginConfig => {
   refuseLocalOnlySettings(env);
-  return readLoginSettings(env);
+  return {
+    ...readHttpConfig(env),
+    tableName: required(env, 'TABLE_NAME'),
+    attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
+    identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
+    bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
+    throttle: throttlePolicy(env),
+  };
 };
 
-/** What the token routes need (`/api/auth/me`, `/.well-known/*`): the key set and the claims. */
-export interface TokenRoutesConfig {
-  /** The users table, for `/api/auth/me`; unset for the well-known routes. */
-  tableName: string | undefined;
+/** `/api/auth/me`: the users table, the keys that verify, the claims. */
+export interface MeConfig {
+  tableName: string;
   dynamoDbEndpoint: string | undefined;
   token: TokenConfig;
   corsAllowedOrigins: string[];
 }
 
-export const readTokenRoutesConfig = (env: Env = process.env): TokenRoutesConfig => {
+export const readMeConfig = (env: Env = process.env): MeConfig => {
   refuseLocalOnlySettings(env);
-  return {
-    tableName: optional(env, 'TABLE_NAME'),
-    dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
-    token: readTokenConfig(env),
-    corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
-  };
+  return { ...readHttpConfig(env), tableName: required(env, 'TABLE_NAME') };
 };
 
-const readLoginSettings = (env: Env): Config => ({
-  tableName: required(env, 'TABLE_NAME'),
-  attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
-  dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
-  identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
-  token: readTokenConfig(env),
-  bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
-  throttle: throttlePolicy(env),
-  corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
-});
+/** `/.well-known/*`: the key set and the issuer. */
+export interface WellKnownConfig {
+  token: TokenConfig;
+  corsAllowedOrigins: string[];
+}
+
+export const readWellKnownConfig = (env: Env = process.env): WellKnownConfig => {
+  refuseLocalOnlySettings(env);
+  const { token, corsAllowedOrigins } = readHttpConfig(env);
+  return { token, corsAllowedOrigins };
+};

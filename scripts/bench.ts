@@ -17,11 +17,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import bcrypt from 'bcryptjs';
 import { build } from 'esbuild';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
-import { createLoginRuntime } from '#functions/login/dependencies.ts';
+import { createLoginDependencies } from '#functions/login/dependencies.ts';
 import { LoginStack } from '#infra/login-stack.ts';
 import { DEFAULT_SETTINGS } from '#infra/settings.ts';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS, readConfig } from '#lib/config.ts';
+import { DEFAULTS, readLoginConfig } from '#lib/config.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { USERS_TABLE } from '#lib/users/table.ts';
 import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
@@ -86,11 +86,9 @@ const main = async (): Promise<void> => {
     const logger = new Logger({ logLevel: 'SILENT' });
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     const metrics = new Metrics({ namespace: 'Bench' });
-    const config = readConfig(env);
+    const config = readLoginConfig(env);
     const handler = createLoginHandler({
-      ...createLoginRuntime(config, { logger, metrics }),
-      logger,
-      metrics,
+      ...createLoginDependencies(config, { logger, metrics }),
       corsAllowedOrigins: [],
     });
     const login = (emailOrUsername: string, password: string) => () =>

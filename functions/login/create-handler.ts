@@ -3,10 +3,13 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { success } from '#lib/http/response.ts';
+import type { Login } from '#lib/login/login.ts';
 import { parseLoginRequest } from '#lib/login/request.ts';
-import type { LoginRuntime } from './dependencies.ts';
+import type { LoginTelemetry } from '#lib/login/telemetry.ts';
 
-export interface LoginHandlerOptions extends LoginRuntime {
+export interface LoginHandlerOptions {
+  login: Login;
+  telemetry: LoginTelemetry;
   logger: Logger;
   metrics: Metrics;
   corsAllowedOrigins: string[];

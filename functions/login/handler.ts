@@ -1,19 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readConfig } from '#lib/config.ts';
+import { readLoginConfig } from '#lib/config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createLoginHandler } from './create-handler.ts';
-import { createLoginRuntime } from './dependencies.ts';
+import { createLoginDependencies } from './dependencies.ts';
 
 // Built once per container, at init, and reused by every warm invocation.
-const config = readConfig();
+const config = readLoginConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 /** The Lambda entry point: `POST /api/auth/login` (API Gateway REST API, proxy integration). */
 export const handler = createLoginHandler({
-  ...createLoginRuntime(config, { logger, metrics }),
-  logger,
-  metrics,
+  ...createLoginDependencies(config, { logger, metrics }),
   corsAllowedOrigins: config.corsAllowedOrigins,
 });

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
-import type { SigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import type { KeyProvider } from '#lib/tokens/key-provider.ts';
 import { publicJwks, SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
@@ -15,7 +15,7 @@ export const WELL_KNOWN_MAX_AGE_SECONDS = 3600;
 
 export interface WellKnownHandlerOptions {
   logger: Logger;
-  keys: SigningKeysProvider;
+  keys: KeyProvider;
   issuer: string;
   corsAllowedOrigins: string[];
 }

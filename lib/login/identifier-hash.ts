@@ -1,16 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { deriveFromSecret, type SecretReader } from '#lib/aws/secrets.ts';
-import type { LoginIdentifier } from './request.ts';
+import type { UserIdentifier } from '#lib/users/identifier.ts';
 
 /** Turns an identifier into the key its failed attempts are counted under. */
-export type IdentifierKeyer = (identifier: LoginIdentifier) => Promise<string>;
+export type IdentifierHash = (identifier: UserIdentifier) => Promise<string>;
 
 /**
  * HMAC-SHA256 of the normalized identifier under a server secret: stable, so attempts add up,
  * but useless to whoever reads the table or the logs without the secret (a plain hash of an
  * email is reversed by hashing a list of emails).
  */
-export const createIdentifierKeyer = (read: SecretReader): IdentifierKeyer => {
+export const createIdentifierHash = (read: SecretReader): IdentifierHash => {
   const key = deriveFromSecret(read, async (secret) => Buffer.from(secret, 'utf8'));
   return async (identifier) => {
     const value = identifier.kind === 'email' ? `email:${identifier.email}` : `username:${identifier.username}`;

@@ -4,14 +4,14 @@ import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from '#lib/users/user.ts';
 import type { LoginAttempts } from './attempts.ts';
-import type { IdentifierKeyer } from './identifier-hash.ts';
+import type { IdentifierHash } from './identifier-hash.ts';
 import type { LoginRequest } from './request.ts';
 import type { LoginOutcome, LoginTelemetry } from './telemetry.ts';
 
 export interface LoginDependencies {
   users: UserStore;
   attempts: LoginAttempts;
-  identifierKey: IdentifierKeyer;
+  identifierHash: IdentifierHash;
   passwords: PasswordVerifier;
   tokens: TokenSigner;
   telemetry: LoginTelemetry;
@@ -42,7 +42,7 @@ const selectUser = (items: Record<string, unknown>[]): Lookup => {
 export const createLogin = ({
   users,
   attempts,
-  identifierKey,
+  identifierHash,
   passwords,
   tokens,
   telemetry,
@@ -64,7 +64,7 @@ export const createLogin = ({
   };
 
   return async ({ identifier, password }) => {
-    const key = await identifierKey(identifier);
+    const key = await identifierHash(identifier);
     // Independent reads, in parallel; all of them happen for every identifier alike.
     const [state, items] = await Promise.all([attempts.check(key), users.findByIdentifier(identifier), tokens.ready()]);
     const log = { identifierHash: key, identifierKind: identifier.kind };

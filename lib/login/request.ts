@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
+import { toIdentifier, type UserIdentifier } from '#lib/users/identifier.ts';
 
 /** Longest identifier accepted: the longest valid email address (RFC 5321 path limit). */
 export const MAX_IDENTIFIER_LENGTH = 254;
@@ -26,22 +27,10 @@ export const LoginRequestSchema = v.object({
   password: field('password', MAX_PASSWORD_LENGTH),
 });
 
-/** How a user is looked up: an email (normalized) or a username (exact). */
-export type LoginIdentifier = { kind: 'email'; email: string } | { kind: 'username'; username: string };
-
 export interface LoginRequest {
-  identifier: LoginIdentifier;
+  identifier: UserIdentifier;
   password: string;
 }
-
-/** An identifier with `@` is an email, trimmed and lowercased; anything else is a username, as given. */
-export const toIdentifier = (emailOrUsername: string): LoginIdentifier =>
-  emailOrUsername.includes('@')
-    ? { kind: 'email', email: normalizeEmail(emailOrUsername) }
-    : { kind: 'username', username: emailOrUsername };
-
-/** The form an email is stored and matched in (the email index's key). */
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
 const isJsonObject = (body: unknown): body is Record<string, unknown> =>
   typeof body === 'object' && body !== null && !Array.isArray(body);

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, importJWK, type JWTVerifyGetKey } from 'jose';
-import { deriveFromSecret, type SecretReader } from '#lib/aws/secrets.ts';
+import { createSecretReader, deriveFromSecret, type SecretSource } from '#lib/aws/secrets.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
 import { activeKey, type KeySet, parseKeySet, publicJwks, SIGNING_ALGORITHM } from './key-set.ts';
 
@@ -14,7 +14,7 @@ export interface SigningKeys {
   set: KeySet;
 }
 
-export type SigningKeysProvider = () => Promise<SigningKeys>;
+export type KeyProvider = () => Promise<SigningKeys>;
 
 /**
  * How long a container uses the key set it read before reading it again: after a rotation, no
@@ -44,10 +44,11 @@ const derive = async (secret: string): Promise<SigningKeys> => {
  * The key set from its secret. It is read again when the cached copy is older than the secret's
  * max age, so after a rotation no container signs with a retired key for long.
  */
-export const createSigningKeysProvider = (read: SecretReader): SigningKeysProvider => deriveFromSecret(read, derive);
+export const createKeyProvider = (source: SecretSource): KeyProvider =>
+  deriveFromSecret(createSecretReader(source, KEY_SET_MAX_AGE_SECONDS), derive);
 
 /** The key set's public keys as jose's key lookup, for verifying tokens inside the stack. */
 export const verificationKeys =
-  (keys: SigningKeysProvider): JWTVerifyGetKey =>
+  (keys: KeyProvider): JWTVerifyGetKey =>
   async (header, token) =>
     (await keys()).verifying(header, token);

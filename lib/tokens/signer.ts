@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SigningKeysProvider } from './key-provider.ts';
+import type { KeyProvider } from './key-provider.ts';
 import { SIGNING_ALGORITHM } from './key-set.ts';
 
 /** RFC 9068's media type for JWT access tokens, in the `typ` header. */
@@ -29,7 +29,7 @@ export interface TokenSigner {
  * Header: alg, typ at+jwt, kid. Claims: sub, iss, aud, iat, nbf, exp, jti.
  */
 export const createTokenSigner = (
-  keys: SigningKeysProvider,
+  keys: KeyProvider,
   { issuer, audience, ttlSeconds }: TokenSettings,
   clock: Clock = systemClock,
 ): TokenSigner => ({

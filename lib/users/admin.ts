@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { UserAdminError } from '#lib/errors.ts';
-import { normalizeEmail, toIdentifier } from '#lib/login/request.ts';
+import { normalizeEmail, toIdentifier } from './identifier.ts';
 import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
 import { createDynamoDbUserStore } from './store.ts';
 import { uniqueValueId } from './table.ts';

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from '#lib/aws/dynamodb-errors.ts';
-import type { LoginIdentifier } from '#lib/login/request.ts';
+import type { UserIdentifier } from './identifier.ts';
 import { USERS_TABLE } from './table.ts';
 
 /** Finds the stored items that match a login identifier. */
@@ -10,7 +10,7 @@ export interface UserStore {
    * Returns the raw items (at most two: enough to tell "one" from "more than one").
    * Items are unvalidated; the caller decides what a usable user is.
    */
-  findByIdentifier(identifier: LoginIdentifier): Promise<Record<string, unknown>[]>;
+  findByIdentifier(identifier: UserIdentifier): Promise<Record<string, unknown>[]>;
   /** The raw item with this id, read strongly consistently; undefined when there is none. */
   findById(id: string): Promise<Record<string, unknown> | undefined>;
   /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
-import { normalizeEmail } from '#lib/login/request.ts';
+import { normalizeEmail } from './identifier.ts';
 import { BCRYPT_HASH_PATTERN } from './passwords.ts';
 
 /** Usage allowance a user gets when the item has none recorded. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '#lib/config.ts';
+import { readLoginConfig } from '#lib/config.ts';
 import { ConfigError } from '#lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
@@ -10,10 +10,10 @@ const MINIMAL = {
   IDENTIFIER_KEY: KEY,
 };
 
-describe('readConfig', () => {
+describe('readLoginConfig', () => {
   it('applies the documented defaults', () => {
     expect(
-      readConfig({
+      readLoginConfig({
         TABLE_NAME: 'users',
         ATTEMPTS_TABLE_NAME: 'attempts',
         SIGNING_KEYS_SECRET_ARN: 'arn:signing',
@@ -38,7 +38,7 @@ describe('readConfig', () => {
 
   it('reads every override', () => {
     expect(
-      readConfig({
+      readLoginConfig({
         ...MINIMAL,
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
         TOKEN_ISSUER: 'iss',
@@ -87,11 +87,11 @@ describe('readConfig', () => {
       'CORS_ALLOWED_ORIGINS must list origins like https://app.example.com, not *',
     ],
   ])('fails fast on %j', (env, message) => {
-    expect(() => readConfig(env)).toThrow(new ConfigError(message));
+    expect(() => readLoginConfig(env)).toThrow(new ConfigError(message));
   });
 });
 
-describe('readConfig in AWS Lambda', () => {
+describe('readLoginConfig in AWS Lambda', () => {
   const inLambda = {
     TABLE_NAME: 'users',
     ATTEMPTS_TABLE_NAME: 'attempts',
@@ -105,17 +105,17 @@ describe('readConfig in AWS Lambda', () => {
   };
 
   it('accepts the local-only settings declared empty', () => {
-    expect(readConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
+    expect(readLoginConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
   });
 
   it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY'])('refuses %s when it is set', (name) => {
-    expect(() => readConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' })).toThrow(
-      new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`),
-    );
+    expect(() =>
+      readLoginConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' }),
+    ).toThrow(new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`));
   });
 
   it('allows them under sam local, which sets AWS_SAM_LOCAL', () => {
     const local = { ...inLambda, AWS_SAM_LOCAL: 'true', DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000' };
-    expect(readConfig(local).dynamoDbEndpoint).toBe('http://host.docker.internal:8000');
+    expect(readLoginConfig(local).dynamoDbEndpoint).toBe('http://host.docker.internal:8000');
   });
 });

@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
-import { createLoginRuntime } from '#functions/login/dependencies.ts';
+import { createLoginDependencies } from '#functions/login/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readConfig } from '#lib/config.ts';
+import { readLoginConfig } from '#lib/config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */
@@ -27,11 +27,9 @@ export const createTestHandler = (env: Record<string, string>, clock?: Clock): P
     logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'SILENT') as LogLevel,
   });
   const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
-  const config = readConfig(env);
+  const config = readLoginConfig(env);
   return createLoginHandler({
-    ...createLoginRuntime(config, { logger, metrics, ...(clock && { clock }) }),
-    logger,
-    metrics,
+    ...createLoginDependencies(config, { logger, metrics, ...(clock && { clock }) }),
     corsAllowedOrigins: config.corsAllowedOrigins,
   }) as ProxyHandler;
 };

@@ -2,8 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
-import { createSecretReader } from '#lib/aws/secrets.ts';
-import { createSigningKeysProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
@@ -48,7 +47,7 @@ describe('GET /api/auth/me', () => {
       name: 'Gone',
       password: 'secret123',
     });
-    const keys = createSigningKeysProvider(createSecretReader({ value: tables.env.SIGNING_KEYS! }));
+    const keys = createKeyProvider({ value: tables.env.SIGNING_KEYS! });
     sign = (subject, overrides = {}, now = new Date()) =>
       createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(subject);
     handler = createMeHandler({
@@ -96,10 +95,7 @@ describe('GET /api/auth/me', () => {
     [
       'a token signed with another key',
       async () =>
-        createTokenSigner(
-          createSigningKeysProvider(createSecretReader({ value: JSON.stringify(await createKeySet()) })),
-          settings,
-        ).sign('me-user'),
+        createTokenSigner(createKeyProvider({ value: JSON.stringify(await createKeySet()) }), settings).sign('me-user'),
     ],
     [
       'a tampered token',

@@ -2,8 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createWellKnownHandler } from '#functions/well-known/create-handler.ts';
-import { createSecretReader } from '#lib/aws/secrets.ts';
-import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
@@ -13,7 +12,7 @@ const ISSUER = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 
 describe('the well-known documents', async () => {
   const set = await testKeySet();
-  const keys = createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) }));
+  const keys = createKeyProvider({ value: JSON.stringify(set) });
   const handler = createWellKnownHandler({
     logger: new Logger({ logLevel: 'SILENT' }),
     keys,

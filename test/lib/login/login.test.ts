@@ -5,13 +5,13 @@ import { createSecretReader } from '#lib/aws/secrets.ts';
 import { DEFAULTS } from '#lib/config.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
-import { createIdentifierKeyer } from '#lib/login/identifier-hash.ts';
+import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
-import { toIdentifier } from '#lib/login/request.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
-import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
+import { toIdentifier } from '#lib/users/identifier.ts';
 import { createPasswordVerifier, type PasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
@@ -74,12 +74,9 @@ describe('login against DynamoDB Local', () => {
         baseLockSeconds: 60,
         maxLockSeconds: 900,
       }),
-      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
-      tokens: createTokenSigner(
-        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(await testKeySet()) })),
-        settings,
-      ),
+      tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
       telemetry: createLoginTelemetry(logger),
     };
     login = createLogin(deps);
@@ -218,9 +215,9 @@ describe('rehash on login', () => {
     createLogin({
       users,
       attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
-      identifierKey: createIdentifierKeyer(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(cost),
-      tokens: createTokenSigner(createSigningKeysProvider(createSecretReader({ value: keys })), settings),
+      tokens: createTokenSigner(createKeyProvider({ value: keys }), settings),
       telemetry: createLoginTelemetry(logger),
     });
   const storedHash = async (id: string) =>

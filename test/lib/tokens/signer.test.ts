@@ -1,7 +1,6 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSecretReader } from '#lib/aws/secrets.ts';
-import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { activeKey, publicJwks } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { testKeySet } from '#test/support/keys.ts';
@@ -14,11 +13,7 @@ describe('createTokenSigner', () => {
     const set = await testKeySet();
     return {
       set,
-      signer: createTokenSigner(
-        createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) })),
-        settings,
-        () => NOW,
-      ),
+      signer: createTokenSigner(createKeyProvider({ value: JSON.stringify(set) }), settings, () => NOW),
     };
   };
 
@@ -59,10 +54,7 @@ describe('createTokenSigner', () => {
   });
 
   it('answers 503 for a secret that holds no key set', async () => {
-    const broken = createTokenSigner(
-      createSigningKeysProvider(createSecretReader({ value: 'not a key set' })),
-      settings,
-    );
+    const broken = createTokenSigner(createKeyProvider({ value: 'not a key set' }), settings);
     await expect(broken.ready()).rejects.toMatchObject({ statusCode: 503 });
   });
 });

@@ -1,7 +1,6 @@
 import { createLocalJWKSet, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSecretReader } from '#lib/aws/secrets.ts';
-import { createSigningKeysProvider } from '#lib/tokens/key-provider.ts';
+import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
@@ -10,11 +9,7 @@ const NOW = new Date('2026-11-26T12:00:00Z');
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
 
 const signerFor = (set: KeySet, overrides: Partial<typeof settings> = {}, now = NOW) =>
-  createTokenSigner(
-    createSigningKeysProvider(createSecretReader({ value: JSON.stringify(set) })),
-    { ...settings, ...overrides },
-    () => now,
-  );
+  createTokenSigner(createKeyProvider({ value: JSON.stringify(set) }), { ...settings, ...overrides }, () => now);
 const verifierFor = (set: KeySet, now = NOW) =>
   createTokenVerifier({
     keys: createLocalJWKSet(publicJwks(set)),

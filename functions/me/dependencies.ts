@@ -1,0 +1,21 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import type { MeConfig } from '#lib/config.ts';
+import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import type { MeHandlerOptions } from './create-handler.ts';
+
+/** The real adapters for `config`, built once per container. */
+export const createMeDependencies = (
+  config: MeConfig,
+  { logger }: { logger: Logger },
+): Omit<MeHandlerOptions, 'corsAllowedOrigins'> => ({
+  logger,
+  users: createDynamoDbUserStore(createDocumentClient({ endpoint: config.dynamoDbEndpoint }), config.tableName),
+  verify: createTokenVerifier({
+    keys: verificationKeys(createKeyProvider(config.token.signingKeys)),
+    issuer: config.token.issuer,
+    audience: config.token.audience,
+  }),
+});
