@@ -6,10 +6,11 @@ import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginApi } from '#infra/constructs/login-api.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
 import { LoginFirewall } from '#infra/constructs/login-firewall.ts';
-import { ServiceFunction } from '#infra/constructs/service-function.ts';
+import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
 import { UsersTable } from '#infra/constructs/users-table.ts';
 import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
+import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
@@ -91,9 +92,14 @@ export class LoginStack extends Stack {
       ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
     };
 
-    const loginFunction = new ServiceFunction(this, 'LoginFunction', {
-      ...functionDefaults,
-      entry: 'functions/login/handler.ts',
+    const fn = (name: HttpFunctionName, props: Omit<ServiceFunctionProps, 'entry' | 'logLevel' | 'logRetention'>) =>
+      new ServiceFunction(this, HTTP_FUNCTIONS[name].constructId, {
+        ...functionDefaults,
+        ...props,
+        entry: `functions/${HTTP_FUNCTIONS[name].folder}/handler.ts`,
+      });
+
+    const loginFunction = fn('login', {
       // bcrypt is CPU-bound and single-threaded; 1,769 MB is exactly one vCPU (README, Performance).
       memorySize: settings.memorySize,
       environment: {
@@ -112,18 +118,14 @@ export class LoginStack extends Stack {
     signingKeys.grantRead(loginFunction);
     identifierKey.grantRead(loginFunction);
 
-    const meFunction = new ServiceFunction(this, 'MeFunction', {
-      ...functionDefaults,
-      entry: 'functions/me/handler.ts',
+    const meFunction = fn('me', {
       memorySize: 512,
       environment: { ...tokenEnvironment, TABLE_NAME: users.table.tableName },
     });
     users.grantReadById(meFunction);
     signingKeys.grantRead(meFunction);
 
-    const wellKnownFunction = new ServiceFunction(this, 'WellKnownFunction', {
-      ...functionDefaults,
-      entry: 'functions/well-known/handler.ts',
+    const wellKnownFunction = fn('wellKnown', {
       memorySize: 512,
       environment: tokenEnvironment,
     });
@@ -132,10 +134,12 @@ export class LoginStack extends Stack {
     // No function may answer before the first keys exist.
     for (const fn of [loginFunction, meFunction, wellKnownFunction]) fn.node.addDependency(signingKeys.setup);
 
-    api.addRoute('POST', 'api/auth/login', loginFunction);
-    api.addRoute('GET', 'api/auth/me', meFunction);
-    api.addRoute('GET', '.well-known/jwks.json', wellKnownFunction);
-    api.addRoute('GET', '.well-known/openid-configuration', wellKnownFunction);
+    const functions: Record<HttpFunctionName, ServiceFunction> = {
+      login: loginFunction,
+      me: meFunction,
+      wellKnown: wellKnownFunction,
+    };
+    for (const route of HTTP_ROUTES) api.addRoute(route.method, route.path, functions[route.function]);
     if (settings.wafEnabled) {
       new LoginFirewall(this, 'LoginFirewall', {
         stageArn: api.api.deploymentStage.stageArn,

@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { DEFAULTS } from '#lib/config.ts';
+import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
-import { createLocalApi } from './local-api.ts';
+import { createLocalApi, type ProxyHandler } from './local-api.ts';
 import { stopOnSignal } from './shutdown.ts';
 import { localSigningKeys } from './signing-keys.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
@@ -47,20 +48,15 @@ const main = async (): Promise<void> => {
     client.destroy();
 
     // Imported after the environment is set: the handlers read their configuration at load.
-    const login = await import('#functions/login/handler.ts');
-    const me = await import('#functions/me/handler.ts');
-    const wellKnown = await import('#functions/well-known/handler.ts');
-    server = createLocalApi([
-      { method: 'POST', path: '/api/auth/login', functionName: 'LoginFunction', handler: login.handler },
-      { method: 'GET', path: '/api/auth/me', functionName: 'MeFunction', handler: me.handler },
-      { method: 'GET', path: '/.well-known/jwks.json', functionName: 'WellKnownFunction', handler: wellKnown.handler },
-      {
-        method: 'GET',
-        path: '/.well-known/openid-configuration',
-        functionName: 'WellKnownFunction',
-        handler: wellKnown.handler,
-      },
-    ]);
+    server = createLocalApi(
+      await Promise.all(
+        HTTP_ROUTES.map(async (route) => {
+          const { folder, constructId } = HTTP_FUNCTIONS[route.function];
+          const { handler } = (await import(`#functions/${folder}/handler.ts`)) as { handler: ProxyHandler };
+          return { method: route.method, path: route.path, functionName: constructId, handler };
+        }),
+      ),
+    );
     server.listen(port, host);
     await once(server, 'listening');
   } catch (error) {

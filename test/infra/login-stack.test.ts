@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { findFunction, synthesize } from '#test/support/synth.ts';
 
 describe('LoginStack', () => {
@@ -10,6 +11,29 @@ describe('LoginStack', () => {
 
   beforeAll(() => {
     ({ template } = synthesize());
+  });
+
+  it('routes exactly the rows of the route table, each to its function', () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (ref: unknown): string => {
+      const id = (ref as { Ref?: string }).Ref;
+      const resource = id ? resources[id] : undefined;
+      if (!resource) return '';
+      return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
+    };
+    const routed = Object.values(template.findResources('AWS::ApiGateway::Method'))
+      .filter((method) => method.Properties.HttpMethod !== 'OPTIONS')
+      .map((method) => {
+        const uri = JSON.stringify(method.Properties.Integration.Uri);
+        const fn = Object.values(HTTP_FUNCTIONS).find(({ constructId }) =>
+          uri.includes(findFunction(template, constructId).logicalId),
+        );
+        return `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId)} ${fn?.constructId}`;
+      });
+    const expected = HTTP_ROUTES.map(
+      (route) => `${route.method} ${route.path} ${HTTP_FUNCTIONS[route.function].constructId}`,
+    );
+    expect(routed.sort()).toEqual(expected.sort());
   });
 
   it('keeps the users table, on demand, with both indexes from the shared definition', () => {
