@@ -1,11 +1,11 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LoginStack } from './login-stack.ts';
+import { AuthStack } from './auth-stack.ts';
 import { readSettings } from './settings.ts';
 
 const app = new App();
-new LoginStack(app, 'MovieKnightAuth', {
-  description: 'Movie Knight Auth: POST /api/auth/login',
+new AuthStack(app, 'MovieKnightAuth', {
+  description: 'Movie Knight Auth: sign-in API, access tokens and their signing keys',
   settings: readSettings((key) => app.node.tryGetContext(key)),
 });
 

@@ -1,9 +1,9 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DEFAULTS } from '#lib/config.ts';
-import type { LoginStackSettings } from './login-stack.ts';
+import type { AuthStackSettings } from './auth-stack.ts';
 
 /** Every operator setting with its default; each can be overridden with `-c name=value` or in cdk.json. */
-export const DEFAULT_SETTINGS: LoginStackSettings = {
+export const DEFAULT_SETTINGS: AuthStackSettings = {
   stageName: 'prod',
   tokenTtlSeconds: DEFAULTS.ttlSeconds,
   tokenIssuer: undefined,
@@ -64,7 +64,7 @@ const between = (min: number, max: number) => (n: number) => Number.isInteger(n)
 const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
 
 /** Reads the stack settings from CDK context, failing synth on a value that is out of range. */
-export const readSettings = (context: Context): LoginStackSettings => ({
+export const readSettings = (context: Context): AuthStackSettings => ({
   stageName: text(context, 'stageName', DEFAULT_SETTINGS.stageName, /^[A-Za-z0-9_]{1,128}$/),
   tokenTtlSeconds: number(context, 'tokenTtlSeconds', DEFAULT_SETTINGS.tokenTtlSeconds, between(60, 86_400)),
   tokenIssuer:

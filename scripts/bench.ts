@@ -18,7 +18,7 @@ import bcrypt from 'bcryptjs';
 import { build } from 'esbuild';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginDependencies } from '#functions/login/dependencies.ts';
-import { LoginStack } from '#infra/login-stack.ts';
+import { AuthStack } from '#infra/auth-stack.ts';
 import { DEFAULT_SETTINGS } from '#infra/settings.ts';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { DEFAULTS, readLoginConfig } from '#lib/config.ts';
@@ -185,7 +185,7 @@ const coldStart = async (env: Record<string, string>): Promise<void> => {
     outdir,
     context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
   });
-  const stack = new LoginStack(app, 'MovieKnightAuth', { settings: DEFAULT_SETTINGS });
+  const stack = new AuthStack(app, 'MovieKnightAuth', { settings: DEFAULT_SETTINGS });
   const template = Template.fromStack(stack);
   app.synth();
   const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((resource) =>

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LoginStack } from '#infra/login-stack.ts';
+import { AuthStack } from '#infra/auth-stack.ts';
 import { readSettings } from '#infra/settings.ts';
 
 export interface Synthesized {
-  stack: LoginStack;
+  stack: AuthStack;
   template: Template;
   /** The cloud assembly directory, where CDK put the bundled assets. */
   outdir: string;
@@ -22,7 +22,7 @@ export interface Synthesized {
 export const synthesize = (
   context: Record<string, unknown> = {},
   /** A change to the stack before synthesis, for tests that need a stack that is wrong. */
-  alter?: (stack: LoginStack) => void,
+  alter?: (stack: AuthStack) => void,
 ): Synthesized => {
   const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-cdk-'));
   // The metadata the CDK CLI asks for, and that SAM reads: construct paths and asset paths.
@@ -30,7 +30,7 @@ export const synthesize = (
     outdir,
     context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, ...context },
   });
-  const stack = new LoginStack(app, 'MovieKnightAuth', {
+  const stack = new AuthStack(app, 'MovieKnightAuth', {
     settings: readSettings((key) => app.node.tryGetContext(key)),
   });
   alter?.(stack);

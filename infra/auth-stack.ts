@@ -2,8 +2,8 @@ import { CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-li
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AuthApi } from '#infra/constructs/auth-api.ts';
 import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
-import { LoginApi } from '#infra/constructs/login-api.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
 import { LoginFirewall } from '#infra/constructs/login-firewall.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
@@ -14,7 +14,7 @@ import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/ro
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
-export interface LoginStackSettings {
+export interface AuthStackSettings {
   stageName: string;
   tokenTtlSeconds: number;
   /** The `iss` claim; the API's base URL when unset (set it for a custom domain). */
@@ -35,8 +35,8 @@ export interface LoginStackSettings {
   memorySize: number;
 }
 
-export interface LoginStackProps extends StackProps {
-  settings: LoginStackSettings;
+export interface AuthStackProps extends StackProps {
+  settings: AuthStackSettings;
 }
 
 const generatedKey = (scope: Construct, id: string, description: string, noRotation: string): Secret => {
@@ -52,8 +52,8 @@ const generatedKey = (scope: Construct, id: string, description: string, noRotat
 const JWKS_CACHE_MARGIN_SECONDS = 3 * 3600;
 
 /** Movie Knight Auth: the tables, the keys, the functions, their API and the alarms. */
-export class LoginStack extends Stack {
-  constructor(scope: Construct, id: string, { settings, ...props }: LoginStackProps) {
+export class AuthStack extends Stack {
+  constructor(scope: Construct, id: string, { settings, ...props }: AuthStackProps) {
     super(scope, id, props);
     Tags.of(this).add('service', SERVICE_NAME);
 
@@ -72,7 +72,7 @@ export class LoginStack extends Stack {
       'Rotating it would only reset every throttling counter and break log correlation; it protects nothing that expires.',
     );
 
-    const api = new LoginApi(this, 'LoginApi', {
+    const api = new AuthApi(this, 'LoginApi', {
       stageName: settings.stageName,
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { findFunction, synthesize } from '#test/support/synth.ts';
 
-describe('LoginStack', () => {
+describe('AuthStack', () => {
   let template: Template;
 
   beforeAll(() => {

@@ -14,7 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-export interface LoginApiProps {
+export interface AuthApiProps {
   stageName: string;
   /** Steady-state requests per second, for the stage and for the login method. */
   throttlingRateLimit: number;
@@ -59,11 +59,11 @@ const GATEWAY_RESPONSE_HEADERS = {
 };
 
 /** The REST API of the service, throttled at stage and method; routes are added with `addRoute`. */
-export class LoginApi extends Construct {
+export class AuthApi extends Construct {
   readonly api: RestApi;
   private readonly corsAllowedOrigins: string[];
 
-  constructor(scope: Construct, id: string, props: LoginApiProps) {
+  constructor(scope: Construct, id: string, props: AuthApiProps) {
     super(scope, id);
     this.corsAllowedOrigins = props.corsAllowedOrigins;
     const throttle = {
