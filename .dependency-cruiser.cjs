@@ -1,0 +1,63 @@
+/**
+ * The layers of lib/ and who may use whom, checked by `npm run lint` (README, Architecture).
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-not-to-edges',
+      comment: 'users/, tokens/ and aws/ are the domain and its adapters: they never import http/ or login/.',
+      severity: 'error',
+      from: { path: '^lib/(users|tokens|aws)/' },
+      to: { path: '^lib/(http|login)/' },
+    },
+    {
+      name: 'aws-not-to-domain',
+      comment: 'aws/ wraps the SDK for everyone; it knows nothing of users or tokens.',
+      severity: 'error',
+      from: { path: '^lib/aws/' },
+      to: { path: '^lib/(users|tokens)/' },
+    },
+    {
+      name: 'lib-stands-alone',
+      comment: 'lib/ is imported by functions, infra, scripts and tests, never the other way round.',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(functions|infra|scripts|test)/' },
+    },
+    {
+      name: 'infra-takes-definitions-only',
+      comment:
+        'The CDK app takes from lib/ only shared definitions (table shapes, routes, setting names, the service name), never runtime code.',
+      severity: 'error',
+      from: { path: '^infra/' },
+      to: {
+        path: '^lib/',
+        pathNot: [
+          '^lib/(users|login|sessions)/[a-z-]*table\\.ts$',
+          '^lib/http/routes\\.ts$',
+          '^lib/(config|settings|service|errors)\\.ts$',
+        ],
+      },
+    },
+    {
+      name: 'functions-are-entries',
+      comment: 'A function folder is an entry point: nothing but its own tests imports it.',
+      severity: 'error',
+      from: { path: '^(lib|infra)/' },
+      to: { path: '^functions/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: { path: '^(lib|functions|infra|scripts)/' },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { conditionNames: ['import', 'node', 'default'] },
+  },
+};
