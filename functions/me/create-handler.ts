@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { UnauthorizedError } from '#lib/errors.ts';
-import { type AuthenticatedContext, httpBearerAuth } from '#lib/http/bearer-auth.ts';
+import { type AuthenticatedContext, httpBearerAuth, invalidTokenError } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { success } from '#lib/http/response.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
@@ -21,11 +20,6 @@ export const createMeHandler = ({ logger, users, verify, corsAllowedOrigins }: M
     .handler(async (_event, context) => {
       const user = parseUserItem(await users.findById(context.auth.sub));
       // A valid token for a user who is gone (or unusable) no longer authenticates anyone.
-      if (!user) {
-        throw new UnauthorizedError(
-          'The token is invalid or has expired',
-          'Bearer realm="movie-knight", error="invalid_token"',
-        );
-      }
+      if (!user) throw invalidTokenError();
       return success({ user: toSafeUser(user) });
     });

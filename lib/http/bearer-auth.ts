@@ -11,6 +11,17 @@ export interface AuthenticatedContext extends Context {
 const REALM = 'movie-knight';
 
 /**
+ * The 401 for a token that was sent but does not authenticate anyone (bad, expired, or its user
+ * or session is gone): one message for every reason; RFC 6750's error code says which kind.
+ */
+export const invalidTokenError = (options?: ErrorOptions): UnauthorizedError =>
+  new UnauthorizedError(
+    'The token is invalid or has expired',
+    `Bearer realm="${REALM}", error="invalid_token"`,
+    options,
+  );
+
+/**
  * Middy middleware for routes that need a signed-in caller: requires `Authorization: Bearer
  * <token>`, verifies it, and puts the claims on `context.auth`. Anything else is a 401 in the
  * envelope with an RFC 6750 `WWW-Authenticate` header. Register after http-header-normalizer
@@ -32,11 +43,7 @@ export const httpBearerAuth = ({
     } catch (error) {
       // Our own failure to load the keys is a 5xx, not the caller's fault.
       if (error instanceof AuthServiceError && error.statusCode >= 500) throw error;
-      throw new UnauthorizedError(
-        'The token is invalid or has expired',
-        `Bearer realm="${REALM}", error="invalid_token"`,
-        { cause: error },
-      );
+      throw invalidTokenError({ cause: error });
     }
   },
 });

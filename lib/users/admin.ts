@@ -1,12 +1,20 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { UserAdminError } from '#lib/errors.ts';
 import { normalizeEmail, toIdentifier } from './identifier.ts';
 import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
 import { createDynamoDbUserStore } from './store.ts';
-import { uniqueValueId } from './table.ts';
-import { type NewUser, newUserItem, parseUserItem, type SafeUser, toSafeUser, type UserItem } from './user.ts';
+import { guardItems } from './table.ts';
+import {
+  type NewUser,
+  type NewUserItem,
+  newUserItem,
+  parseUserItem,
+  type SafeUser,
+  toSafeUser,
+  type UserItem,
+} from './user.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
@@ -80,22 +88,14 @@ export const createUserAdmin = (client: DynamoDBDocumentClient, tableName: strin
     }
   };
 
-  const write = async (item: Record<string, unknown>, attempt = 1): Promise<void> => {
-    const guard = (id: string) => ({
-      Put: {
-        TableName: tableName,
-        Item: { id, userId: item.id },
-        ConditionExpression: 'attribute_not_exists(id)',
-      },
-    });
+  const write = async (item: NewUserItem, attempt = 1): Promise<void> => {
     try {
       await client.send(
         new TransactWriteCommand({
-          TransactItems: [
-            { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
-            guard(uniqueValueId('email', item.emailLower as string)),
-            guard(uniqueValueId('username', item.username as string)),
-          ],
+          // The user, then its email guard, then its username guard: the order the reasons come back in.
+          TransactItems: [item, ...guardItems(item)].map((Item) => ({
+            Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(id)' },
+          })),
         }),
       );
     } catch (error) {
@@ -127,18 +127,7 @@ export const createUserAdmin = (client: DynamoDBDocumentClient, tableName: strin
       validateNewPassword(password);
       const user = await find(emailOrUsername);
       const passwordHash = await hashPassword(password, bcryptCost);
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { id: user.id },
-            UpdateExpression: 'SET passwordHash = :new',
-            ConditionExpression: 'attribute_exists(id) AND passwordHash = :old',
-            ExpressionAttributeValues: { ':new': passwordHash, ':old': user.passwordHash },
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash))) {
         throw new UserAdminError('conflict', 'the user changed while the password was being set; try again');
       }
       return toSafeUser(user);

@@ -22,6 +22,12 @@ export const USERS_TABLE = {
  */
 export const uniqueValueId = (kind: 'email' | 'username', value: string): string => `unique#${kind}#${value}`;
 
+/** The guard items that reserve a user item's email and username, written with it in one transaction. */
+export const guardItems = (user: { id: string; emailLower: string; username: string }) => [
+  { id: uniqueValueId('email', user.emailLower), userId: user.id },
+  { id: uniqueValueId('username', user.username), userId: user.id },
+];
+
 /**
  * The same table as a DynamoDB `CreateTable` request, for DynamoDB Local.
  * Every index projects all attributes, so a login needs one `Query` and nothing else.

@@ -89,8 +89,11 @@ export interface NewUser {
   id?: string | undefined;
 }
 
+/** A new user's item: its keys typed, the rest as stored. */
+export type NewUserItem = Record<string, unknown> & { id: string; emailLower: string; username: string };
+
 /** A complete item for a new user, with the derived index key and the profile defaults. */
-export const newUserItem = (user: NewUser, now: Date = new Date()): Record<string, unknown> => ({
+export const newUserItem = (user: NewUser, now: Date = new Date()): NewUserItem => ({
   id: user.id ?? randomBytes(12).toString('hex'),
   email: user.email.trim(),
   emailLower: normalizeEmail(user.email),

@@ -7,7 +7,7 @@ import {
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLoginAttemptsTableInput } from '#lib/login/attempts-table.ts';
 import { hashPassword } from '#lib/users/passwords.ts';
-import { createUsersTableInput, uniqueValueId } from '#lib/users/table.ts';
+import { createUsersTableInput, guardItems } from '#lib/users/table.ts';
 import { newUserItem } from '#lib/users/user.ts';
 
 export interface TableNames {
@@ -53,8 +53,7 @@ export const DEMO_USER = {
 export const seedDemoUser = async (client: DynamoDBDocumentClient, tableName: string, cost: number): Promise<void> => {
   const { password, ...profile } = DEMO_USER;
   const item = newUserItem({ ...profile, passwordHash: await hashPassword(password, cost) });
-  const guards = [uniqueValueId('email', item.emailLower as string), uniqueValueId('username', DEMO_USER.username)];
-  for (const entry of [item, ...guards.map((id) => ({ id, userId: item.id }))]) {
+  for (const entry of [item, ...guardItems(item)]) {
     await client.send(new PutCommand({ TableName: tableName, Item: entry }));
   }
 };

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
+import { freePort } from '#scripts/local/free-port.ts';
 
 export type FakeDynamoDbMode = 'stall' | 'throttle' | 'server-error';
 
@@ -45,11 +46,4 @@ export const startFakeDynamoDb = async (mode: FakeDynamoDbMode) => {
 };
 
 /** A loopback port with nothing listening: connections are refused at once. */
-export const closedPortEndpoint = async (): Promise<string> => {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return `http://127.0.0.1:${port}`;
-};
+export const closedPortEndpoint = async (): Promise<string> => `http://127.0.0.1:${await freePort()}`;

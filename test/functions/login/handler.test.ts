@@ -1,8 +1,7 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { closedPortEndpoint } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
 import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
@@ -170,11 +169,7 @@ describe('login handler', () => {
     });
 
     it('answers 503 within a few seconds when DynamoDB refuses connections', async () => {
-      const closed = createServer().listen(0, '127.0.0.1');
-      await once(closed, 'listening');
-      const { port } = closed.address() as { port: number };
-      closed.close();
-      const broken = await loadHandler({ ...table.env, DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
+      const broken = await loadHandler({ ...table.env, DYNAMODB_ENDPOINT: await closedPortEndpoint() });
       const started = Date.now();
       const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
       expect(Date.now() - started).toBeLessThan(8_000);
