@@ -55,6 +55,22 @@ export class UnauthorizedError extends AuthServiceError {
   }
 }
 
+/**
+ * A bearer token that fails a check of ours beyond jose's own (a claim of the wrong type, say).
+ * The bearer middleware answers it like jose's verification failures: 401, never 5xx.
+ */
+export class InvalidTokenError extends AuthServiceError {
+  static readonly code = 'ERR_INVALID_TOKEN';
+  readonly code = InvalidTokenError.code;
+  override readonly statusCode = 401;
+  override readonly expose = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidTokenError';
+  }
+}
+
 export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again later';
 
 /** The identifier is throttled after repeated failures; Retry-After says for how long. */

@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { AuthServiceError, UnauthorizedError } from '#lib/errors.ts';
+import { AuthServiceError, ServiceUnavailableError, UnauthorizedError } from '#lib/errors.ts';
 import type { AccessTokenClaims, TokenVerifier } from '#lib/tokens/verifier.ts';
 
 /** The Lambda context, with the verified claims of the caller's token. */
@@ -22,10 +22,39 @@ export const invalidTokenError = (options?: ErrorOptions): UnauthorizedError =>
   );
 
 /**
+ * jose's codes (`jose/errors`) that mean the token itself is bad: malformed, tampered, signed
+ * with an algorithm or key we do not accept, expired, or with a claim that does not hold. Its
+ * other codes (ERR_JWKS_TIMEOUT, ERR_JWKS_INVALID, ERR_JWK_INVALID, ERR_JOSE_GENERIC) are about
+ * the keys, not the token.
+ */
+const INVALID_TOKEN_CODES = new Set([
+  'ERR_JWT_EXPIRED',
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_INVALID',
+  'ERR_JWS_INVALID',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWE_INVALID',
+  'ERR_JWE_DECRYPTION_FAILED',
+]);
+
+/** True when verification failed because of the token, not because the keys could not be had. */
+const isInvalidToken = (error: unknown): boolean => {
+  if (error instanceof AuthServiceError) return error.statusCode === 401;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && INVALID_TOKEN_CODES.has(code);
+};
+
+/**
  * Middy middleware for routes that need a signed-in caller: requires `Authorization: Bearer
- * <token>`, verifies it, and puts the claims on `context.auth`. Anything else is a 401 in the
- * envelope with an RFC 6750 `WWW-Authenticate` header. Register after http-header-normalizer
- * (it reads the lowercased header) and before the error envelope.
+ * <token>`, verifies it, and puts the claims on `context.auth`. A missing or bad token is a 401
+ * in the envelope with an RFC 6750 `WWW-Authenticate` header. A failure to get the keys (a JWKS
+ * fetch that times out, our own 5xx) is a 503 or that 5xx: answering 401 would make a client
+ * throw away a good token. Register after http-header-normalizer (it reads the lowercased
+ * header) and before the error envelope.
  */
 export const httpBearerAuth = ({
   verify,
@@ -41,9 +70,9 @@ export const httpBearerAuth = ({
     try {
       request.context.auth = await verify(token);
     } catch (error) {
-      // Our own failure to load the keys is a 5xx, not the caller's fault.
-      if (error instanceof AuthServiceError && error.statusCode >= 500) throw error;
-      throw invalidTokenError({ cause: error });
+      if (isInvalidToken(error)) throw invalidTokenError({ cause: error });
+      if (error instanceof AuthServiceError) throw error;
+      throw new ServiceUnavailableError({ cause: error });
     }
   },
 });

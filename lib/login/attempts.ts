@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { toStoreError } from '#lib/aws/dynamodb-errors.ts';
+import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import type { ThrottlePolicy } from '#lib/config.ts';
 import { LOGIN_ATTEMPTS_TABLE } from './attempts-table.ts';

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { toStoreError } from '#lib/aws/dynamodb-errors.ts';
+import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import type { UserIdentifier } from './identifier.ts';
 import { USERS_TABLE } from './table.ts';
 

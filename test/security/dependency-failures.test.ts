@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
@@ -20,6 +22,12 @@ const UNAVAILABLE = {
   statusCode: 503,
   headers: RESPONSE_HEADERS,
   body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+};
+
+const FAILED = {
+  statusCode: 500,
+  headers: RESPONSE_HEADERS,
+  body: '{"ok":false,"error":"Internal server error"}',
 };
 
 const attemptAgainst = async (endpoint: string) => {
@@ -53,5 +61,29 @@ describe('when DynamoDB fails', () => {
       expect(fake.requests()).toBeLessThanOrEqual(6);
       expect(fake.requests()).toBeGreaterThan(0);
     });
+  });
+});
+
+describe("when the failure is ours, not the dependency's", () => {
+  it('answers 500, not "please retry", to an SDK-side bug such as a marshalling TypeError', async () => {
+    // The one mock of the SDK: no real server can make the client throw a TypeError.
+    const send = vi
+      .spyOn(DynamoDBDocumentClient.prototype, 'send')
+      .mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'S')"));
+    try {
+      const { response } = await attemptAgainst('http://127.0.0.1:9');
+      expect(send).toHaveBeenCalled();
+      expect(response).toStrictEqual(FAILED);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('answers 500 when the table does not exist (a deploy or configuration mistake)', async () => {
+    const tables = await createTestTables();
+    const handler = createTestHandler({ ...ENV, ...tables.env, TABLE_NAME: 'no-such-table' });
+    const response = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
+    await tables.drop();
+    expect(response).toStrictEqual(FAILED);
   });
 });
