@@ -21,12 +21,13 @@ export const createLoginDependencies = (
 ): Omit<LoginHandlerOptions, 'corsAllowedOrigins'> => {
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createLoginTelemetry(logger, metrics);
+  const secretOptions = { clock, logger, metrics };
   const login = createLogin({
     users: createDynamoDbUserStore(client, config.tableName),
     attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttle, clock),
-    identifierHash: createIdentifierHash(createSecretReader(config.identifierKey)),
+    identifierHash: createIdentifierHash(createSecretReader(config.identifierKey, secretOptions)),
     passwords: createPasswordVerifier(config.bcryptCost),
-    tokens: createTokenSigner(createKeyProvider(config.token.signingKeys), config.token, clock),
+    tokens: createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock),
     telemetry,
   });
   return { login, telemetry, logger, metrics };

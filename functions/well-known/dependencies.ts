@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { WellKnownConfig } from '#lib/config.ts';
 import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import type { WellKnownHandlerOptions } from './create-handler.ts';
@@ -6,9 +7,9 @@ import type { WellKnownHandlerOptions } from './create-handler.ts';
 /** The real adapters for `config`, built once per container. */
 export const createWellKnownDependencies = (
   config: WellKnownConfig,
-  { logger }: { logger: Logger },
+  { logger, metrics }: { logger: Logger; metrics?: Metrics },
 ): Omit<WellKnownHandlerOptions, 'corsAllowedOrigins'> => ({
   logger,
-  keys: createKeyProvider(config.token.signingKeys),
+  keys: createKeyProvider(config.token.signingKeys, { logger, metrics }),
   issuer: config.token.issuer,
 });

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, importJWK, type JWTVerifyGetKey } from 'jose';
-import { createSecretReader, deriveFromSecret, type SecretSource } from '#lib/aws/secrets.ts';
+import { createSecretReader, deriveFromSecret, type SecretReaderOptions, type SecretSource } from '#lib/aws/secrets.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
 import { activeKey, type KeySet, parseKeySet, publicJwks, SIGNING_ALGORITHM } from './key-set.ts';
 
@@ -18,7 +18,8 @@ export type KeyProvider = () => Promise<SigningKeys>;
 
 /**
  * How long a container uses the key set it read before reading it again: after a rotation, no
- * container signs with the retired key for longer than this.
+ * container signs with the retired key for longer than this (unless Secrets Manager cannot be
+ * read, see SECRET_STALE_GRACE_SECONDS; the retired key stays published far longer).
  */
 export const KEY_SET_MAX_AGE_SECONDS = 300;
 
@@ -41,11 +42,15 @@ const derive = async (secret: string): Promise<SigningKeys> => {
 };
 
 /**
- * The key set from its secret. It is read again when the cached copy is older than the secret's
- * max age, so after a rotation no container signs with a retired key for long.
+ * The key set from its secret. It is read again when the cached copy is older than
+ * KEY_SET_MAX_AGE_SECONDS, so after a rotation no container signs with a retired key for long.
+ * `options` (clock, logger, metrics) go to the secret reader.
  */
-export const createKeyProvider = (source: SecretSource): KeyProvider =>
-  deriveFromSecret(createSecretReader(source, KEY_SET_MAX_AGE_SECONDS), derive);
+export const createKeyProvider = (
+  source: SecretSource,
+  options: Omit<SecretReaderOptions, 'maxAgeSeconds'> = {},
+): KeyProvider =>
+  deriveFromSecret(createSecretReader(source, { ...options, maxAgeSeconds: KEY_SET_MAX_AGE_SECONDS }), derive);
 
 /** The key set's public keys as jose's key lookup, for verifying tokens inside the stack. */
 export const verificationKeys =

@@ -19,14 +19,18 @@ export const manualClock = (start = new Date('2026-11-26T12:00:00Z')) => {
 
 /**
  * The production handler chain and adapters, built from `env` like the Lambda entry point does,
- * but with a clock the test controls and its own logger and metrics.
+ * but with a clock the test controls and its own logger and metrics (or the test's).
  */
-export const createTestHandler = (env: Record<string, string>, clock?: Clock): ProxyHandler => {
-  const logger = new Logger({
-    serviceName: 'movie-knight-auth',
-    logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'SILENT') as LogLevel,
-  });
-  const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
+export const createTestHandler = (
+  env: Record<string, string>,
+  clock?: Clock,
+  telemetry: { logger?: Logger; metrics?: Metrics } = {},
+): ProxyHandler => {
+  const logger =
+    telemetry.logger ??
+    new Logger({ serviceName: 'movie-knight-auth', logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'SILENT') as LogLevel });
+  const metrics =
+    telemetry.metrics ?? new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
   const config = readLoginConfig(env);
   return createLoginHandler({
     ...createLoginDependencies(config, { logger, metrics, ...(clock && { clock }) }),
