@@ -4,22 +4,19 @@
  * Not part of `npm test`: timings belong here, not in assertions.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import autocannon from 'autocannon';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import bcrypt from 'bcryptjs';
 import { build } from 'esbuild';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginDependencies } from '#functions/login/dependencies.ts';
-import { AuthStack } from '#infra/auth-stack.ts';
-import { DEFAULT_SETTINGS } from '#infra/settings.ts';
+import { BUNDLING } from '#infra/bundling.ts';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { DEFAULTS, readLoginConfig } from '#lib/config.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
@@ -27,6 +24,8 @@ import { USERS_TABLE } from '#lib/users/table.ts';
 import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { startDynamoDbLocal } from '#scripts/local/dynamodb-local.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';
+import { functionCode } from '#test/support/lambda-process.ts';
+import { synthesize } from '#test/support/synth.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
@@ -180,33 +179,18 @@ const loginEventFor = (body: unknown) =>
  * bundle CDK produced and for the alternatives its bundling options were chosen over.
  */
 const coldStart = async (env: Record<string, string>): Promise<void> => {
-  const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-bench-'));
-  const app = new App({
-    outdir,
-    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true },
-  });
-  const stack = new AuthStack(app, 'MovieKnightAuth', { settings: DEFAULT_SETTINGS });
-  const template = Template.fromStack(stack);
-  app.synth();
-  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((resource) =>
-    String(resource.Metadata?.['aws:cdk:path']).endsWith('/LoginFunction/Resource'),
-  );
-  const deployed = join(outdir, fn?.Metadata['aws:asset:path']);
+  const { template, outdir } = synthesize();
+  const deployed = functionCode(template, outdir, 'LoginFunction').codeDir;
   const bundleKb = statSync(join(deployed, 'index.mjs')).size / 1024;
   const mapKb = statSync(join(deployed, 'index.mjs.map')).size / 1024;
 
   // The alternative: the AWS SDK left out, loaded from node_modules as from the runtime's copy.
   const external = join(outdir, 'sdk-external');
   await build({
+    ...BUNDLING,
     entryPoints: ['functions/login/handler.ts'],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    minify: true,
     external: ['@aws-sdk/*', '@smithy/*'],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    sourcemap: false,
     outfile: join(external, 'index.mjs'),
     logLevel: 'error',
   });

@@ -5,6 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLING } from '#infra/bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 
 export interface ServiceFunctionProps {
@@ -50,21 +51,16 @@ export class ServiceFunction extends NodejsFunction {
         // No NODE_OPTIONS=--enable-source-maps by default: it costs about 30 ms on every cold
         // start (npm run bench). Set it on the function while chasing a stack trace.
       },
-      // Chosen by measurement (npm run bench, README "Performance"):
+      // One definition for the construct and the bench (infra/bundling.ts), in CDK's words.
       bundling: {
-        // ESM, like the source; the banner gives bundled CommonJS dependencies a `require`.
         format: OutputFormat.ESM,
-        target: 'node24',
-        // The SDK's ES module builds, so esbuild can drop what we do not use.
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The AWS SDK bundled: its import is faster from one minified file than from the runtime's
-        // node_modules (about 30 ms less here), and the version we test is the version that runs.
-        externalModules: [],
-        minify: true,
-        // A map ships beside the bundle (without sources), for decoding a trace when needed.
-        sourceMap: true,
-        sourcesContent: false,
+        target: BUNDLING.target,
+        mainFields: [...BUNDLING.mainFields],
+        banner: BUNDLING.banner.js,
+        externalModules: [...BUNDLING.external],
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourcemap,
+        sourcesContent: BUNDLING.sourcesContent,
       },
     });
   }
