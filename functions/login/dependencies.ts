@@ -14,21 +14,47 @@ import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { LoginHandlerOptions } from './create-handler.ts';
 
+/** A username no user can have (usernames are letters, digits, ".", "_" and "-"): a lookup that finds nothing. */
+const WARM_UP_USERNAME = 'warm up';
+
+export interface LoginDependencies extends Omit<LoginHandlerOptions, 'corsAllowedOrigins'> {
+  /**
+   * Starts what every request needs, all at once: both secrets, the key import, and the
+   * DynamoDB client's first connection (a lookup that finds nothing). Never rejects: a
+   * dependency that is down must not fail init; the first request then tries again, and
+   * answers 503 if it is still down.
+   */
+  warmUp(): Promise<void>;
+}
+
 /** The real adapters for `config`, built once per container. Tests pass their own clock. */
 export const createLoginDependencies = (
   config: LoginConfig,
   { logger, metrics, clock = systemClock }: { logger: Logger; metrics: Metrics; clock?: Clock },
-): Omit<LoginHandlerOptions, 'corsAllowedOrigins'> => {
+): LoginDependencies => {
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createLoginTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
+  const identifierKey = createSecretReader(config.identifierKey, secretOptions);
+  const users = createDynamoDbUserStore(client, config.tableName);
+  const tokens = createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock);
   const login = createLogin({
-    users: createDynamoDbUserStore(client, config.tableName),
+    users,
     attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttle, clock),
-    identifierHash: createIdentifierHash(createSecretReader(config.identifierKey, secretOptions)),
+    identifierHash: createIdentifierHash(identifierKey),
     passwords: createPasswordVerifier(config.bcryptCost),
-    tokens: createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock),
+    tokens,
     telemetry,
   });
-  return { login, telemetry, logger, metrics };
+  const warmUp = async () => {
+    const started = [
+      identifierKey(),
+      tokens.ready(),
+      users.findByIdentifier({ kind: 'username', username: WARM_UP_USERNAME }),
+    ];
+    for (const result of await Promise.allSettled(started)) {
+      if (result.status === 'rejected') telemetry.warn('Warm-up failed', { error: result.reason });
+    }
+  };
+  return { login, telemetry, logger, metrics, warmUp };
 };

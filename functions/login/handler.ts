@@ -9,9 +9,11 @@ import { createLoginDependencies } from './dependencies.ts';
 const config = readLoginConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+const { warmUp, ...dependencies } = createLoginDependencies(config, { logger, metrics });
+
+// Started during init and not awaited: the import stays as short as it was, and the secrets,
+// the key import and the first connection are under way (or done) when the first event comes.
+void warmUp();
 
 /** The Lambda entry point: `POST /api/auth/login` (API Gateway REST API, proxy integration). */
-export const handler = createLoginHandler({
-  ...createLoginDependencies(config, { logger, metrics }),
-  corsAllowedOrigins: config.corsAllowedOrigins,
-});
+export const handler = createLoginHandler({ ...dependencies, corsAllowedOrigins: config.corsAllowedOrigins });

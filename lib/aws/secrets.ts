@@ -123,7 +123,7 @@ export const createSecretReader = (
     if (cached && age < maxAgeSeconds) return cached.value;
     // Backing off: the stale value is still within its grace, and the next refresh is not due.
     if (cached && now < nextAttemptAt && age < maxAgeSeconds + SECRET_STALE_GRACE_SECONDS) return cached.value;
-    // Concurrent requests (the local API) share one refresh.
+    // Concurrent readers (the warm-up at init and the first request, the local API) share one refresh.
     refreshing ??= refresh(now).finally(() => {
       refreshing = undefined;
     });

@@ -64,9 +64,13 @@ export const createLogin = ({
   };
 
   return async ({ identifier, password }) => {
-    const key = await identifierHash(identifier);
-    // Independent reads, in parallel; all of them happen for every identifier alike.
-    const [state, items] = await Promise.all([attempts.check(key), users.findByIdentifier(identifier), tokens.ready()]);
+    // Independent work, all started at once (the counter's read waits only for the key it is
+    // read under); all of it happens for every identifier alike.
+    const [{ key, state }, items] = await Promise.all([
+      identifierHash(identifier).then(async (key) => ({ key, state: await attempts.check(key) })),
+      users.findByIdentifier(identifier),
+      tokens.ready(),
+    ]);
     const log = { identifierHash: key, identifierKind: identifier.kind };
 
     if (state.retryAfterSeconds !== undefined) {

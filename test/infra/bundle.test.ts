@@ -75,18 +75,27 @@ describe('the bundle CDK produced', () => {
     expect(results[1]?.response).toStrictEqual(results[0]?.response);
   });
 
-  it('answers 503 while the secret cannot be read, and reads it again on the next request', async () => {
-    // Every attempt of the first invocation fails (the SDK makes three); the next one reads both secrets.
+  it('reads both secrets during init, before any event, once', async () => {
     secrets.state.calls = 0;
-    secrets.state.failFirst = 3;
+    const { results } = await runInLambdaLikeProcess([]);
+    expect(results).toStrictEqual([]);
+    expect(secrets.state.calls).toBe(2);
+  });
+
+  it('starts even when Secrets Manager is down at init, answers 503, and reads again later', async () => {
+    // Both reads started at init fail, three attempts each (the SDK's retries). The first request
+    // shares them instead of reading again, so it fails too; the second may still share the one
+    // that ends last; the third reads both secrets afresh. Never a read more than those.
+    secrets.state.calls = 0;
+    secrets.state.failFirst = 2 * 3;
     const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
-    const { results } = await runInLambdaLikeProcess([login, login]);
+    const { results } = await runInLambdaLikeProcess([login, login, login]);
     expect(results[0]?.response).toMatchObject({
       statusCode: 503,
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
-    expect(results[1]?.response.statusCode).toBe(200);
-    expect(secrets.state.calls).toBe(3 + 2);
+    expect(results[2]?.response.statusCode).toBe(200);
+    expect(secrets.state.calls).toBe(2 * 3 + 2);
   });
 
   it('refuses to start in AWS with a local-only setting', async () => {
