@@ -7,6 +7,7 @@ import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
 import { LoginFirewall } from '#infra/constructs/login-firewall.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
+import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
 import { UsersTable } from '#infra/constructs/users-table.ts';
 import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
@@ -26,6 +27,10 @@ export interface AuthStackSettings {
   throttlingBurstLimit: number;
   throttleMaxFailures: number;
   throttleWindowSeconds: number;
+  refreshTokenTtlSeconds: number;
+  refreshTokenIdleSeconds: number;
+  refreshReuseGraceSeconds: number;
+  maxSessionsPerUser: number;
   corsAllowedOrigins: string[];
   wafEnabled: boolean;
   wafRateLimit: number;
@@ -59,6 +64,7 @@ export class AuthStack extends Stack {
 
     const users = new UsersTable(this, 'Users');
     const attempts = new LoginAttemptsTable(this, 'LoginAttempts');
+    const sessions = new SessionsTable(this, 'Sessions');
     const signingKeys = new SigningKeys(this, 'SigningKeys', {
       rotationDays: settings.keyRotationDays,
       retainRetiredSeconds: settings.tokenTtlSeconds + JWKS_CACHE_MARGIN_SECONDS,
@@ -70,6 +76,12 @@ export class AuthStack extends Stack {
       'IdentifierKey',
       'Movie Knight Auth: HMAC key for identifiers in counters and logs',
       'Rotating it would only reset every throttling counter and break log correlation; it protects nothing that expires.',
+    );
+    const refreshKey = generatedKey(
+      this,
+      'RefreshKey',
+      'Movie Knight Auth: HMAC key of refresh tokens',
+      'Rotating it ends every session at once (every refresh token stops working); that is an incident response, done by hand (README, Operations), not a schedule.',
     );
 
     const api = new AuthApi(this, 'LoginApi', {
@@ -92,6 +104,14 @@ export class AuthStack extends Stack {
       ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
     };
 
+    const sessionEnvironment = {
+      SESSIONS_TABLE_NAME: sessions.table.tableName,
+      REFRESH_TOKEN_TTL_SECONDS: String(settings.refreshTokenTtlSeconds),
+      REFRESH_TOKEN_IDLE_SECONDS: String(settings.refreshTokenIdleSeconds),
+      REFRESH_REUSE_GRACE_SECONDS: String(settings.refreshReuseGraceSeconds),
+      MAX_SESSIONS_PER_USER: String(settings.maxSessionsPerUser),
+    };
+
     const fn = (name: HttpFunctionName, props: Omit<ServiceFunctionProps, 'entry' | 'logLevel' | 'logRetention'>) =>
       new ServiceFunction(this, HTTP_FUNCTIONS[name].constructId, {
         ...functionDefaults,
@@ -104,9 +124,11 @@ export class AuthStack extends Stack {
       memorySize: settings.memorySize,
       environment: {
         ...tokenEnvironment,
+        ...sessionEnvironment,
         TABLE_NAME: users.table.tableName,
         ATTEMPTS_TABLE_NAME: attempts.table.tableName,
         IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
+        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
         BCRYPT_COST: String(settings.bcryptCost),
         THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
         THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
@@ -117,13 +139,49 @@ export class AuthStack extends Stack {
     attempts.grantCounting(loginFunction);
     signingKeys.grantRead(loginFunction);
     identifierKey.grantRead(loginFunction);
+    sessions.grantStart(loginFunction);
+    refreshKey.grantRead(loginFunction);
 
     const meFunction = fn('me', {
       memorySize: 512,
-      environment: { ...tokenEnvironment, TABLE_NAME: users.table.tableName },
+      environment: { ...tokenEnvironment, ...sessionEnvironment, TABLE_NAME: users.table.tableName },
     });
     users.grantReadById(meFunction);
+    sessions.grantReadById(meFunction);
     signingKeys.grantRead(meFunction);
+
+    // Refresh is its own function: it signs (so it reads the private keys) and rotates, and it is
+    // the hot path every client calls every few minutes, so it loads nothing else.
+    const refreshFunction = fn('refresh', {
+      memorySize: 512,
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        TABLE_NAME: users.table.tableName,
+        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
+      },
+    });
+    users.grantReadById(refreshFunction);
+    sessions.grantRefresh(refreshFunction);
+    signingKeys.grantRead(refreshFunction);
+    refreshKey.grantRead(refreshFunction);
+
+    // Logout, logout everywhere and the session list: they verify tokens and end sessions, and
+    // never sign one.
+    const sessionsFunction = fn('sessions', {
+      memorySize: 512,
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        TABLE_NAME: users.table.tableName,
+        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
+      },
+    });
+    users.grantReadById(sessionsFunction);
+    users.grantEndAllSessions(sessionsFunction);
+    sessions.grantManage(sessionsFunction);
+    signingKeys.grantRead(sessionsFunction);
+    refreshKey.grantRead(sessionsFunction);
 
     const wellKnownFunction = fn('wellKnown', {
       memorySize: 512,
@@ -132,13 +190,14 @@ export class AuthStack extends Stack {
     signingKeys.grantRead(wellKnownFunction);
 
     // No function may answer before the first keys exist.
-    for (const fn of [loginFunction, meFunction, wellKnownFunction]) fn.node.addDependency(signingKeys.setup);
-
     const functions: Record<HttpFunctionName, ServiceFunction> = {
       login: loginFunction,
       me: meFunction,
+      refresh: refreshFunction,
+      sessions: sessionsFunction,
       wellKnown: wellKnownFunction,
     };
+    for (const fn of Object.values(functions)) fn.node.addDependency(signingKeys.setup);
     for (const route of HTTP_ROUTES) api.addRoute(route.method, route.path, functions[route.function]);
     if (settings.wafEnabled) {
       new LoginFirewall(this, 'LoginFirewall', {
@@ -162,5 +221,7 @@ export class AuthStack extends Stack {
     output('AttemptsTableName', attempts.table.tableName, 'Failed-login counters');
     output('SigningKeysSecretArn', signingKeys.secret.secretArn, 'Token signing key set (private)');
     output('IdentifierKeySecretArn', identifierKey.secretArn, 'Identifier HMAC key');
+    output('SessionsTableName', sessions.table.tableName, 'Sessions (refresh token state, never the tokens)');
+    output('RefreshKeySecretArn', refreshKey.secretArn, 'Refresh token HMAC key');
   }
 }

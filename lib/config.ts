@@ -1,4 +1,5 @@
 import type { SecretSource } from '#lib/aws/secrets.ts';
+import type { SessionPolicy } from '#lib/sessions/session.ts';
 import { ConfigError } from './errors.ts';
 
 type Env = Record<string, string | undefined>;
@@ -24,6 +25,12 @@ export interface TokenConfig {
   ttlSeconds: number;
 }
 
+/** Sessions: where they are kept and how long they live. */
+export interface SessionConfig {
+  tableName: string;
+  policy: SessionPolicy;
+}
+
 /** The login function's configuration. */
 export interface LoginConfig {
   tableName: string;
@@ -31,6 +38,9 @@ export interface LoginConfig {
   /** Only for DynamoDB Local; unset in AWS. */
   dynamoDbEndpoint: string | undefined;
   identifierKey: SecretSource;
+  /** The HMAC key of refresh tokens (see lib/sessions/refresh-token.ts). */
+  refreshKey: SecretSource;
+  sessions: SessionConfig;
   token: TokenConfig;
   bcryptCost: number;
   throttle: ThrottlePolicy;
@@ -41,8 +51,11 @@ export interface LoginConfig {
 export const DEFAULTS = {
   issuer: 'movie-knight-auth',
   audience: 'movie-knight',
-  ttlSeconds: 3600,
+  // Short, now that clients refresh: the time a stolen access token, or one of an ended session
+  // held by a service that only checks signatures, keeps working.
+  ttlSeconds: 900,
   bcryptCost: 10,
+  sessions: { ttlSeconds: 30 * 86_400, idleSeconds: 15 * 86_400, reuseGraceSeconds: 30, maxPerUser: 100 },
   throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
 } as const;
 
@@ -104,7 +117,7 @@ const origins = (env: Env, name: string): string[] => {
 };
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
-export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY'] as const;
+export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY', 'REFRESH_KEY'] as const;
 
 /**
  * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every
@@ -128,6 +141,18 @@ const readTokenConfig = (env: Env): TokenConfig => ({
   ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
 });
 
+const readSessionConfig = (env: Env): SessionConfig => {
+  const { sessions } = DEFAULTS;
+  const policy = {
+    ttlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', sessions.ttlSeconds, 300, 365 * 86_400),
+    idleSeconds: integer(env, 'REFRESH_TOKEN_IDLE_SECONDS', sessions.idleSeconds, 300, 365 * 86_400),
+    // At least a second: concurrent refreshes with one token are told apart from reuse by it.
+    reuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', sessions.reuseGraceSeconds, 1, 300),
+    maxPerUser: integer(env, 'MAX_SESSIONS_PER_USER', sessions.maxPerUser, 1, 1000),
+  };
+  return { tableName: required(env, 'SESSIONS_TABLE_NAME'), policy };
+};
+
 /** What every HTTP function reads: where DynamoDB is (locally), the tokens, and CORS. */
 const readHttpConfig = (env: Env) => ({
   dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
@@ -143,14 +168,17 @@ export const readLoginConfig = (env: Env = process.env): LoginConfig => {
     tableName: required(env, 'TABLE_NAME'),
     attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
     identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
+    refreshKey: secretSource(env, 'REFRESH_KEY'),
+    sessions: readSessionConfig(env),
     bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
     throttle: throttlePolicy(env),
   };
 };
 
-/** `/api/auth/me`: the users table, the keys that verify, the claims. */
+/** `/api/auth/me`: the users and sessions tables, the keys that verify, the claims. */
 export interface MeConfig {
   tableName: string;
+  sessions: SessionConfig;
   dynamoDbEndpoint: string | undefined;
   token: TokenConfig;
   corsAllowedOrigins: string[];
@@ -158,7 +186,30 @@ export interface MeConfig {
 
 export const readMeConfig = (env: Env = process.env): MeConfig => {
   refuseLocalOnlySettings(env);
-  return { ...readHttpConfig(env), tableName: required(env, 'TABLE_NAME') };
+  return { ...readHttpConfig(env), tableName: required(env, 'TABLE_NAME'), sessions: readSessionConfig(env) };
+};
+
+/**
+ * `/api/auth/refresh` and the session routes (logout, logout everywhere, the list): the users and
+ * sessions tables, the refresh key, the tokens.
+ */
+export interface SessionsConfig {
+  tableName: string;
+  sessions: SessionConfig;
+  refreshKey: SecretSource;
+  dynamoDbEndpoint: string | undefined;
+  token: TokenConfig;
+  corsAllowedOrigins: string[];
+}
+
+export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    ...readHttpConfig(env),
+    tableName: required(env, 'TABLE_NAME'),
+    sessions: readSessionConfig(env),
+    refreshKey: secretSource(env, 'REFRESH_KEY'),
+  };
 };
 
 /** `/.well-known/*`: the key set and the issuer. */

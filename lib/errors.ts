@@ -71,6 +71,32 @@ export class InvalidTokenError extends AuthServiceError {
   }
 }
 
+/** The one answer for every refresh failure, so a client cannot tell unknown from ended from reused. */
+export const INVALID_REFRESH_TOKEN_MESSAGE = 'Invalid or expired refresh token';
+
+export class InvalidRefreshTokenError extends AuthServiceError {
+  override readonly statusCode = 401;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(INVALID_REFRESH_TOKEN_MESSAGE, options);
+    this.name = 'InvalidRefreshTokenError';
+  }
+}
+
+/** The same answer for a session that does not exist and for someone else's: no oracle for ids. */
+export const SESSION_NOT_FOUND_MESSAGE = 'Session not found';
+
+export class SessionNotFoundError extends AuthServiceError {
+  override readonly statusCode = 404;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(SESSION_NOT_FOUND_MESSAGE, options);
+    this.name = 'SessionNotFoundError';
+  }
+}
+
 export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again later';
 
 /** The identifier is throttled after repeated failures; Retry-After says for how long. */

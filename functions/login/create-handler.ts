@@ -28,4 +28,6 @@ export const createLoginHandler = ({ login, telemetry, logger, metrics, corsAllo
     },
   })
     .use(httpJsonBodyParser())
-    .handler(async (event) => success(await login(parseLoginRequest(event.body))));
+    .handler(async (event) =>
+      success(await login(parseLoginRequest(event.body), { userAgent: event.headers?.['user-agent'] })),
+    );

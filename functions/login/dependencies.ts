@@ -8,6 +8,10 @@ import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
+import { createSessionStarter } from '#lib/sessions/start.ts';
+import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
@@ -36,19 +40,29 @@ export const createLoginDependencies = (
   const telemetry = createLoginTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
   const identifierKey = createSecretReader(config.identifierKey, secretOptions);
+  const refreshKey = createSecretReader(config.refreshKey, secretOptions);
   const users = createDynamoDbUserStore(client, config.tableName);
   const tokens = createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock);
+  const sessionTelemetry = createSessionTelemetry(logger, metrics);
   const login = createLogin({
     users,
     attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttle, clock),
     identifierHash: createIdentifierHash(identifierKey),
     passwords: createPasswordVerifier(config.bcryptCost),
     tokens,
+    startSession: createSessionStarter({
+      sessions: createDynamoDbSessionStore(client, config.sessions.tableName),
+      refreshTokens: createRefreshTokens(refreshKey),
+      policy: config.sessions.policy,
+      clock,
+      onCapped: (details) => sessionTelemetry.ended('cap', details),
+    }),
     telemetry,
   });
   const warmUp = async () => {
     const started = [
       identifierKey(),
+      refreshKey(),
       tokens.ready(),
       users.findByIdentifier({ kind: 'username', username: WARM_UP_USERNAME }),
     ];

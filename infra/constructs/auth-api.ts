@@ -94,7 +94,7 @@ export class AuthApi extends Construct {
       'The function validates the body itself, to answer each bad field with a precise message in the contract envelope.',
     );
     const noAuthorizer =
-      'Login is how a caller gets credentials (the contract says Auth: None), the JWKS and discovery documents are public by nature, and /api/auth/me verifies its bearer token in the function.';
+      'Login is how a caller gets credentials (the contract says Auth: None), the JWKS and discovery documents are public by nature, refresh and logout take a refresh token in the body, and /api/auth/me, logout-all and the session routes verify the bearer token in the function (with a consistent read of its session, which an authorizer could not do).';
     acknowledge('AwsSolutions-APIG4', noAuthorizer);
     acknowledge('AwsSolutions-COG4', noAuthorizer);
     acknowledge(
@@ -131,7 +131,7 @@ export class AuthApi extends Construct {
     if (this.corsAllowedOrigins.length > 0 && !resource.defaultCorsPreflightOptions) {
       resource.addCorsPreflight({
         allowOrigins: this.corsAllowedOrigins,
-        allowMethods: ['GET', 'POST'],
+        allowMethods: ['GET', 'POST', 'DELETE'],
         allowHeaders: ['Authorization', 'Content-Type'],
         allowCredentials: false,
         maxAge: Duration.hours(1),

@@ -44,6 +44,21 @@ export class UsersTable extends Construct {
     });
   }
 
+  /**
+   * Lets `grantee` move a user's `sessionsValidAfter` (logout everywhere), and no other attribute.
+   */
+  grantEndAllSessions(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [USERS_TABLE.partitionKey, 'sessionsValidAfter'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+  }
+
   /** Lets `grantee` read a user by id (`GetItem`), and nothing else. */
   grantReadById(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });

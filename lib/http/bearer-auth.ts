@@ -49,30 +49,46 @@ const isInvalidToken = (error: unknown): boolean => {
 };
 
 /**
- * Middy middleware for routes that need a signed-in caller: requires `Authorization: Bearer
- * <token>`, verifies it, and puts the claims on `context.auth`. A missing or bad token is a 401
- * in the envelope with an RFC 6750 `WWW-Authenticate` header. A failure to get the keys (a JWKS
- * fetch that times out, our own 5xx) is a 503 or that 5xx: answering 401 would make a client
- * throw away a good token. Register after http-header-normalizer (it reads the lowercased
- * header) and before the error envelope.
+ * Requires `Authorization: Bearer <token>` (the lowercased header, after http-header-normalizer),
+ * verifies it and returns its claims; `accept` may refuse a genuine token (one of an ended
+ * session). A missing or bad token is a 401 with an RFC 6750 `WWW-Authenticate` header. A failure
+ * to get the keys (a JWKS fetch that times out, our own 5xx) is a 503 or that 5xx: answering 401
+ * would make a client throw away a good token.
+ */
+export const authenticate = async (
+  headers: APIGatewayProxyEvent['headers'] | null | undefined,
+  verify: TokenVerifier,
+  accept?: (claims: AccessTokenClaims) => Promise<boolean>,
+): Promise<AccessTokenClaims> => {
+  const header = headers?.authorization ?? '';
+  const [scheme, token, ...rest] = header.trim().split(/\s+/);
+  if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) {
+    throw new UnauthorizedError('A bearer token is required', `Bearer realm="${REALM}"`);
+  }
+  let claims: AccessTokenClaims;
+  try {
+    claims = await verify(token);
+  } catch (error) {
+    if (isInvalidToken(error)) throw invalidTokenError({ cause: error });
+    if (error instanceof AuthServiceError) throw error;
+    throw new ServiceUnavailableError({ cause: error });
+  }
+  if (accept && !(await accept(claims))) throw invalidTokenError();
+  return claims;
+};
+
+/**
+ * Middy middleware for routes that need a signed-in caller: see `authenticate`; the claims go on
+ * `context.auth`. Register after http-header-normalizer and before the error envelope.
  */
 export const httpBearerAuth = ({
   verify,
+  accept,
 }: {
   verify: TokenVerifier;
+  accept?: (claims: AccessTokenClaims) => Promise<boolean>;
 }): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, AuthenticatedContext> => ({
   before: async (request) => {
-    const header = request.event.headers?.authorization ?? '';
-    const [scheme, token, ...rest] = header.trim().split(/\s+/);
-    if (scheme?.toLowerCase() !== 'bearer' || !token || rest.length > 0) {
-      throw new UnauthorizedError('A bearer token is required', `Bearer realm="${REALM}"`);
-    }
-    try {
-      request.context.auth = await verify(token);
-    } catch (error) {
-      if (isInvalidToken(error)) throw invalidTokenError({ cause: error });
-      if (error instanceof AuthServiceError) throw error;
-      throw new ServiceUnavailableError({ cause: error });
-    }
+    request.context.auth = await authenticate(request.event.headers, verify, accept);
   },
 });

@@ -68,7 +68,7 @@ export const createHttpHandler = <TContext extends Context = Context>({
       httpCors({
         origins: corsAllowedOrigins,
         credentials: false,
-        methods: 'GET, POST',
+        methods: 'GET, POST, DELETE',
         headers: 'Authorization, Content-Type',
       }),
     );

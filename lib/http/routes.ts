@@ -7,6 +7,8 @@
 export const HTTP_FUNCTIONS = {
   login: { folder: 'login', constructId: 'LoginFunction' },
   me: { folder: 'me', constructId: 'MeFunction' },
+  refresh: { folder: 'refresh', constructId: 'RefreshFunction' },
+  sessions: { folder: 'sessions', constructId: 'SessionsFunction' },
   wellKnown: { folder: 'well-known', constructId: 'WellKnownFunction' },
 } as const;
 
@@ -22,6 +24,11 @@ export interface HttpRoute {
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: '/api/auth/login', function: 'login' },
   { method: 'GET', path: '/api/auth/me', function: 'me' },
+  { method: 'POST', path: '/api/auth/refresh', function: 'refresh' },
+  { method: 'POST', path: '/api/auth/logout', function: 'sessions' },
+  { method: 'POST', path: '/api/auth/logout-all', function: 'sessions' },
+  { method: 'GET', path: '/api/auth/sessions', function: 'sessions' },
+  { method: 'DELETE', path: '/api/auth/sessions/{id}', function: 'sessions' },
   { method: 'GET', path: '/.well-known/jwks.json', function: 'wellKnown' },
   { method: 'GET', path: '/.well-known/openid-configuration', function: 'wellKnown' },
 ];

@@ -1,4 +1,5 @@
 import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserStore } from '#lib/users/store.ts';
@@ -14,15 +15,26 @@ export interface LoginDependencies {
   identifierHash: IdentifierHash;
   passwords: PasswordVerifier;
   tokens: TokenSigner;
+  startSession: StartSession;
   telemetry: LoginTelemetry;
 }
 
 export interface LoginResult {
   token: string;
+  /** Opaque; trades for a new token and refresh token at `POST /api/auth/refresh`. */
+  refreshToken: string;
+  /** Seconds until `token` expires. */
+  expiresIn: number;
   user: SafeUser;
 }
 
-export type Login = (request: LoginRequest) => Promise<LoginResult>;
+/** What the login knows of the request besides its body. */
+export interface LoginContext {
+  /** The User-Agent header, kept (cut short) with the session for the session list. */
+  userAgent?: string | undefined;
+}
+
+export type Login = (request: LoginRequest, context?: LoginContext) => Promise<LoginResult>;
 
 type Lookup = { user: UserItem } | { user: undefined; outcome: LoginOutcome };
 
@@ -45,6 +57,7 @@ export const createLogin = ({
   identifierHash,
   passwords,
   tokens,
+  startSession,
   telemetry,
 }: LoginDependencies): Login => {
   /**
@@ -63,7 +76,7 @@ export const createLogin = ({
     }
   };
 
-  return async ({ identifier, password }) => {
+  return async ({ identifier, password }, context = {}) => {
     // Independent work, all started at once (the counter's read waits only for the key it is
     // read under); all of it happens for every identifier alike.
     const [{ key, state }, items] = await Promise.all([
@@ -89,8 +102,10 @@ export const createLogin = ({
 
     if (state.record) await attempts.reset(key);
     const rehashed = await rehashIfWeak(lookup.user, password);
-    const token = await tokens.sign(lookup.user.id);
-    telemetry.record('success', { ...log, userId: lookup.user.id, ...(rehashed && { rehashed }) });
-    return { token, user: toSafeUser(lookup.user) };
+    // Each successful login starts a new session; the access token names it (`sid`).
+    const { sessionId, refreshToken } = await startSession(lookup.user, context.userAgent);
+    const token = await tokens.sign(lookup.user.id, sessionId);
+    telemetry.record('success', { ...log, userId: lookup.user.id, sessionId, ...(rehashed && { rehashed }) });
+    return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(lookup.user) };
   };
 };

@@ -20,26 +20,29 @@ export interface TokenSigner {
    * tells a right password from a wrong one.
    */
   ready(): Promise<void>;
-  /** A signed access token for the user `subject`. */
-  sign(subject: string): Promise<string>;
+  /** A signed access token for the user `subject` in the session `sessionId` (the `sid` claim). */
+  sign(subject: string, sessionId: string): Promise<string>;
+  /** Seconds a token lives from its signing: the `expiresIn` clients are told. */
+  readonly ttlSeconds: number;
 }
 
 /**
  * Signs access tokens with the key set's active RSA key (RS256), behind this one module.
- * Header: alg, typ at+jwt, kid. Claims: sub, iss, aud, iat, nbf, exp, jti.
+ * Header: alg, typ at+jwt, kid. Claims: sub, sid, iss, aud, iat, nbf, exp, jti.
  */
 export const createTokenSigner = (
   keys: KeyProvider,
   { issuer, audience, ttlSeconds }: TokenSettings,
   clock: Clock = systemClock,
 ): TokenSigner => ({
+  ttlSeconds,
   async ready() {
     await keys();
   },
-  async sign(subject) {
+  async sign(subject, sessionId) {
     const { signing } = await keys();
     const now = Math.floor(clock().getTime() / 1000);
-    return new SignJWT()
+    return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid })
       .setSubject(subject)
       .setIssuer(issuer)

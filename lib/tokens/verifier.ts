@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { JWTClaimValidationFailed } from 'jose/errors';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SIGNING_ALGORITHM } from './key-set.ts';
 import { ACCESS_TOKEN_TYPE } from './signer.ts';
@@ -7,6 +8,8 @@ import { ACCESS_TOKEN_TYPE } from './signer.ts';
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   jti: string;
+  /** The session the token belongs to; our own endpoints refuse it once the session has ended. */
+  sid: string;
 }
 
 export type TokenVerifier = (token: string) => Promise<AccessTokenClaims>;
@@ -28,7 +31,7 @@ export const remoteJwks = (jwksUri: string): JWTVerifyGetKey => createRemoteJWKS
 /**
  * Verifies a Movie Knight access token: signature with an allowed algorithm (RS256 only, so no
  * `none` and no HMAC confusion), `typ` at+jwt, issuer, audience, `exp` and `nbf`, and the
- * presence of `sub` and `jti`. Rejects with jose's errors, which carry a stable `code`.
+ * presence of `sub`, `jti` and a string `sid`. Rejects with jose's errors, which carry a stable `code`.
  */
 export const createTokenVerifier =
   ({ keys, issuer, audience, clock = systemClock }: TokenVerifierOptions): TokenVerifier =>
@@ -38,8 +41,11 @@ export const createTokenVerifier =
       audience,
       algorithms: [SIGNING_ALGORITHM],
       typ: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['sub', 'exp', 'iat', 'nbf', 'jti'],
+      requiredClaims: ['sub', 'exp', 'iat', 'nbf', 'jti', 'sid'],
       currentDate: clock(),
     });
+    if (typeof payload.sid !== 'string' || payload.sid === '') {
+      throw new JWTClaimValidationFailed('"sid" claim must be a non-empty string', payload, 'sid', 'invalid');
+    }
     return payload as AccessTokenClaims;
   };

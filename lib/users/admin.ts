@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { type Clock, systemClock } from '#lib/clock.ts';
 import { UserAdminError } from '#lib/errors.ts';
 import { normalizeEmail, toIdentifier } from './identifier.ts';
 import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
@@ -60,14 +61,19 @@ const reasons = (error: TransactionCanceledException) => (error.CancellationReas
 export interface UserAdmin {
   /** Creates a user; email (any case) and username must be free. Resolves to the safe user. */
   create(input: unknown, password: string): Promise<SafeUser>;
-  /** Replaces a user's password, only if nobody changed it since it was read. */
+  /** Replaces a user's password, only if nobody changed it since it was read, and ends every session. */
   setPassword(emailOrUsername: string, password: string): Promise<SafeUser>;
   /** The safe user for an email or username. */
   show(emailOrUsername: string): Promise<SafeUser>;
 }
 
 /** User administration on the users table, for the `npm run users` CLI and other tooling. */
-export const createUserAdmin = (client: DynamoDBDocumentClient, tableName: string, bcryptCost: number): UserAdmin => {
+export const createUserAdmin = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  bcryptCost: number,
+  clock: Clock = systemClock,
+): UserAdmin => {
   const store = createDynamoDbUserStore(client, tableName);
 
   const find = async (emailOrUsername: string): Promise<UserItem> => {
@@ -127,7 +133,8 @@ export const createUserAdmin = (client: DynamoDBDocumentClient, tableName: strin
       validateNewPassword(password);
       const user = await find(emailOrUsername);
       const passwordHash = await hashPassword(password, bcryptCost);
-      if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash))) {
+      // The same write ends every session: whoever knew the old password is signed out.
+      if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash, clock().getTime()))) {
         throw new UserAdminError('conflict', 'the user changed while the password was being set; try again');
       }
       return toSafeUser(user);

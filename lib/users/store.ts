@@ -15,9 +15,16 @@ export interface UserStore {
   findById(id: string): Promise<Record<string, unknown> | undefined>;
   /**
    * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
-   * is not (the password changed meanwhile).
+   * is not (the password changed meanwhile). With `endSessionsAt` (a password change, not a
+   * rehash), the same write ends every session of the user created up to then.
    */
-  replacePasswordHash(userId: string, previousHash: string, newHash: string): Promise<boolean>;
+  replacePasswordHash(userId: string, previousHash: string, newHash: string, endSessionsAt?: number): Promise<boolean>;
+  /**
+   * Ends every session of the user created up to `at` (epoch milliseconds) by moving the user's
+   * `sessionsValidAfter` forward, never back. One write, effective at once for every reader that
+   * reads the user consistently, whatever the sessions' own items or index say.
+   */
+  endAllSessions(userId: string, at: number): Promise<void>;
 }
 
 /** The DynamoDB adapter: one `Query` on the email or username index, never a `Scan`. */
@@ -49,21 +56,45 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
     return Item;
   },
 
-  async replacePasswordHash(userId, previousHash, newHash) {
+  async replacePasswordHash(userId, previousHash, newHash, endSessionsAt) {
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { [USERS_TABLE.partitionKey]: userId },
-          UpdateExpression: 'SET passwordHash = :new',
+          UpdateExpression: `SET passwordHash = :new${endSessionsAt === undefined ? '' : ', sessionsValidAfter = :at'}`,
           ConditionExpression: 'passwordHash = :previous',
-          ExpressionAttributeValues: { ':new': newHash, ':previous': previousHash },
+          ExpressionAttributeValues: {
+            ':new': newHash,
+            ':previous': previousHash,
+            ...(endSessionsAt !== undefined && { ':at': endSessionsAt }),
+          },
         }),
       );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       return toStoreError('Password hash update failed')(error);
+    }
+  },
+
+  async endAllSessions(userId, at) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { [USERS_TABLE.partitionKey]: userId },
+          UpdateExpression: 'SET sessionsValidAfter = :at',
+          ConditionExpression:
+            'attribute_exists(#id) AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter < :at)',
+          ExpressionAttributeNames: { '#id': USERS_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      // No such user, or a later logout-all already covers this one: nothing left to end.
+      if (error instanceof ConditionalCheckFailedException) return;
+      toStoreError('Ending sessions failed')(error);
     }
   },
 });

@@ -35,6 +35,11 @@ export const UserItemSchema = v.object({
   avatarUrl: v.nullish(v.string(), null),
   countryCode: v.nullish(v.string(), null),
   dateOfBirth: v.nullish(IsoDateSchema, null),
+  /**
+   * Epoch milliseconds: every session created at or before it is over (logout everywhere, a
+   * password change). Unset until the first of those.
+   */
+  sessionsValidAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
 export type UserItem = v.InferOutput<typeof UserItemSchema>;

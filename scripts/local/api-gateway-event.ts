@@ -9,6 +9,8 @@ export interface HttpRequest {
   body?: string | null;
   /** The resource the route was matched to, as API Gateway reports it. */
   resource?: string;
+  /** The values of the resource's `{name}` segments, as API Gateway passes them. */
+  pathParameters?: Record<string, string> | undefined;
   sourceIp?: string;
 }
 
@@ -27,6 +29,7 @@ export const toApiGatewayEvent = ({
   query = new URLSearchParams(),
   body = null,
   resource = path,
+  pathParameters,
   sourceIp = '127.0.0.1',
 }: HttpRequest): APIGatewayProxyEvent => {
   const headerEntries = Object.entries(headers).filter(
@@ -46,7 +49,7 @@ export const toApiGatewayEvent = ({
     multiValueQueryStringParameters: queryKeys.length
       ? Object.fromEntries(queryKeys.map((key) => [key, query.getAll(key)]))
       : null,
-    pathParameters: null,
+    pathParameters: pathParameters && Object.keys(pathParameters).length > 0 ? pathParameters : null,
     stageVariables: null,
     body,
     isBase64Encoded: false,

@@ -8,7 +8,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { DEFAULTS } from '#lib/config.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { stopOnSignal } from './shutdown.ts';
-import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
+import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from './tables.ts';
 
 const main = async (): Promise<void> => {
   const { values } = parseArgs({ options: { persist: { type: 'string' } } });
@@ -19,13 +19,14 @@ const main = async (): Promise<void> => {
   const client = createDocumentClient({ endpoint: db.endpoint });
   await ensureTables(client, LOCAL_TABLES);
   await seedDemoUser(client, LOCAL_TABLES.users, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+  await seedDemoSession(client, LOCAL_TABLES.sessions);
   client.destroy();
 
   console.log(
     `DynamoDB Local is listening on ${db.endpoint} (${values.persist ? `data in ${values.persist}` : 'in memory'})`,
   );
   console.log(
-    `Tables: ${LOCAL_TABLES.users}, ${LOCAL_TABLES.attempts}; demo user ${DEMO_USER.email} / ${DEMO_USER.password}`,
+    `Tables: ${LOCAL_TABLES.users}, ${LOCAL_TABLES.attempts}, ${LOCAL_TABLES.sessions}; demo user ${DEMO_USER.email} / ${DEMO_USER.password}`,
   );
   console.log('Ctrl-C stops it.');
 };

@@ -13,6 +13,30 @@ export interface Route {
   handler: ProxyHandler;
 }
 
+/**
+ * Matches a request path against a route's resource path, as API Gateway does: literal segments
+ * exactly, `{name}` one whole non-empty segment. The path parameters, or undefined for no match.
+ */
+export const matchPath = (resource: string, path: string): Record<string, string> | undefined => {
+  const want = resource.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const actual = got[index] ?? '';
+    const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+    if (name) {
+      if (actual === '') return undefined;
+      try {
+        parameters[name] = decodeURIComponent(actual);
+      } catch {
+        return undefined; // a malformed escape matches nothing
+      }
+    } else if (segment !== actual) return undefined;
+  }
+  return parameters;
+};
+
 /** API Gateway's REST API payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -44,7 +68,7 @@ const send = (response: ServerResponse, result: APIGatewayProxyResult): void => 
 export const createLocalApi = (routes: Route[]): Server =>
   createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const onPath = routes.filter((route) => route.path === url.pathname);
+    const onPath = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);
     const route = onPath.find((candidate) => candidate.method === request.method);
     if (!route) {
       request.resume();
@@ -66,6 +90,7 @@ export const createLocalApi = (routes: Route[]): Server =>
         query: url.searchParams,
         body,
         resource: route.path,
+        pathParameters: matchPath(route.path, url.pathname),
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       });
       send(response, await route.handler(event, lambdaContext(route.functionName)));

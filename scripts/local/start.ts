@@ -28,10 +28,13 @@ const main = async (): Promise<void> => {
   // Unset and empty alike fall back to the local defaults.
   process.env.TABLE_NAME ||= LOCAL_TABLES.users;
   process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
+  process.env.SESSIONS_TABLE_NAME ||= LOCAL_TABLES.sessions;
   // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
   process.env.TOKEN_ISSUER ||= url;
   if (!process.env.SIGNING_KEYS_SECRET_ARN) process.env.SIGNING_KEYS ||= await localSigningKeys();
   if (!process.env.IDENTIFIER_KEY_SECRET_ARN) process.env.IDENTIFIER_KEY ||= randomBytes(32).toString('base64url');
+  // A new refresh key per start: refresh tokens of an earlier run stop working, as after a key change.
+  if (!process.env.REFRESH_KEY_SECRET_ARN) process.env.REFRESH_KEY ||= randomBytes(32).toString('base64url');
 
   let server: ReturnType<typeof createLocalApi> | undefined;
   const stop = async (): Promise<void> => {
@@ -42,7 +45,11 @@ const main = async (): Promise<void> => {
 
   try {
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });
-    await ensureTables(client, { users: process.env.TABLE_NAME, attempts: process.env.ATTEMPTS_TABLE_NAME });
+    await ensureTables(client, {
+      users: process.env.TABLE_NAME,
+      attempts: process.env.ATTEMPTS_TABLE_NAME,
+      sessions: process.env.SESSIONS_TABLE_NAME,
+    });
     // Only a database we started is ours to seed; an existing one keeps its users as they are.
     if (db) await seedDemoUser(client, process.env.TABLE_NAME, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
     client.destroy();
@@ -66,16 +73,22 @@ const main = async (): Promise<void> => {
 
   console.log(`Movie Knight Auth is listening on ${url}`);
   console.log(
-    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME})`,
+    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME})`,
   );
   if (db) {
     console.log(`Try the demo user:
   curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
     -d '{"emailOrUsername":"${DEMO_USER.email}","password":"${DEMO_USER.password}"}'`);
   }
-  console.log(
-    `Then: curl -s ${url}/api/auth/me -H "Authorization: Bearer <token>"; keys at ${url}/.well-known/jwks.json`,
-  );
+  const bearer = '-H "Authorization: Bearer <token>"';
+  const refresh = `-H 'Content-Type: application/json' -d '{"refreshToken":"<refreshToken>"}'`;
+  console.log(`Then, with the token and refreshToken it returns:
+  curl -s ${url}/api/auth/me ${bearer}
+  curl -s -X POST ${url}/api/auth/refresh ${refresh}
+  curl -s ${url}/api/auth/sessions ${bearer}
+  curl -s -X POST ${url}/api/auth/logout ${refresh}
+  curl -s -X POST ${url}/api/auth/logout-all ${bearer}
+Keys at ${url}/.well-known/jwks.json`);
   console.log('Ctrl-C stops it.');
 };
 

@@ -4,7 +4,15 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
-import { findFunction, synthesize } from '#test/support/synth.ts';
+import { findFunction, synthesize as synthesizeWithBundles } from '#test/support/synth.ts';
+
+/**
+ * The template without bundling the seven functions' code (CDK's `aws:cdk:bundling-stacks`):
+ * these tests read the template only, and each bundling synth costs tens of seconds on two cores.
+ * The bundles themselves are tested in bundle.test.ts and sam-local.test.ts.
+ */
+const synthesize: typeof synthesizeWithBundles = (context = {}, alter) =>
+  synthesizeWithBundles({ 'aws:cdk:bundling-stacks': [], ...context }, alter);
 
 describe('AuthStack', () => {
   let template: Template;
@@ -84,7 +92,13 @@ describe('AuthStack', () => {
         'Fn::Join': ['', expect.arrayContaining(['https://', { Ref: expect.stringMatching(/^LoginApi/) }])],
       },
       TOKEN_AUDIENCE: 'movie-knight',
-      TOKEN_TTL_SECONDS: '3600',
+      TOKEN_TTL_SECONDS: '900',
+      SESSIONS_TABLE_NAME: { Ref: expect.stringMatching(/^Sessions/) },
+      REFRESH_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^RefreshKey/) },
+      REFRESH_TOKEN_TTL_SECONDS: String(30 * 86_400),
+      REFRESH_TOKEN_IDLE_SECONDS: String(15 * 86_400),
+      REFRESH_REUSE_GRACE_SECONDS: '30',
+      MAX_SESSIONS_PER_USER: '100',
     });
     // Source maps cost every cold start; they are switched on only while debugging.
     expect(resource.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
@@ -97,7 +111,7 @@ describe('AuthStack', () => {
     });
   });
 
-  it('lets the function Query the two indexes, rehash passwords, count attempts, read its two secrets, and nothing more', () => {
+  it('lets the function Query the two indexes, rehash passwords, count attempts, start sessions, read its three secrets, and nothing more', () => {
     const { resource } = findFunction(template, 'LoginFunction');
     const role = resource.Properties.Role['Fn::GetAtt'][0];
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -107,13 +121,23 @@ describe('AuthStack', () => {
     const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
     expect(grants).toEqual([
       'dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem',
+      'dynamodb:PutItem dynamodb:UpdateItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream logs:PutLogEvents',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
-    const query = statements.find((statement) => statement.Action === 'dynamodb:Query');
+    // Sessions: new items and ending old ones on the table, the cap's Query on the user index only.
+    const sessionQuery = statements.find(
+      (statement) => statement.Action === 'dynamodb:Query' && JSON.stringify(statement.Resource).includes('Sessions'),
+    );
+    expect(JSON.stringify(sessionQuery.Resource)).toContain('/index/user-index');
+    const query = statements.find(
+      (statement) => statement.Action === 'dynamodb:Query' && !JSON.stringify(statement.Resource).includes('Sessions'),
+    );
     expect(JSON.stringify(query.Resource)).toContain('/index/email-index');
     expect(JSON.stringify(query.Resource)).toContain('/index/username-index');
     expect(query.Resource).toHaveLength(2);
@@ -138,7 +162,7 @@ describe('AuthStack', () => {
   it('makes the first signing keys at deploy time with a custom resource, before any function runs', () => {
     const [setup] = Object.entries(template.findResources('AWS::CloudFormation::CustomResource'));
     expect(setup?.[1].Properties.SecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysSecret/) });
-    for (const id of ['LoginFunction', 'MeFunction', 'WellKnownFunction']) {
+    for (const id of ['LoginFunction', 'MeFunction', 'RefreshFunction', 'SessionsFunction', 'WellKnownFunction']) {
       expect(findFunction(template, id).resource.DependsOn).toContain(setup?.[0]);
     }
   });
@@ -157,17 +181,51 @@ describe('AuthStack', () => {
 
   it('keeps a retired key published for the token lifetime plus three hours of JWKS caching', () => {
     const { resource } = findFunction(template, 'KeyRotationFunction');
-    expect(resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS).toBe(String(3600 + 3 * 3600));
+    expect(resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS).toBe(String(900 + 3 * 3600));
   });
 
-  it('routes GET /api/auth/me and the two well-known documents', () => {
-    for (const part of ['me', 'jwks.json', 'openid-configuration', '.well-known']) {
+  it('routes /api/auth/me, the session routes and the two well-known documents', () => {
+    for (const part of ['me', 'refresh', 'logout', 'logout-all', 'sessions', '{id}', 'jwks.json', '.well-known']) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
     }
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (m) => m.Properties.HttpMethod,
     );
-    expect(methods.sort()).toEqual(['GET', 'GET', 'GET', 'POST']);
+    expect(methods.sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+  });
+
+  it('keeps sessions in a table of their own, by id and by user, with a TTL and no salt in the index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'user-index',
+          KeySchema: [
+            { AttributeName: 'userId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['lastUsedAt', 'absoluteExpiresAt', 'endedAt', 'userAgent'],
+          },
+        },
+      ],
+    });
+  });
+
+  it('generates the refresh key at deploy time, readable by login, refresh and the session routes only', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const [refreshKeyId] = Object.keys(secrets).filter((id) => id.startsWith('RefreshKey'));
+    expect(secrets[refreshKeyId!]?.Properties.GenerateSecretString).toEqual({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+    });
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${refreshKeyId}"`))
+      .flatMap((policy) => policy.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, '')))
+      .sort();
+    expect(readers).toEqual(['LoginFunction', 'RefreshFunction', 'SessionsFunction']);
   });
 
   it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
@@ -188,7 +246,26 @@ describe('AuthStack', () => {
     };
     expect(grantsOf('MeFunction')).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
       'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
+    // Refresh reads users and rotates sessions by id: no listing, no new sessions, no user writes.
+    expect(grantsOf('RefreshFunction')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:GetItem dynamodb:UpdateItem',
+      'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
+    // The session routes end sessions and list them; on users they may move sessionsValidAfter only.
+    expect(grantsOf('SessionsFunction')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:GetItem dynamodb:UpdateItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
     expect(grantsOf('WellKnownFunction')).toEqual([
@@ -227,6 +304,8 @@ describe('AuthStack', () => {
       'SigningKeysSecretArn',
       'AttemptsTableName',
       'IdentifierKeySecretArn',
+      'SessionsTableName',
+      'RefreshKeySecretArn',
     ])
       template.hasOutput(output, {});
   });

@@ -9,27 +9,32 @@ import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
+const REFRESH_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:refresh-key';
 
 describe('the bundle CDK produced', () => {
   let table: TestTables;
   let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
   let code: ReturnType<typeof functionCode>;
+  let codes: Record<'RefreshFunction' | 'SessionsFunction', ReturnType<typeof functionCode>>;
 
-  /** Runs the bundle with the function's environment from the template, as Lambda sets it. */
-  const runInLambdaLikeProcess = (events: unknown[]) =>
+  /** Runs a bundle with the function's environment from the template, as Lambda sets it. */
+  const runFunction = (bundle: ReturnType<typeof functionCode>, name: string, events: unknown[]) =>
     invokeBundle(
-      code,
+      bundle,
       {
-        ...(code.environment as Record<string, string>),
+        ...(bundle.environment as Record<string, string>),
         // The template's references, resolved as CloudFormation would to this run's resources.
         TABLE_NAME: table.tableName,
         ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+        SESSIONS_TABLE_NAME: table.sessionsTableName,
         SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
-        ...lambdaEnvironment('LoginFunction', { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
+        REFRESH_KEY_SECRET_ARN: REFRESH_KEY_ARN,
+        ...lambdaEnvironment(name, { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
       },
       events,
     );
+  const runInLambdaLikeProcess = (events: unknown[]) => runFunction(code, 'LoginFunction', events);
 
   beforeAll(async () => {
     table = await createTestTables();
@@ -43,9 +48,14 @@ describe('the bundle CDK produced', () => {
     secrets = await startFakeSecretsManager({
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
       [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
+      [REFRESH_KEY_ARN]: 'bundle-test-refresh-key-0123456789abcdefghij',
     });
     const { template, outdir } = synthesize();
     code = functionCode(template, outdir, 'LoginFunction');
+    codes = {
+      RefreshFunction: functionCode(template, outdir, 'RefreshFunction'),
+      SessionsFunction: functionCode(template, outdir, 'SessionsFunction'),
+    };
   });
 
   afterAll(async () => {
@@ -53,7 +63,7 @@ describe('the bundle CDK produced', () => {
     await table.drop();
   });
 
-  it('logs in, cold then warm, reading each secret from Secrets Manager once', async () => {
+  it('logs in, cold then warm, reading each of its three secrets from Secrets Manager once', async () => {
     secrets.state.calls = 0;
     const login = jsonLoginEvent({ emailOrUsername: 'FAN@example.com', password: 'secret123' });
     const { results } = await runInLambdaLikeProcess([login, login]);
@@ -62,8 +72,9 @@ describe('the bundle CDK produced', () => {
       const { data } = JSON.parse(response.body);
       const { payload } = await verifyWithTestKeys(data.token);
       expect(payload.sub).toBe('bundle-user');
+      expect(data.refreshToken.startsWith(`${payload.sid}.0.`)).toBe(true);
     }
-    expect(secrets.state.calls).toBe(2);
+    expect(secrets.state.calls).toBe(3);
   });
 
   it('answers the same 401 for a wrong password and an unknown user', async () => {
@@ -75,19 +86,19 @@ describe('the bundle CDK produced', () => {
     expect(results[1]?.response).toStrictEqual(results[0]?.response);
   });
 
-  it('reads both secrets during init, before any event, once', async () => {
+  it('reads its three secrets during init, before any event, once', async () => {
     secrets.state.calls = 0;
     const { results } = await runInLambdaLikeProcess([]);
     expect(results).toStrictEqual([]);
-    expect(secrets.state.calls).toBe(2);
+    expect(secrets.state.calls).toBe(3);
   });
 
   it('starts even when Secrets Manager is down at init, answers 503, and reads again later', async () => {
-    // Both reads started at init fail, three attempts each (the SDK's retries). The first request
-    // shares them instead of reading again, so it fails too; the second may still share the one
-    // that ends last; the third reads both secrets afresh. Never a read more than those.
+    // The three reads started at init fail, three attempts each (the SDK's retries). The first
+    // request shares them instead of reading again, so it fails too; the second may still share
+    // the one that ends last; the third reads the secrets afresh. Never a read more than those.
     secrets.state.calls = 0;
-    secrets.state.failFirst = 2 * 3;
+    secrets.state.failFirst = 3 * 3;
     const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
     const { results } = await runInLambdaLikeProcess([login, login, login]);
     expect(results[0]?.response).toMatchObject({
@@ -95,7 +106,58 @@ describe('the bundle CDK produced', () => {
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
     expect(results[2]?.response.statusCode).toBe(200);
-    expect(secrets.state.calls).toBe(2 * 3 + 2);
+    expect(secrets.state.calls).toBe(3 * 3 + 3);
+  });
+
+  it('refreshes in the refresh bundle; concurrent containers with one token all get the one new token', async () => {
+    const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
+    const response = (await runInLambdaLikeProcess([login])).results[0]?.response;
+    const { refreshToken } = JSON.parse(response!.body).data;
+    const refresh = (token: string) => ({
+      ...jsonLoginEvent({ refreshToken: token }),
+      resource: '/api/auth/refresh',
+      path: '/api/auth/refresh',
+    });
+    const first = await runFunction(codes.RefreshFunction, 'RefreshFunction', [refresh(refreshToken)]);
+    const rotated = JSON.parse(first.results[0]!.response.body).data;
+    expect(rotated.refreshToken).toMatch(/\.1\./);
+    // Four containers at once, each cold, with the same (now current) token.
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        runFunction(codes.RefreshFunction, 'RefreshFunction', [refresh(rotated.refreshToken)]),
+      ),
+    );
+    const answers = runs.map((run) => run.results[0]!.response);
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200]);
+    expect(new Set(answers.map((a) => JSON.parse(a.body).data.refreshToken)).size).toBe(1);
+    const { payload } = await verifyWithTestKeys(JSON.parse(answers[0]!.body).data.token);
+    expect(payload.sub).toBe('bundle-user');
+  });
+
+  it('logs out in the sessions bundle, and the refresh bundle then refuses the token', async () => {
+    const response = (await runInLambdaLikeProcess([jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' })]))
+      .results[0]?.response;
+    const { refreshToken, token } = JSON.parse(response!.body).data;
+    const event = (path: string, body: unknown) => ({ ...jsonLoginEvent(body), resource: path, path });
+    const list = {
+      ...jsonLoginEvent({}),
+      httpMethod: 'GET',
+      body: null,
+      resource: '/api/auth/sessions',
+      path: '/api/auth/sessions',
+      headers: { Authorization: `Bearer ${token}` },
+    };
+    const { results } = await runFunction(codes.SessionsFunction, 'SessionsFunction', [
+      list,
+      event('/api/auth/logout', { refreshToken }),
+      event('/api/auth/logout', { refreshToken }),
+    ]);
+    expect(results.map((r) => r.response.statusCode)).toEqual([200, 200, 200]);
+    expect(JSON.parse(results[0]!.response.body).data.sessions.some((s: { current: boolean }) => s.current)).toBe(true);
+    const after = await runFunction(codes.RefreshFunction, 'RefreshFunction', [
+      event('/api/auth/refresh', { refreshToken }),
+    ]);
+    expect(after.results[0]!.response.statusCode).toBe(401);
   });
 
   it('refuses to start in AWS with a local-only setting', async () => {

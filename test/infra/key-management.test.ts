@@ -10,6 +10,7 @@ import { synthesize } from '#test/support/synth.ts';
 
 const KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
+const REFRESH_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:refresh-key';
 const ISSUER = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
 
 /**
@@ -31,8 +32,10 @@ describe('signing key setup and rotation', () => {
         ...(fn.environment as Record<string, string>),
         TABLE_NAME: tables.tableName,
         ATTEMPTS_TABLE_NAME: tables.attemptsTableName,
+        SESSIONS_TABLE_NAME: tables.sessionsTableName,
         SIGNING_KEYS_SECRET_ARN: KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_ARN,
+        REFRESH_KEY_SECRET_ARN: REFRESH_ARN,
         TOKEN_ISSUER: ISSUER,
         ...lambdaEnvironment(id, { dynamoDb: tables.endpoint, secretsManager: secrets.endpoint }),
       },
@@ -65,6 +68,7 @@ describe('signing key setup and rotation', () => {
     secrets = await startFakeSecretsManager({
       [KEYS_ARN]: 'q8ZrandomStringFromCloudFormation',
       [IDENTIFIER_ARN]: 'key-management-identifier-key-0123456789abc',
+      [REFRESH_ARN]: 'key-management-refresh-key-0123456789abcdefg',
     });
     const { template, outdir } = synthesize();
     code = (id) => functionCode(template, outdir, id);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';
+import { ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from '#scripts/local/tables.ts';
 import { TEST_BCRYPT_COST } from '#test/support/dynamodb.ts';
 import { functionCode, invokeBundle } from '#test/support/lambda-process.ts';
 import { synthesize } from '#test/support/synth.ts';
@@ -38,6 +38,9 @@ describe('sam local invoke LoginFunction', () => {
   let client: DynamoDBDocumentClient;
   let code: ReturnType<typeof functionCode>;
   let env: Record<string, string>;
+  let refreshCode: ReturnType<typeof functionCode>;
+  /** The environment `sam local invoke <id> --env-vars events/env.local.json` gives a function. */
+  let samEnv: (bundle: ReturnType<typeof functionCode>, id: string) => Record<string, string>;
 
   beforeAll(async () => {
     const endpoint = inject('dynamoDbEndpoint');
@@ -47,21 +50,25 @@ describe('sam local invoke LoginFunction', () => {
     await seedDemoUser(client, LOCAL_TABLES.users, TEST_BCRYPT_COST);
     const { template, outdir } = synthesize();
     code = functionCode(template, outdir, 'LoginFunction');
-    const fromFile = samEnvironment(code.environment, readJson('events/env.local.json'), 'LoginFunction');
-    // In SAM's container host.docker.internal:8000 is `npm run db:local` on the host; here it is
-    // the test run's DynamoDB Local, with the same tables and demo user.
-    expect(fromFile.DYNAMODB_ENDPOINT).toBe('http://host.docker.internal:8000');
-    env = {
-      ...fromFile,
-      DYNAMODB_ENDPOINT: endpoint,
-      // What SAM sets in its container.
-      AWS_SAM_LOCAL: 'true',
-      AWS_LAMBDA_FUNCTION_NAME: 'LoginFunction',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+    refreshCode = functionCode(template, outdir, 'RefreshFunction');
+    samEnv = (bundle, id) => {
+      const fromFile = samEnvironment(bundle.environment, readJson('events/env.local.json'), id);
+      // In SAM's container host.docker.internal:8000 is `npm run db:local` on the host; here it is
+      // the test run's DynamoDB Local, with the same tables and demo user.
+      expect(fromFile.DYNAMODB_ENDPOINT).toBe('http://host.docker.internal:8000');
+      return {
+        ...fromFile,
+        DYNAMODB_ENDPOINT: endpoint,
+        // What SAM sets in its container.
+        AWS_SAM_LOCAL: 'true',
+        AWS_LAMBDA_FUNCTION_NAME: id,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      };
     };
+    env = samEnv(code, 'LoginFunction');
   });
 
   afterAll(() => client.destroy());
@@ -69,6 +76,7 @@ describe('sam local invoke LoginFunction', () => {
   it('uses the tables npm run db:local creates', () => {
     expect(env.TABLE_NAME).toBe(LOCAL_TABLES.users);
     expect(env.ATTEMPTS_TABLE_NAME).toBe(LOCAL_TABLES.attempts);
+    expect(env.SESSIONS_TABLE_NAME).toBe(LOCAL_TABLES.sessions);
   });
 
   it('lets every variable the env-vars file sets reach the function (the stack declares them all)', () => {
@@ -88,6 +96,18 @@ describe('sam local invoke LoginFunction', () => {
     const body = JSON.parse(response.body);
     expect(body.ok).toBe(status === 200);
     if (status === 200) expect(body.data.user.username).toBe('moviefan');
+  });
+
+  it('answers events/refresh.json in RefreshFunction with a rotated token for the demo session, once', async () => {
+    // What `npm run db:local` seeds besides the demo user.
+    await seedDemoSession(client, LOCAL_TABLES.sessions);
+    const event = readJson('events/refresh.json');
+    const { results } = await invokeBundle(refreshCode, samEnv(refreshCode, 'RefreshFunction'), [event]);
+    const response = results[0]!.response;
+    expect(response.statusCode).toBe(200);
+    const { data } = JSON.parse(response.body);
+    expect(data.refreshToken).toMatch(/^demo-session-sam-local\.1\./);
+    expect(data.user.username).toBe('moviefan');
   });
 
   it('has a base64-encoded event, as sam local generate-event makes', () => {

@@ -8,6 +8,8 @@ const MINIMAL = {
   ATTEMPTS_TABLE_NAME: 'attempts',
   SIGNING_KEYS: '{"keys":[]}',
   IDENTIFIER_KEY: KEY,
+  REFRESH_KEY: KEY,
+  SESSIONS_TABLE_NAME: 'sessions',
 };
 
 describe('readLoginConfig', () => {
@@ -18,17 +20,25 @@ describe('readLoginConfig', () => {
         ATTEMPTS_TABLE_NAME: 'attempts',
         SIGNING_KEYS_SECRET_ARN: 'arn:signing',
         IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
+        REFRESH_KEY_SECRET_ARN: 'arn:refresh',
+        SESSIONS_TABLE_NAME: 'sessions',
       }),
     ).toEqual({
       tableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: undefined,
       identifierKey: { secretId: 'arn:identifier' },
+      refreshKey: { secretId: 'arn:refresh' },
+      sessions: {
+        tableName: 'sessions',
+        // 30 days absolute, 15 days idle, 30 s retry grace, 100 sessions.
+        policy: { ttlSeconds: 2_592_000, idleSeconds: 1_296_000, reuseGraceSeconds: 30, maxPerUser: 100 },
+      },
       token: {
         signingKeys: { secretId: 'arn:signing' },
         issuer: 'movie-knight-auth',
         audience: 'movie-knight',
-        ttlSeconds: 3600,
+        ttlSeconds: 900,
       },
       bcryptCost: 10,
       throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
@@ -50,12 +60,21 @@ describe('readLoginConfig', () => {
         THROTTLE_BASE_LOCK_SECONDS: '30',
         THROTTLE_MAX_LOCK_SECONDS: '300',
         CORS_ALLOWED_ORIGINS: 'https://app.example.com, https://www.example.com',
+        REFRESH_TOKEN_TTL_SECONDS: '86400',
+        REFRESH_TOKEN_IDLE_SECONDS: '3600',
+        REFRESH_REUSE_GRACE_SECONDS: '10',
+        MAX_SESSIONS_PER_USER: '5',
       }),
     ).toEqual({
       tableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: 'http://127.0.0.1:8000',
       identifierKey: { value: KEY },
+      refreshKey: { value: KEY },
+      sessions: {
+        tableName: 'sessions',
+        policy: { ttlSeconds: 86_400, idleSeconds: 3600, reuseGraceSeconds: 10, maxPerUser: 5 },
+      },
       token: { signingKeys: { value: '{"keys":[]}' }, issuer: 'iss', audience: 'aud', ttlSeconds: 600 },
       bcryptCost: 12,
       throttle: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
@@ -72,6 +91,12 @@ describe('readLoginConfig', () => {
       'Environment variable SIGNING_KEYS_SECRET_ARN (or SIGNING_KEYS locally) is required',
     ],
     [{ ...MINIMAL, IDENTIFIER_KEY: 'short' }, 'IDENTIFIER_KEY must be at least 32 bytes'],
+    [{ ...MINIMAL, REFRESH_KEY: 'short' }, 'REFRESH_KEY must be at least 32 bytes'],
+    [{ ...MINIMAL, SESSIONS_TABLE_NAME: undefined }, 'Environment variable SESSIONS_TABLE_NAME is required'],
+    [
+      { ...MINIMAL, REFRESH_REUSE_GRACE_SECONDS: '0' },
+      'Environment variable REFRESH_REUSE_GRACE_SECONDS must be an integer from 1 to 300',
+    ],
     [{ ...MINIMAL, SIGNING_KEYS_SECRET_ARN: 'a' }, 'Set only one of SIGNING_KEYS_SECRET_ARN and SIGNING_KEYS'],
     [{ ...MINIMAL, BCRYPT_COST: '8' }, 'Environment variable BCRYPT_COST must be an integer from 10 to 15'],
     [
@@ -97,22 +122,28 @@ describe('readLoginConfig in AWS Lambda', () => {
     ATTEMPTS_TABLE_NAME: 'attempts',
     SIGNING_KEYS_SECRET_ARN: 'arn:signing',
     IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
+    REFRESH_KEY_SECRET_ARN: 'arn:refresh',
+    SESSIONS_TABLE_NAME: 'sessions',
     AWS_LAMBDA_FUNCTION_NAME: 'MovieKnightAuth-LoginFunction',
     // What the stack declares so that SAM may override them: present, empty.
     DYNAMODB_ENDPOINT: '',
     SIGNING_KEYS: '',
     IDENTIFIER_KEY: '',
+    REFRESH_KEY: '',
   };
 
   it('accepts the local-only settings declared empty', () => {
     expect(readLoginConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
   });
 
-  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY'])('refuses %s when it is set', (name) => {
-    expect(() =>
-      readLoginConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' }),
-    ).toThrow(new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`));
-  });
+  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY', 'REFRESH_KEY'])(
+    'refuses %s when it is set',
+    (name) => {
+      expect(() =>
+        readLoginConfig({ ...inLambda, [name]: 'http://host.docker.internal:8000-or-a-long-enough-key' }),
+      ).toThrow(new ConfigError(`${name} is for local runs only and must be empty in AWS Lambda`));
+    },
+  );
 
   it('allows them under sam local, which sets AWS_SAM_LOCAL', () => {
     const local = { ...inLambda, AWS_SAM_LOCAL: 'true', DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000' };

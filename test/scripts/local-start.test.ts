@@ -77,6 +77,43 @@ describe('npm start', () => {
     expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
   });
 
+  it('prints curl lines for refresh, logout, logout-all and the session list, and serves them', async () => {
+    for (const path of ['refresh', 'logout', 'logout-all', 'sessions'])
+      expect(output).toContain(`${url}/api/auth/${path}`);
+    const post = (path: string, body?: unknown, token?: string) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: {
+          ...(body !== undefined && { 'Content-Type': 'application/json' }),
+          ...(token && { Authorization: `Bearer ${token}` }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    const login = async () =>
+      (
+        (await (await post('/api/auth/login', { emailOrUsername: 'moviefan', password: 'secret123' })).json()) as {
+          data: { token: string; refreshToken: string };
+        }
+      ).data;
+    const first = await login();
+    const second = await login();
+    const refreshed = await post('/api/auth/refresh', { refreshToken: first.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const auth = { Authorization: `Bearer ${first.token}` };
+    const { data } = (await (await fetch(`${url}/api/auth/sessions`, { headers: auth })).json()) as {
+      data: { sessions: { id: string; current: boolean }[] };
+    };
+    const other = data.sessions.find((session) => !session.current && second.refreshToken.startsWith(session.id));
+    expect(other).toBeDefined();
+    // The {id} path parameter reaches the function, as API Gateway passes it.
+    const deleted = await fetch(`${url}/api/auth/sessions/${other!.id}`, { method: 'DELETE', headers: auth });
+    expect(deleted.status).toBe(200);
+    expect((await post('/api/auth/refresh', { refreshToken: second.refreshToken })).status).toBe(401);
+    expect((await fetch(`${url}/api/auth/sessions/nope`, { method: 'DELETE', headers: auth })).status).toBe(404);
+    expect((await post('/api/auth/logout', undefined, first.token)).status).toBe(200);
+    expect((await fetch(`${url}/api/auth/me`, { headers: auth })).status).toBe(401);
+  });
+
   it('answers an unknown path with a 404 envelope and a wrong method with a 405', async () => {
     const missing = await fetch(`${url}/api/nothing`);
     expect(missing.status).toBe(404);

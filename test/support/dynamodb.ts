@@ -8,6 +8,9 @@ import { type NewUser, newUserItem } from '#lib/users/user.ts';
 import { ensureTables } from '#scripts/local/tables.ts';
 import { testKeySet } from './keys.ts';
 
+/** The refresh key the tests' handlers use (a local value, as `npm start` makes one). */
+export const TEST_REFRESH_KEY = 'test-refresh-key-0123456789abcdefghijklmnop';
+
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */
 export const TEST_BCRYPT_COST = 10;
 
@@ -15,6 +18,7 @@ export interface TestTables {
   endpoint: string;
   tableName: string;
   attemptsTableName: string;
+  sessionsTableName: string;
   client: DynamoDBDocumentClient;
   /** The environment the handler needs to use these tables (keys included). */
   env: Record<string, string>;
@@ -31,8 +35,9 @@ export const createTestTables = async (): Promise<TestTables> => {
   const suffix = randomUUID();
   const tableName = `users-test-${suffix}`;
   const attemptsTableName = `attempts-test-${suffix}`;
+  const sessionsTableName = `sessions-test-${suffix}`;
   const client = createDocumentClient({ endpoint });
-  await ensureTables(client, { users: tableName, attempts: attemptsTableName });
+  await ensureTables(client, { users: tableName, attempts: attemptsTableName, sessions: sessionsTableName });
   const put = async (item: Record<string, unknown>): Promise<void> => {
     await client.send(new PutCommand({ TableName: tableName, Item: item }));
   };
@@ -40,10 +45,13 @@ export const createTestTables = async (): Promise<TestTables> => {
     endpoint,
     tableName,
     attemptsTableName,
+    sessionsTableName,
     client,
     env: {
       TABLE_NAME: tableName,
       ATTEMPTS_TABLE_NAME: attemptsTableName,
+      SESSIONS_TABLE_NAME: sessionsTableName,
+      REFRESH_KEY: TEST_REFRESH_KEY,
       DYNAMODB_ENDPOINT: endpoint,
       SIGNING_KEYS: JSON.stringify(await testKeySet()),
       IDENTIFIER_KEY: 'test-identifier-key-0123456789abcdefghijklm',
@@ -55,7 +63,8 @@ export const createTestTables = async (): Promise<TestTables> => {
       return item;
     },
     async drop() {
-      for (const name of [tableName, attemptsTableName]) await client.send(new DeleteTableCommand({ TableName: name }));
+      for (const name of [tableName, attemptsTableName, sessionsTableName])
+        await client.send(new DeleteTableCommand({ TableName: name }));
       client.destroy();
     },
   };

@@ -3,8 +3,14 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginDependencies } from '#functions/login/dependencies.ts';
+import { createMeHandler } from '#functions/me/create-handler.ts';
+import { createMeDependencies } from '#functions/me/dependencies.ts';
+import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
+import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
+import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
+import { createSessionsDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readLoginConfig } from '#lib/config.ts';
+import { readLoginConfig, readMeConfig, readSessionsConfig } from '#lib/config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */
@@ -36,4 +42,31 @@ export const createTestHandler = (
     ...createLoginDependencies(config, { logger, metrics, ...(clock && { clock }) }),
     corsAllowedOrigins: config.corsAllowedOrigins,
   }) as ProxyHandler;
+};
+
+/**
+ * Every function a session touches (login, refresh, logout and the session routes, /me), each
+ * built from `env` like its Lambda entry point, sharing one clock the test controls.
+ */
+export const createSessionHandlers = (
+  env: Record<string, string>,
+  clock?: Clock,
+  logger = new Logger({ serviceName: 'movie-knight-auth', logLevel: 'SILENT' }),
+) => {
+  const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
+  const withClock = { logger, ...(clock && { clock }) };
+  const sessionsConfig = readSessionsConfig(env);
+  const meConfig = readMeConfig(env);
+  return {
+    login: createTestHandler(env, clock),
+    refresh: createRefreshHandler({
+      ...createRefreshDependencies(sessionsConfig, { ...withClock, metrics }),
+      corsAllowedOrigins: [],
+    }) as ProxyHandler,
+    sessions: createSessionsHandler({
+      ...createSessionsDependencies(sessionsConfig, withClock),
+      corsAllowedOrigins: [],
+    }) as ProxyHandler,
+    me: createMeHandler({ ...createMeDependencies(meConfig, withClock), corsAllowedOrigins: [] }) as ProxyHandler,
+  };
 };

@@ -51,6 +51,8 @@ describe('login handler', () => {
       ok: true,
       data: {
         token: expect.any(String),
+        refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{43}$/),
+        expiresIn: 900,
         user: {
           id: '66a1f2c4e5b3a1234567890a',
           bio: '',
@@ -71,6 +73,9 @@ describe('login handler', () => {
       audience: 'movie-knight',
     });
     expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
+    // The access token names the session the refresh token belongs to.
+    expect(body.data.refreshToken.startsWith(`${payload.sid}.`)).toBe(true);
+    expect(payload.exp! - payload.iat!).toBe(900);
   });
 
   it('reads a base64-encoded body, as API Gateway sends binary payloads', async () => {

@@ -2,6 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
+import { DEFAULTS } from '#lib/config.ts';
+import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
 import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
@@ -11,6 +14,7 @@ import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
 import { RESPONSE_HEADERS } from '#test/support/headers.ts';
+import { testSessionStarter } from '#test/support/sessions.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
 const MISSING = { 'WWW-Authenticate': 'Bearer realm="movie-knight"' };
@@ -20,6 +24,7 @@ describe('GET /api/auth/me', () => {
   let tables: TestTables;
   let handler: ProxyHandler;
   let sign: (subject: string, overrides?: Partial<typeof settings>, now?: Date) => Promise<string>;
+  let sessions: SessionStore;
 
   const me = (authorization?: string) =>
     invoke(
@@ -48,11 +53,20 @@ describe('GET /api/auth/me', () => {
       password: 'secret123',
     });
     const keys = createKeyProvider({ value: tables.env.SIGNING_KEYS! });
-    sign = (subject, overrides = {}, now = new Date()) =>
-      createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(subject);
+    const startSession = testSessionStarter(tables);
+    sign = async (subject, overrides = {}, now = new Date()) =>
+      createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(
+        subject,
+        (await startSession({ id: subject }, 'test')).sessionId,
+      );
+    sessions = createDynamoDbSessionStore(tables.client, tables.sessionsTableName);
     handler = createMeHandler({
       logger: new Logger({ logLevel: 'SILENT' }),
-      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      access: createSessionAccess({
+        sessions,
+        users: createDynamoDbUserStore(tables.client, tables.tableName),
+        policy: DEFAULTS.sessions,
+      }),
       verify: createTokenVerifier({
         keys: verificationKeys(keys),
         issuer: settings.issuer,
@@ -95,7 +109,10 @@ describe('GET /api/auth/me', () => {
     [
       'a token signed with another key',
       async () =>
-        createTokenSigner(createKeyProvider({ value: JSON.stringify(await createKeySet()) }), settings).sign('me-user'),
+        createTokenSigner(createKeyProvider({ value: JSON.stringify(await createKeySet()) }), settings).sign(
+          'me-user',
+          'session-1',
+        ),
     ],
     [
       'a tampered token',
@@ -111,6 +128,26 @@ describe('GET /api/auth/me', () => {
       headers: { ...RESPONSE_HEADERS, ...INVALID },
       body: '{"ok":false,"error":"The token is invalid or has expired"}',
     });
+  });
+
+  it("answers 401, read consistently, once the token's session has ended", async () => {
+    const token = await sign('me-user');
+    expect((await me(`Bearer ${token}`)).statusCode).toBe(200);
+    const { sid } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+    await sessions.end(sid, Date.now());
+    expect(await me(`Bearer ${token}`)).toStrictEqual({
+      statusCode: 401,
+      headers: { ...RESPONSE_HEADERS, ...INVALID },
+      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+    });
+  });
+
+  it("answers 401 to a token whose sid names a session that does not exist or is someone else's", async () => {
+    const signer = createTokenSigner(createKeyProvider({ value: tables.env.SIGNING_KEYS! }), settings);
+    expect((await me(`Bearer ${await signer.sign('me-user', 'no-such-session-000000')}`)).statusCode).toBe(401);
+    const othersToken = await sign('gone-user');
+    const { sid } = JSON.parse(Buffer.from(othersToken.split('.')[1]!, 'base64url').toString());
+    expect((await me(`Bearer ${await signer.sign('me-user', sid)}`)).statusCode).toBe(401);
   });
 
   it('answers 401 to a valid token whose user no longer exists', async () => {

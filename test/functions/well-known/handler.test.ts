@@ -37,6 +37,7 @@ describe('the well-known documents', async () => {
   it('verify a login token through the published JWKS alone', async () => {
     const token = await createTokenSigner(keys, { issuer: ISSUER, audience: 'movie-knight', ttlSeconds: 60 }).sign(
       'u1',
+      'session-1',
     );
     const jwks = JSON.parse((await get('/.well-known/jwks.json')).body);
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: 'movie-knight' });

@@ -50,7 +50,7 @@ describe('httpBearerAuth', () => {
   beforeAll(async () => {
     const set = await testKeySet();
     const keys = createKeyProvider({ value: JSON.stringify(set) });
-    sign = (now = new Date()) => createTokenSigner(keys, settings, () => now).sign('user-1');
+    sign = (now = new Date()) => createTokenSigner(keys, settings, () => now).sign('user-1', 'session-1');
     jwksServer = createServer((_request, response) => {
       response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(publicJwks(set)));
     });

@@ -17,6 +17,7 @@ import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
+import { testSessionStarter } from '#test/support/sessions.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -77,6 +78,7 @@ describe('login against DynamoDB Local', () => {
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
       tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
+      startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
     };
     login = createLogin(deps);
@@ -87,10 +89,13 @@ describe('login against DynamoDB Local', () => {
   it.each(['moviefan@example.com', 'MOVIEFAN@EXAMPLE.COM', '  MovieFan@Example.com '])(
     'logs in by email in any case (%s)',
     async (email) => {
-      const { token, user } = await attempt(email, 'secret123');
+      const { token, refreshToken, expiresIn, user } = await attempt(email, 'secret123');
       expect(user).toMatchObject({ id: 'user-fan', email: 'MovieFan@Example.com', username: 'moviefan' });
       const { payload } = await verifyWithTestKeys(token, settings);
       expect(payload.sub).toBe('user-fan');
+      // A new session each time: the token names it, the refresh token is its generation 0.
+      expect(refreshToken).toMatch(new RegExp(`^${payload.sid}\\.0\\.[A-Za-z0-9_-]{43}$`));
+      expect(expiresIn).toBe(settings.ttlSeconds);
     },
   );
 
@@ -218,6 +223,7 @@ describe('rehash on login', () => {
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(cost),
       tokens: createTokenSigner(createKeyProvider({ value: keys }), settings),
+      startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
     });
   const storedHash = async (id: string) =>

@@ -37,20 +37,22 @@ describe('remoteJwks', () => {
 
   it('verifies tokens with keys fetched once and cached', async () => {
     const signer = signerFor(published);
-    await verify(await signer.sign('user-1'));
-    await verify(await signer.sign('user-2'));
+    await verify(await signer.sign('user-1', 'session-1'));
+    await verify(await signer.sign('user-2', 'session-2'));
     expect(fetches).toBe(1);
   });
 
   it('refuses a token whose key was never published', async () => {
     const stranger = signerFor(await createKeySet());
-    await expect(verify(await stranger.sign('user-1'))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    await expect(verify(await stranger.sign('user-1', 'session-1'))).rejects.toMatchObject({
+      code: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
   });
 
   it('accepts tokens of the next key once it signs, since it was published before', async () => {
     const rotated = await rotateKeySet(published, Math.floor(Date.now() / 1000), 3600);
     // The JWKS served before the rotation already held the key that now signs.
-    expect((await verify(await signerFor(rotated).sign('user-3'))).sub).toBe('user-3');
+    expect((await verify(await signerFor(rotated).sign('user-3', 'session-3'))).sub).toBe('user-3');
     expect(fetches).toBe(1);
   });
 });

@@ -19,7 +19,7 @@ describe('createTokenSigner', () => {
 
   it('signs RS256 at+jwt with the active key and exactly the documented claims', async () => {
     const { set, signer: s } = await signer();
-    const token = await s.sign('user-1');
+    const token = await s.sign('user-1', 'session-1');
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(publicJwks(set)), {
       issuer: settings.issuer,
       audience: settings.audience,
@@ -31,6 +31,7 @@ describe('createTokenSigner', () => {
     const iat = NOW.getTime() / 1000;
     expect(payload).toEqual({
       sub: 'user-1',
+      sid: 'session-1',
       iss: settings.issuer,
       aud: settings.audience,
       iat,
@@ -42,7 +43,7 @@ describe('createTokenSigner', () => {
 
   it('gives every token a fresh jti', async () => {
     const { signer: s } = await signer();
-    const [a, b] = await Promise.all([s.sign('user-1'), s.sign('user-1')]);
+    const [a, b] = await Promise.all([s.sign('user-1', 'session-1'), s.sign('user-1', 'session-1')]);
     const jti = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
     expect(jti(a)).not.toBe(jti(b));
   });
@@ -50,7 +51,7 @@ describe('createTokenSigner', () => {
   it('never signs with the next key, which is published ahead of its turn', async () => {
     const { set, signer: s } = await signer();
     const next = set.keys.find((key) => key.status === 'next');
-    expect(decodeProtectedHeader(await s.sign('u')).kid).not.toBe(next?.kid);
+    expect(decodeProtectedHeader(await s.sign('u', 'session-1')).kid).not.toBe(next?.kid);
   });
 
   it('answers 503 for a secret that holds no key set', async () => {

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createKeyProvider } from '#lib/tokens/key-provider.ts';
-import { createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import { activeKey, createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 
@@ -20,7 +20,7 @@ const verifierFor = (set: KeySet, now = NOW) =>
 
 describe('token verification', async () => {
   const set = await createKeySet();
-  const token = await signerFor(set).sign('user-1');
+  const token = await signerFor(set).sign('user-1', 'session-1');
 
   it('accepts a token the login signed, and returns its claims', async () => {
     expect(await verifierFor(set)(token)).toMatchObject({
@@ -34,25 +34,25 @@ describe('token verification', async () => {
     ['expired', async () => token, new Date(NOW.getTime() + 3601 * 1000), 'ERR_JWT_EXPIRED'],
     [
       'not yet valid',
-      async () => signerFor(set, {}, new Date(NOW.getTime() + 600_000)).sign('u'),
+      async () => signerFor(set, {}, new Date(NOW.getTime() + 600_000)).sign('u', 'session-1'),
       NOW,
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
     ],
     [
       'from another issuer',
-      async () => signerFor(set, { issuer: 'https://evil.example' }).sign('u'),
+      async () => signerFor(set, { issuer: 'https://evil.example' }).sign('u', 'session-1'),
       NOW,
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
     ],
     [
       'for another audience',
-      async () => signerFor(set, { audience: 'other-api' }).sign('u'),
+      async () => signerFor(set, { audience: 'other-api' }).sign('u', 'session-1'),
       NOW,
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
     ],
     [
       'signed by another key set',
-      async () => signerFor(await createKeySet()).sign('u'),
+      async () => signerFor(await createKeySet()).sign('u', 'session-1'),
       NOW,
       'ERR_JWKS_NO_MATCHING_KEY',
     ],
@@ -109,11 +109,32 @@ describe('token verification', async () => {
     await expect(verifierFor(set, now)(await make())).rejects.toMatchObject({ code });
   });
 
+  it('rejects a genuine token without a string sid (the session it belongs to)', async () => {
+    const { importJWK } = await import('jose');
+    const { status, retiredAt, ...jwk } = activeKey(set);
+    const privateKey = await importJWK(jwk, 'RS256');
+    const signed = (sid: unknown) =>
+      new SignJWT({ sub: 'u', jti: 'j', ...(sid !== undefined && { sid }) })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setIssuedAt(NOW.getTime() / 1000)
+        .setNotBefore(NOW.getTime() / 1000)
+        .setExpirationTime(NOW.getTime() / 1000 + 60)
+        .sign(privateKey);
+    for (const sid of [undefined, 42, '']) {
+      await expect(verifierFor(set)(await signed(sid))).rejects.toMatchObject({
+        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      });
+    }
+    expect(await verifierFor(set)(await signed('s-1'))).toMatchObject({ sid: 's-1' });
+  });
+
   it('after a rotation, still accepts a token signed with the previous key', async () => {
     const rotated = await rotateKeySet(set, NOW.getTime() / 1000, 4 * 3600);
     expect(await verifierFor(rotated)(token)).toMatchObject({ sub: 'user-1' });
     // And the rotated set signs with the key that was published as next.
-    const fresh = await signerFor(rotated).sign('user-2');
+    const fresh = await signerFor(rotated).sign('user-2', 'session-2');
     expect(await verifierFor(rotated)(fresh)).toMatchObject({ sub: 'user-2' });
   });
 

@@ -1,0 +1,45 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { type Clock, systemClock } from '#lib/clock.ts';
+import type { SessionsConfig } from '#lib/config.ts';
+import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createSessionManagement } from '#lib/sessions/manage.ts';
+import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
+import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
+import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import type { SessionsHandlerOptions } from './create-handler.ts';
+
+/** The real adapters for `config`, built once per container. Tests pass their own clock. */
+export const createSessionsDependencies = (
+  config: SessionsConfig,
+  { logger, metrics, clock = systemClock }: { logger: Logger; metrics?: Metrics; clock?: Clock },
+): Omit<SessionsHandlerOptions, 'corsAllowedOrigins'> => {
+  const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
+  const sessions = createDynamoDbSessionStore(client, config.sessions.tableName);
+  const users = createDynamoDbUserStore(client, config.tableName);
+  const { policy } = config.sessions;
+  const secretOptions = { clock, logger, ...(metrics && { metrics }) };
+  return {
+    logger,
+    manage: createSessionManagement({
+      sessions,
+      users,
+      refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
+      policy,
+      telemetry: createSessionTelemetry(logger),
+      clock,
+    }),
+    access: createSessionAccess({ sessions, users, policy, clock }),
+    verify: createTokenVerifier({
+      keys: verificationKeys(createKeyProvider(config.token.signingKeys, secretOptions)),
+      issuer: config.token.issuer,
+      audience: config.token.audience,
+      clock,
+    }),
+  };
+};

@@ -1,0 +1,32 @@
+import { type Clock, systemClock } from '#lib/clock.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem, type UserItem } from '#lib/users/user.ts';
+import type { SessionPolicy } from './session.ts';
+import { sessionEnd } from './session.ts';
+import type { SessionStore } from './store.ts';
+
+/**
+ * The user behind a verified access token, only while the token's session is live: read
+ * consistently, so that ending a session (or all of them) takes effect at once for our own
+ * endpoints. `undefined` for an ended, expired or unknown session and for a user who is gone.
+ */
+export type SessionAccess = (claims: { sub: string; sid: string }) => Promise<UserItem | undefined>;
+
+export const createSessionAccess = ({
+  sessions,
+  users,
+  policy,
+  clock = systemClock,
+}: {
+  sessions: Pick<SessionStore, 'get'>;
+  users: Pick<UserStore, 'findById'>;
+  policy: Pick<SessionPolicy, 'idleSeconds'>;
+  clock?: Clock;
+}): SessionAccess => {
+  return async ({ sub, sid }) => {
+    const [session, item] = await Promise.all([sessions.get(sid), users.findById(sub)]);
+    const user = parseUserItem(item);
+    if (!session || !user || session.userId !== user.id) return undefined;
+    return sessionEnd(session, clock().getTime(), policy, user.sessionsValidAfter) ? undefined : user;
+  };
+};

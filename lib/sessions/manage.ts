@@ -1,0 +1,110 @@
+import { type Clock, systemClock } from '#lib/clock.ts';
+import { SessionNotFoundError } from '#lib/errors.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem } from '#lib/users/user.ts';
+import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
+import { type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
+import type { SessionStore } from './store.ts';
+import type { SessionTelemetry } from './telemetry.ts';
+
+/** A session as the list shows it: times in ISO 8601 (UTC), nothing about the device but its user agent. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export interface SessionManagement {
+  /**
+   * Ends the session of a refresh token, if the token is genuine (any generation: ending is always
+   * safe). Says nothing either way: an unknown, ended or forged token is not an error (RFC 7009).
+   */
+  logoutByRefreshToken(refreshToken: string): Promise<void>;
+  /** Ends the session an access token names (its `sid`), if it is the caller's. */
+  logoutSession(userId: string, sessionId: string): Promise<void>;
+  /** Ends every session of the user, the caller's own included, with one write on the user. */
+  logoutAll(userId: string): Promise<void>;
+  /** The user's live sessions, newest first. */
+  list(userId: string, currentSessionId: string): Promise<SessionView[]>;
+  /** Ends one of the user's own live sessions; SessionNotFoundError for any other id. */
+  endOwn(userId: string, sessionId: string): Promise<void>;
+}
+
+export interface SessionManagementDependencies {
+  sessions: SessionStore;
+  users: Pick<UserStore, 'findById' | 'endAllSessions'>;
+  refreshTokens: RefreshTokens;
+  policy: SessionPolicy;
+  telemetry: SessionTelemetry;
+  clock?: Clock;
+}
+
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+/** Logout, logout everywhere, the session list and ending one session. */
+export const createSessionManagement = ({
+  sessions,
+  users,
+  refreshTokens,
+  policy,
+  telemetry,
+  clock = systemClock,
+}: SessionManagementDependencies): SessionManagement => {
+  const validAfterOf = async (userId: string): Promise<number> =>
+    parseUserItem(await users.findById(userId))?.sessionsValidAfter ?? 0;
+
+  return {
+    async logoutByRefreshToken(refreshToken) {
+      const parsed = parseRefreshToken(refreshToken);
+      if (!parsed) return;
+      const session = await sessions.get(parsed.sessionId);
+      if (!session || !(await refreshTokens.matches(parsed, session.salt))) return;
+      if (await sessions.end(session.id, clock().getTime())) {
+        telemetry.ended('logout', { sessionId: session.id, userId: session.userId, by: 'refresh_token' });
+      }
+    },
+
+    async logoutSession(userId, sessionId) {
+      const session = await sessions.get(sessionId);
+      if (session?.userId !== userId) return;
+      if (await sessions.end(sessionId, clock().getTime())) {
+        telemetry.ended('logout', { sessionId, userId, by: 'access_token' });
+      }
+    },
+
+    async logoutAll(userId) {
+      await users.endAllSessions(userId, clock().getTime());
+      telemetry.ended('logout_all', { userId });
+    },
+
+    async list(userId, currentSessionId) {
+      const now = clock().getTime();
+      const validAfter = await validAfterOf(userId);
+      const live = await sessions.listByUser(
+        userId,
+        policy.maxPerUser,
+        (session) => sessionEnd(session, now, policy, validAfter) === undefined,
+      );
+      return live.map((session) => ({
+        id: session.id,
+        createdAt: iso(session.createdAt),
+        lastUsedAt: iso(session.lastUsedAt),
+        expiresAt: iso(sessionExpiresAt(session, policy)),
+        userAgent: session.userAgent ?? null,
+        current: session.id === currentSessionId,
+      }));
+    },
+
+    async endOwn(userId, sessionId) {
+      const now = clock().getTime();
+      const validAfter = await validAfterOf(userId);
+      // Ownership and liveness are the write's condition: no read of the session to race with.
+      const ended = await sessions.end(sessionId, now, { userId, validAfter, idleSeconds: policy.idleSeconds });
+      if (!ended) throw new SessionNotFoundError();
+      telemetry.ended('deleted', { sessionId, userId });
+    },
+  };
+};

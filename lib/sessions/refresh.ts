@@ -1,0 +1,142 @@
+import { type Clock, systemClock } from '#lib/clock.ts';
+import { InvalidRefreshTokenError } from '#lib/errors.ts';
+import type { TokenSigner } from '#lib/tokens/signer.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem, type SafeUser, toSafeUser } from '#lib/users/user.ts';
+import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
+import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
+import type { SessionStore } from './store.ts';
+import type { RefreshOutcome, SessionTelemetry } from './telemetry.ts';
+
+export interface RefreshDependencies {
+  sessions: SessionStore;
+  users: Pick<UserStore, 'findById'>;
+  refreshTokens: RefreshTokens;
+  tokens: TokenSigner;
+  policy: SessionPolicy;
+  telemetry: SessionTelemetry;
+  clock?: Clock;
+}
+
+export interface RefreshResult {
+  token: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: SafeUser;
+}
+
+export type Refresh = (refreshToken: string) => Promise<RefreshResult>;
+
+/** What a presented generation means against the session as stored. */
+type Verdict = 'rotate' | 'current' | 'reused' | 'unknown';
+
+/**
+ * The current generation rotates. The one just before it, within the grace period of the rotation
+ * that replaced it, is a retry (another tab, a lost response): it gets the current token again.
+ * Anything older, or the previous one after the grace period, is reuse.
+ */
+export const judgeGeneration = (
+  session: SessionItem,
+  presented: number,
+  now: number,
+  graceSeconds: number,
+): Verdict => {
+  if (presented === session.generation) return 'rotate';
+  if (presented === session.generation - 1 && now < session.rotatedAt + graceSeconds * 1000) return 'current';
+  if (presented < session.generation) return 'reused';
+  // A genuine MAC for a generation that never was current: cannot happen without the key.
+  return 'unknown';
+};
+
+class RefreshRefused extends Error {
+  constructor(
+    readonly outcome: RefreshOutcome,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(outcome);
+  }
+}
+
+/**
+ * The refresh use case: one token in, the session's next token out. Every failure is the same
+ * InvalidRefreshTokenError, its reason only in the log. One conditional write decides each
+ * rotation; concurrent refreshes with the same token all get the one new token.
+ */
+export const createRefresh = ({
+  sessions,
+  users,
+  refreshTokens,
+  tokens,
+  policy,
+  telemetry,
+  clock = systemClock,
+}: RefreshDependencies): Refresh => {
+  const attempt = async (
+    presented: string,
+  ): Promise<RefreshResult & { outcome: RefreshOutcome; log: Record<string, unknown> }> => {
+    const parsed = parseRefreshToken(presented);
+    if (!parsed) throw new RefreshRefused('malformed');
+    const log = { sessionId: parsed.sessionId, generation: parsed.generation };
+    const session = await sessions.get(parsed.sessionId);
+    if (!session) throw new RefreshRefused('unknown_session', log);
+    if (!(await refreshTokens.matches(parsed, session.salt))) throw new RefreshRefused('bad_mac', log);
+    const withUser = { ...log, userId: session.userId };
+
+    const user = parseUserItem(await users.findById(session.userId));
+    if (!user) throw new RefreshRefused('user_gone', withUser);
+    const now = clock().getTime();
+    const ended = sessionEnd(session, now, policy, user.sessionsValidAfter);
+    if (ended) throw new RefreshRefused(ended === 'expired' ? 'expired' : 'session_ended', { ...withUser, ended });
+
+    let current = session;
+    let verdict = judgeGeneration(session, parsed.generation, now, policy.reuseGraceSeconds);
+    let outcome: RefreshOutcome = 'retried';
+    if (verdict === 'rotate') {
+      // Rotation keeps the absolute end; only the idle end moves.
+      const rotated = { ...session, lastUsedAt: now };
+      const result = await sessions.rotate(session, now, sessionExpiresAt(rotated, policy));
+      if (result.rotated) {
+        current = { ...rotated, generation: session.generation + 1, rotatedAt: now };
+        outcome = 'rotated';
+      } else {
+        // Another request rotated (or ended) it between our read and our write: judge again.
+        if (!result.current) throw new RefreshRefused('unknown_session', withUser);
+        if (result.current.endedAt !== undefined) throw new RefreshRefused('session_ended', withUser);
+        current = result.current;
+        verdict = judgeGeneration(current, parsed.generation, now, policy.reuseGraceSeconds);
+        // The one rotation already happened: this request may only retry, never rotate again.
+        if (verdict === 'rotate') verdict = 'reused';
+      }
+    }
+    if (verdict === 'reused') {
+      await sessions.end(session.id, now);
+      throw new RefreshRefused('refresh_token_reused', { ...withUser, currentGeneration: current.generation });
+    }
+    if (verdict === 'unknown') throw new RefreshRefused('bad_mac', withUser);
+
+    const [token, refreshToken] = await Promise.all([
+      tokens.sign(user.id, session.id),
+      refreshTokens.issue({ sessionId: session.id, generation: current.generation }, session.salt),
+    ]);
+    return {
+      token,
+      refreshToken,
+      expiresIn: tokens.ttlSeconds,
+      user: toSafeUser(user),
+      outcome,
+      log: { ...withUser, generation: current.generation },
+    };
+  };
+
+  return async (presented) => {
+    try {
+      const { outcome, log, ...result } = await attempt(presented);
+      telemetry.refresh(outcome, log);
+      return result;
+    } catch (error) {
+      if (!(error instanceof RefreshRefused)) throw error;
+      telemetry.refresh(error.outcome, error.details);
+      throw new InvalidRefreshTokenError();
+    }
+  };
+};

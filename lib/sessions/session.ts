@@ -1,0 +1,87 @@
+import * as v from 'valibot';
+
+/** How long sessions live, how retries are told from reuse, and how many a user may have. */
+export interface SessionPolicy {
+  /** A session ends this long after its login, whatever rotations happened. */
+  ttlSeconds: number;
+  /** A session ends after this long without a refresh. */
+  idleSeconds: number;
+  /** How long after a rotation the token it replaced still answers, with the current token. */
+  reuseGraceSeconds: number;
+  /** Live sessions per user; a login beyond that ends the oldest. */
+  maxPerUser: number;
+}
+
+const EpochMsSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * What the user index holds of a session: enough to list it and to tell whether it is live. Times
+ * are epoch milliseconds.
+ */
+export const SessionSummarySchema = v.object({
+  id: v.pipe(v.string(), v.nonEmpty()),
+  userId: v.pipe(v.string(), v.nonEmpty()),
+  createdAt: EpochMsSchema,
+  lastUsedAt: EpochMsSchema,
+  absoluteExpiresAt: EpochMsSchema,
+  /** Set once the session was ended (logout, reuse, the cap); never cleared. */
+  endedAt: v.optional(EpochMsSchema),
+  userAgent: v.optional(v.string()),
+});
+
+/** A session item as stored. The refresh token itself is never stored (see refresh-token.ts). */
+export const SessionItemSchema = v.object({
+  ...SessionSummarySchema.entries,
+  /** 256 random bits, mixed into every refresh token's MAC; useless without the refresh key. */
+  salt: v.pipe(v.string(), v.nonEmpty()),
+  /** The generation of the current refresh token; each rotation adds one. */
+  generation: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** When the current generation became current. */
+  rotatedAt: EpochMsSchema,
+});
+
+export type SessionSummary = v.InferOutput<typeof SessionSummarySchema>;
+export type SessionItem = v.InferOutput<typeof SessionItemSchema>;
+
+/** Parses a stored item; `undefined` when it is not a usable session. */
+export const parseSessionItem = (item: unknown): SessionItem | undefined => {
+  const result = v.safeParse(SessionItemSchema, item);
+  return result.success ? result.output : undefined;
+};
+
+/** Parses an item of the user index; `undefined` when it is not usable. */
+export const parseSessionSummary = (item: unknown): SessionSummary | undefined => {
+  const result = v.safeParse(SessionSummarySchema, item);
+  return result.success ? result.output : undefined;
+};
+
+/** When the session ends by its lifetimes alone (epoch milliseconds): absolute or idle, whichever is first. */
+export const sessionExpiresAt = (session: SessionSummary, policy: Pick<SessionPolicy, 'idleSeconds'>): number =>
+  Math.min(session.absoluteExpiresAt, session.lastUsedAt + policy.idleSeconds * 1000);
+
+/** Why a session is over: ended by itself, expired, or ended with all the user's sessions. */
+export type SessionEnd = 'ended' | 'expired' | 'revoked';
+
+/**
+ * Whether a session is live at `now`, decided here with the caller's clock, never by DynamoDB's
+ * TTL. `sessionsValidAfter` is the user's (logout-all, password change): every session created
+ * at or before it is over, whatever its own item says.
+ */
+export const sessionEnd = (
+  session: SessionSummary,
+  now: number,
+  policy: Pick<SessionPolicy, 'idleSeconds'>,
+  sessionsValidAfter: number | undefined,
+): SessionEnd | undefined => {
+  if (session.endedAt !== undefined) return 'ended';
+  if (sessionsValidAfter !== undefined && session.createdAt <= sessionsValidAfter) return 'revoked';
+  if (now >= sessionExpiresAt(session, policy)) return 'expired';
+  return undefined;
+};
+
+/** Longest user agent kept: enough to recognise a device, bounded whatever a client sends. */
+export const MAX_USER_AGENT_LENGTH = 256;
+
+/** The user agent as stored: cut to MAX_USER_AGENT_LENGTH characters (code points), or none. */
+export const storedUserAgent = (userAgent: string | undefined): string | undefined =>
+  userAgent ? [...userAgent].slice(0, MAX_USER_AGENT_LENGTH).join('') : undefined;
