@@ -16,9 +16,15 @@ import bcrypt from 'bcryptjs';
 import { build } from 'esbuild';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginDependencies } from '#functions/login/dependencies.ts';
+import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
+import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { BUNDLING } from '#infra/bundling.ts';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS, readLoginConfig } from '#lib/config.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { DEFAULTS, readLoginConfig, readSessionsConfig } from '#lib/config.ts';
+import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
+import { createSessionStarter } from '#lib/sessions/start.ts';
+import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { USERS_TABLE } from '#lib/users/table.ts';
 import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
@@ -77,6 +83,8 @@ const main = async (): Promise<void> => {
       DYNAMODB_ENDPOINT: db.endpoint,
       SIGNING_KEYS: JSON.stringify(await createKeySet()),
       IDENTIFIER_KEY: 'bench-identifier-key-0123456789abcdefghijklm',
+      SESSIONS_TABLE_NAME: LOCAL_TABLES.sessions,
+      REFRESH_KEY: 'bench-refresh-key-0123456789abcdefghijklmnopq',
       // Enough failures for every round without throttling the benchmark itself.
       THROTTLE_MAX_FAILURES: '100',
     };
@@ -143,10 +151,69 @@ const main = async (): Promise<void> => {
 
     // 5. Throughput of `npm start` under load from another process's point of view.
     if (wanted(5)) await throughput(db.endpoint, compareAtDefault);
+
+    // 6. Sessions: what a login pays for its session, and what a refresh costs.
+    if (wanted(6)) await sessionCosts(client, env, { logger, metrics });
     client.destroy();
   } finally {
     await db.stop();
   }
+};
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+};
+
+/**
+ * The session a login starts (a PutItem and the cap's Query on the user index, side by side), on
+ * top of its bcrypt compare; and the refresh handler's latency, warm, in process, each refresh
+ * with the token the previous one returned (a read of the session, a read of the user, the
+ * conditional rotation, an RS256 signature).
+ */
+const sessionCosts = async (
+  client: ReturnType<typeof createDocumentClient>,
+  env: Record<string, string>,
+  { logger, metrics }: { logger: Logger; metrics: Metrics },
+): Promise<void> => {
+  const config = readSessionsConfig(env);
+  const start = createSessionStarter({
+    sessions: createDynamoDbSessionStore(client, env.SESSIONS_TABLE_NAME ?? ''),
+    refreshTokens: createRefreshTokens(createSecretReader({ value: env.REFRESH_KEY ?? '' })),
+    policy: config.sessions.policy,
+  });
+  const user = { id: 'bench-session-user' };
+  const starts: number[] = [];
+  for (let i = 0; i < ROUNDS + 1; i += 1) starts.push(await time(() => start(user, 'bench')));
+  console.log(
+    `6. a login's session (PutItem + the cap's Query, in parallel), beyond its bcrypt compare: median ${ms(median(starts.slice(1)))}`,
+  );
+
+  const refresh = createRefreshHandler({
+    ...createRefreshDependencies(config, { logger, metrics }),
+    corsAllowedOrigins: [],
+  });
+  let { refreshToken } = await start({ id: DEMO_USER.id }, 'bench');
+  const event = () =>
+    toApiGatewayEvent({
+      method: 'POST',
+      path: '/api/auth/refresh',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+  const latencies: number[] = [];
+  const count = Math.max(ROUNDS * 10, 100);
+  for (let i = 0; i < count + 5; i += 1) {
+    const started = performance.now();
+    const response = await refresh(event(), lambdaContext('RefreshFunction'));
+    const elapsed = performance.now() - started;
+    if (response.statusCode !== 200) throw new Error(`refresh answered ${response.statusCode}`);
+    ({ refreshToken } = JSON.parse(response.body).data);
+    if (i >= 5) latencies.push(elapsed);
+  }
+  console.log(
+    `   refresh, warm, in process (${count} in a row): median ${ms(median(latencies))}, p99 ${ms(percentile(latencies, 99))}`,
+  );
 };
 
 /** The two reads every login makes, as it makes them: a Query on an index and a consistent GetItem. */
