@@ -13,6 +13,8 @@ const LAMBDA_TIMEOUT_MS = 10_000;
 const ENV = {
   TABLE_NAME: 'users',
   ATTEMPTS_TABLE_NAME: 'attempts',
+  SESSIONS_TABLE_NAME: 'sessions',
+  REFRESH_KEY: 'dependency-test-refresh-key-0123456789abc',
   SIGNING_KEYS: JSON.stringify(await testKeySet()),
   IDENTIFIER_KEY: 'dependency-test-identifier-key-012345678',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
