@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULTS } from '#lib/config.ts';
+import * as v from 'valibot';
+import { DEFAULTS, integerSetting, parseSetting, SETTINGS, type Setting, type SettingValue } from '#lib/settings.ts';
 import type { AuthStackSettings } from './auth-stack.ts';
 
 /** Every operator setting with its default; each can be overridden with `-c name=value` or in cdk.json. */
@@ -29,96 +30,99 @@ export const DEFAULT_SETTINGS: AuthStackSettings = {
 
 type Context = (key: string) => unknown;
 
-const number = (context: Context, key: string, fallback: number, valid: (n: number) => boolean): number => {
+const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
+
+/** Settings only the stack has; the shared ones (lib/settings.ts) are read by the functions too. */
+const STACK_SETTINGS = {
+  stageName: { rule: 'letters, digits or _, at most 128', schema: v.pipe(v.string(), v.regex(/^\w{1,128}$/)) },
+  keyRotationDays: integerSetting(1, 365),
+  throttlingRateLimit: {
+    rule: 'a positive number',
+    schema: v.pipe(v.union([v.pipe(v.string(), v.transform(Number)), v.number()]), v.number(), v.gtValue(0)),
+  },
+  throttlingBurstLimit: integerSetting(1, 5000),
+  wafEnabled: {
+    rule: 'true or false',
+    schema: v.pipe(
+      v.union([v.boolean(), v.picklist(['true', 'false'])]),
+      v.transform((flag) => String(flag) === 'true'),
+    ),
+  },
+  wafRateLimit: integerSetting(10, 2_000_000_000),
+  failureAlarmThreshold: integerSetting(1, 1_000_000),
+  logLevel: { rule: 'DEBUG, INFO, WARN or ERROR', schema: v.picklist(['DEBUG', 'INFO', 'WARN', 'ERROR']) },
+  logRetentionDays: {
+    rule: 'a number of days CloudWatch Logs offers',
+    schema: v.pipe(
+      integerSetting(1, 9999).schema,
+      v.check((days) => RETENTION_DAYS.has(days)),
+    ),
+  },
+  memorySize: integerSetting(128, 10_240),
+} satisfies Record<string, Setting>;
+
+/** Reads one setting from the CDK context: `fallback` when absent, a synth error when it does not parse. */
+const read = <TSetting extends Setting, TFallback extends SettingValue<TSetting> | undefined>(
+  context: Context,
+  key: string,
+  setting: TSetting,
+  fallback: TFallback,
+): SettingValue<TSetting> | TFallback => {
   const raw = context(key);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || !valid(value)) throw new Error(`Context value ${key}=${String(raw)} is not valid`);
-  return value;
+  const parsed = parseSetting(setting, raw);
+  if (!parsed.ok) throw new Error(`Context value ${key}=${String(raw)} must be ${setting.rule}`);
+  return parsed.value;
 };
 
-const text = (context: Context, key: string, fallback: string, pattern = /^\S+$/): string => {
-  const raw = context(key);
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !pattern.test(raw))
-    throw new Error(`Context value ${key}=${String(raw)} is not valid`);
-  return raw;
-};
-
-const flag = (context: Context, key: string, fallback: boolean): boolean => {
-  const raw = context(key);
-  if (raw === undefined) return fallback;
-  if (raw === true || raw === 'true') return true;
-  if (raw === false || raw === 'false') return false;
-  throw new Error(`Context value ${key}=${String(raw)} is not valid`);
-};
-
-/** A comma-separated string (from -c) or a list (from cdk.json) of https origins; never `*`. */
-const origins = (context: Context, key: string): string[] => {
-  const raw = context(key);
-  if (raw === undefined) return [];
-  const list = (Array.isArray(raw) ? raw : String(raw).split(',')).map((o) => String(o).trim()).filter(Boolean);
-  for (const origin of list) {
-    if (!/^https?:\/\/[^/\s*]+$/.test(origin)) throw new Error(`Context value ${key}: ${origin} is not an origin`);
-  }
-  return list;
-};
-
-const between = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
-const RETENTION_DAYS = new Set<number>(Object.values(RetentionDays).filter((v) => typeof v === 'number'));
+/** Reads a shared setting under its context key. */
+const shared = <TSetting extends Setting & { context: string }, TFallback extends SettingValue<TSetting> | undefined>(
+  context: Context,
+  setting: TSetting,
+  fallback: TFallback,
+) => read(context, setting.context, setting, fallback);
 
 /** Reads the stack settings from CDK context, failing synth on a value that is out of range. */
 export const readSettings = (context: Context): AuthStackSettings => ({
-  stageName: text(context, 'stageName', DEFAULT_SETTINGS.stageName, /^[A-Za-z0-9_]{1,128}$/),
-  tokenTtlSeconds: number(context, 'tokenTtlSeconds', DEFAULT_SETTINGS.tokenTtlSeconds, between(60, 86_400)),
-  tokenIssuer:
-    context('tokenIssuer') === undefined ? undefined : text(context, 'tokenIssuer', '', /^https:\/\/\S+[^/]$/),
-  keyRotationDays: number(context, 'keyRotationDays', DEFAULT_SETTINGS.keyRotationDays, between(1, 365)),
-  tokenAudience: text(context, 'tokenAudience', DEFAULT_SETTINGS.tokenAudience),
-  bcryptCost: number(context, 'bcryptCost', DEFAULT_SETTINGS.bcryptCost, between(10, 15)),
-  throttlingRateLimit: number(context, 'throttlingRateLimit', DEFAULT_SETTINGS.throttlingRateLimit, (n) => n > 0),
-  throttlingBurstLimit: number(
+  stageName: read(context, 'stageName', STACK_SETTINGS.stageName, DEFAULT_SETTINGS.stageName),
+  tokenTtlSeconds: shared(context, SETTINGS.tokenTtlSeconds, DEFAULT_SETTINGS.tokenTtlSeconds),
+  // Unset, the stack uses the API's base URL.
+  tokenIssuer: shared(context, SETTINGS.tokenIssuer, undefined),
+  keyRotationDays: read(context, 'keyRotationDays', STACK_SETTINGS.keyRotationDays, DEFAULT_SETTINGS.keyRotationDays),
+  tokenAudience: shared(context, SETTINGS.tokenAudience, DEFAULT_SETTINGS.tokenAudience),
+  bcryptCost: shared(context, SETTINGS.bcryptCost, DEFAULT_SETTINGS.bcryptCost),
+  throttlingRateLimit: read(
+    context,
+    'throttlingRateLimit',
+    STACK_SETTINGS.throttlingRateLimit,
+    DEFAULT_SETTINGS.throttlingRateLimit,
+  ),
+  throttlingBurstLimit: read(
     context,
     'throttlingBurstLimit',
+    STACK_SETTINGS.throttlingBurstLimit,
     DEFAULT_SETTINGS.throttlingBurstLimit,
-    between(1, 5000),
   ),
-  throttleMaxFailures: number(context, 'throttleMaxFailures', DEFAULT_SETTINGS.throttleMaxFailures, between(1, 100)),
-  throttleWindowSeconds: number(
+  throttleMaxFailures: shared(context, SETTINGS.throttleMaxFailures, DEFAULT_SETTINGS.throttleMaxFailures),
+  throttleWindowSeconds: shared(context, SETTINGS.throttleWindowSeconds, DEFAULT_SETTINGS.throttleWindowSeconds),
+  refreshTokenTtlSeconds: shared(context, SETTINGS.refreshTokenTtlSeconds, DEFAULT_SETTINGS.refreshTokenTtlSeconds),
+  refreshTokenIdleSeconds: shared(context, SETTINGS.refreshTokenIdleSeconds, DEFAULT_SETTINGS.refreshTokenIdleSeconds),
+  refreshReuseGraceSeconds: shared(
     context,
-    'throttleWindowSeconds',
-    DEFAULT_SETTINGS.throttleWindowSeconds,
-    between(60, 86_400),
-  ),
-  refreshTokenTtlSeconds: number(
-    context,
-    'refreshTokenTtlSeconds',
-    DEFAULT_SETTINGS.refreshTokenTtlSeconds,
-    between(300, 365 * 86_400),
-  ),
-  refreshTokenIdleSeconds: number(
-    context,
-    'refreshTokenIdleSeconds',
-    DEFAULT_SETTINGS.refreshTokenIdleSeconds,
-    between(300, 365 * 86_400),
-  ),
-  refreshReuseGraceSeconds: number(
-    context,
-    'refreshReuseGraceSeconds',
+    SETTINGS.refreshReuseGraceSeconds,
     DEFAULT_SETTINGS.refreshReuseGraceSeconds,
-    between(1, 300),
   ),
-  maxSessionsPerUser: number(context, 'maxSessionsPerUser', DEFAULT_SETTINGS.maxSessionsPerUser, between(1, 1000)),
-  corsAllowedOrigins: origins(context, 'corsAllowedOrigins'),
-  wafEnabled: flag(context, 'wafEnabled', DEFAULT_SETTINGS.wafEnabled),
-  wafRateLimit: number(context, 'wafRateLimit', DEFAULT_SETTINGS.wafRateLimit, between(10, 2_000_000_000)),
-  failureAlarmThreshold: number(
+  maxSessionsPerUser: shared(context, SETTINGS.maxSessionsPerUser, DEFAULT_SETTINGS.maxSessionsPerUser),
+  corsAllowedOrigins: shared(context, SETTINGS.corsAllowedOrigins, DEFAULT_SETTINGS.corsAllowedOrigins),
+  wafEnabled: read(context, 'wafEnabled', STACK_SETTINGS.wafEnabled, DEFAULT_SETTINGS.wafEnabled),
+  wafRateLimit: read(context, 'wafRateLimit', STACK_SETTINGS.wafRateLimit, DEFAULT_SETTINGS.wafRateLimit),
+  failureAlarmThreshold: read(
     context,
     'failureAlarmThreshold',
+    STACK_SETTINGS.failureAlarmThreshold,
     DEFAULT_SETTINGS.failureAlarmThreshold,
-    (n) => n >= 1,
   ),
-  logLevel: text(context, 'logLevel', DEFAULT_SETTINGS.logLevel, /^(DEBUG|INFO|WARN|ERROR)$/),
-  logRetention: number(context, 'logRetentionDays', DEFAULT_SETTINGS.logRetention, (n) => RETENTION_DAYS.has(n)),
-  memorySize: number(context, 'memorySize', DEFAULT_SETTINGS.memorySize, between(128, 10_240)),
+  logLevel: read(context, 'logLevel', STACK_SETTINGS.logLevel, 'INFO'),
+  logRetention: read(context, 'logRetentionDays', STACK_SETTINGS.logRetentionDays, DEFAULT_SETTINGS.logRetention),
+  memorySize: read(context, 'memorySize', STACK_SETTINGS.memorySize, DEFAULT_SETTINGS.memorySize),
 });

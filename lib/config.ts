@@ -1,6 +1,9 @@
 import type { SecretSource } from '#lib/aws/secrets.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import { ConfigError } from './errors.ts';
+import { parseSetting, SETTINGS, type Setting, type SettingValue } from './settings.ts';
+
+export { DEFAULTS } from './settings.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -48,17 +51,6 @@ export interface LoginConfig {
   corsAllowedOrigins: string[];
 }
 
-export const DEFAULTS = {
-  issuer: 'movie-knight-auth',
-  audience: 'movie-knight',
-  // Short, now that clients refresh: the time a stolen access token, or one of an ended session
-  // held by a service that only checks signatures, keeps working.
-  ttlSeconds: 900,
-  bcryptCost: 10,
-  sessions: { ttlSeconds: 30 * 86_400, idleSeconds: 15 * 86_400, reuseGraceSeconds: 30, maxPerUser: 100 },
-  throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
-} as const;
-
 const required = (env: Env, name: string): string => {
   const value = env[name]?.trim();
   if (!value) throw new ConfigError(`Environment variable ${name} is required`);
@@ -67,14 +59,22 @@ const required = (env: Env, name: string): string => {
 
 const optional = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
 
-const integer = (env: Env, name: string, fallback: number, min: number, max: number): number => {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`Environment variable ${name} must be an integer from ${min} to ${max}`);
+/**
+ * A shared setting (lib/settings.ts) from its environment variable: its default when unset (or
+ * "is required" when it has none), "must be ..." when it does not parse.
+ */
+export const readSetting = <TSetting extends Setting & { env: string }>(
+  env: Env,
+  setting: TSetting,
+): SettingValue<TSetting> => {
+  const raw = optional(env, setting.env);
+  if (raw === undefined) {
+    if (setting.default !== undefined) return setting.default;
+    throw new ConfigError(`Environment variable ${setting.env} is required`);
   }
-  return value;
+  const parsed = parseSetting(setting, raw);
+  if (!parsed.ok) throw new ConfigError(`Environment variable ${setting.env} must be ${setting.rule}`);
+  return parsed.value;
 };
 
 /** `<NAME>_SECRET_ARN` (AWS) or `<NAME>` itself (local), exactly one of them. */
@@ -92,28 +92,15 @@ const secretSource = (env: Env, name: string, minBytes = 32): SecretSource => {
 
 const throttlePolicy = (env: Env): ThrottlePolicy => {
   const policy = {
-    maxFailures: integer(env, 'THROTTLE_MAX_FAILURES', DEFAULTS.throttle.maxFailures, 1, 100),
-    windowSeconds: integer(env, 'THROTTLE_WINDOW_SECONDS', DEFAULTS.throttle.windowSeconds, 60, 86_400),
-    baseLockSeconds: integer(env, 'THROTTLE_BASE_LOCK_SECONDS', DEFAULTS.throttle.baseLockSeconds, 1, 3600),
-    maxLockSeconds: integer(env, 'THROTTLE_MAX_LOCK_SECONDS', DEFAULTS.throttle.maxLockSeconds, 1, 86_400),
+    maxFailures: readSetting(env, SETTINGS.throttleMaxFailures),
+    windowSeconds: readSetting(env, SETTINGS.throttleWindowSeconds),
+    baseLockSeconds: readSetting(env, SETTINGS.throttleBaseLockSeconds),
+    maxLockSeconds: readSetting(env, SETTINGS.throttleMaxLockSeconds),
   };
   if (policy.maxLockSeconds < policy.baseLockSeconds) {
     throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must not be less than THROTTLE_BASE_LOCK_SECONDS');
   }
   return policy;
-};
-
-const origins = (env: Env, name: string): string[] => {
-  const list = (optional(env, name) ?? '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-  for (const origin of list) {
-    if (origin === '*' || !/^https?:\/\/[^/\s]+$/.test(origin)) {
-      throw new ConfigError(`${name} must list origins like https://app.example.com, not ${origin}`);
-    }
-  }
-  return list;
 };
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
@@ -136,19 +123,17 @@ const refuseLocalOnlySettings = (env: Env): void => {
 const readTokenConfig = (env: Env): TokenConfig => ({
   // A JWK set is JSON: its shape is checked when it is parsed, not by length.
   signingKeys: secretSource(env, 'SIGNING_KEYS', 1),
-  issuer: optional(env, 'TOKEN_ISSUER') ?? DEFAULTS.issuer,
-  audience: optional(env, 'TOKEN_AUDIENCE') ?? DEFAULTS.audience,
-  ttlSeconds: integer(env, 'TOKEN_TTL_SECONDS', DEFAULTS.ttlSeconds, 60, 86_400),
+  issuer: readSetting(env, SETTINGS.tokenIssuer),
+  audience: readSetting(env, SETTINGS.tokenAudience),
+  ttlSeconds: readSetting(env, SETTINGS.tokenTtlSeconds),
 });
 
 const readSessionConfig = (env: Env): SessionConfig => {
-  const { sessions } = DEFAULTS;
   const policy = {
-    ttlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', sessions.ttlSeconds, 300, 365 * 86_400),
-    idleSeconds: integer(env, 'REFRESH_TOKEN_IDLE_SECONDS', sessions.idleSeconds, 300, 365 * 86_400),
-    // At least a second: concurrent refreshes with one token are told apart from reuse by it.
-    reuseGraceSeconds: integer(env, 'REFRESH_REUSE_GRACE_SECONDS', sessions.reuseGraceSeconds, 1, 300),
-    maxPerUser: integer(env, 'MAX_SESSIONS_PER_USER', sessions.maxPerUser, 1, 1000),
+    ttlSeconds: readSetting(env, SETTINGS.refreshTokenTtlSeconds),
+    idleSeconds: readSetting(env, SETTINGS.refreshTokenIdleSeconds),
+    reuseGraceSeconds: readSetting(env, SETTINGS.refreshReuseGraceSeconds),
+    maxPerUser: readSetting(env, SETTINGS.maxSessionsPerUser),
   };
   return { tableName: required(env, 'SESSIONS_TABLE_NAME'), policy };
 };
@@ -157,7 +142,7 @@ const readSessionConfig = (env: Env): SessionConfig => {
 const readHttpConfig = (env: Env) => ({
   dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
   token: readTokenConfig(env),
-  corsAllowedOrigins: origins(env, 'CORS_ALLOWED_ORIGINS'),
+  corsAllowedOrigins: readSetting(env, SETTINGS.corsAllowedOrigins),
 });
 
 /** The login function's configuration, read once; throws ConfigError on anything missing or invalid. */
@@ -170,7 +155,7 @@ export const readLoginConfig = (env: Env = process.env): LoginConfig => {
     identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
     refreshKey: secretSource(env, 'REFRESH_KEY'),
     sessions: readSessionConfig(env),
-    bcryptCost: integer(env, 'BCRYPT_COST', DEFAULTS.bcryptCost, 10, 15),
+    bcryptCost: readBcryptCost(env),
     throttle: throttlePolicy(env),
   };
 };
@@ -223,3 +208,15 @@ export const readWellKnownConfig = (env: Env = process.env): WellKnownConfig => 
   const { token, corsAllowedOrigins } = readHttpConfig(env);
   return { token, corsAllowedOrigins };
 };
+
+/** The bcrypt cost alone, for the scripts that hash passwords (users CLI, local seeding). */
+export const readBcryptCost = (env: Env = process.env): number => readSetting(env, SETTINGS.bcryptCost);
+
+/** The key rotation function: how long a retired key stays published (the stack derives it). */
+export interface KeyRotationConfig {
+  retiredKeyRetainSeconds: number;
+}
+
+export const readKeyRotationConfig = (env: Env = process.env): KeyRotationConfig => ({
+  retiredKeyRetainSeconds: readSetting(env, SETTINGS.retiredKeyRetainSeconds),
+});

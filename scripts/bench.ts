@@ -85,6 +85,7 @@ const main = async (): Promise<void> => {
       IDENTIFIER_KEY: 'bench-identifier-key-0123456789abcdefghijklm',
       SESSIONS_TABLE_NAME: LOCAL_TABLES.sessions,
       REFRESH_KEY: 'bench-refresh-key-0123456789abcdefghijklmnopq',
+      TOKEN_ISSUER: 'http://127.0.0.1',
       // Enough failures for every round without throttling the benchmark itself.
       THROTTLE_MAX_FAILURES: '100',
     };

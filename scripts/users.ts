@@ -14,8 +14,8 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { read } from 'read';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/config.ts';
-import { AuthServiceError, UserAdminError } from '#lib/errors.ts';
+import { readBcryptCost } from '#lib/config.ts';
+import { AuthServiceError, ConfigError, UserAdminError } from '#lib/errors.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 
 const USAGE = `Usage: npm run users -- <command> [options]
@@ -60,7 +60,7 @@ const main = async (): Promise<void> => {
   if (!tableName) throw new UsageError('Environment variable TABLE_NAME is required');
 
   const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
-  const admin = createUserAdmin(client, tableName, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+  const admin = createUserAdmin(client, tableName, readBcryptCost());
   const user = () => {
     if (!values.user) throw new UsageError(`${command} needs --user EMAIL_OR_USERNAME`);
     return values.user;
@@ -100,7 +100,7 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+  if (error instanceof UsageError || error instanceof ConfigError || (error instanceof TypeError && 'code' in error)) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
   }

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { readBcryptCost } from '#lib/config.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { stopOnSignal } from './shutdown.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from './tables.ts';
@@ -18,7 +18,7 @@ const main = async (): Promise<void> => {
 
   const client = createDocumentClient({ endpoint: db.endpoint });
   await ensureTables(client, LOCAL_TABLES);
-  await seedDemoUser(client, LOCAL_TABLES.users, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+  await seedDemoUser(client, LOCAL_TABLES.users, readBcryptCost());
   await seedDemoSession(client, LOCAL_TABLES.sessions);
   client.destroy();
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { readBcryptCost } from '#lib/config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
@@ -51,7 +51,7 @@ const main = async (): Promise<void> => {
       sessions: process.env.SESSIONS_TABLE_NAME,
     });
     // Only a database we started is ours to seed; an existing one keeps its users as they are.
-    if (db) await seedDemoUser(client, process.env.TABLE_NAME, Number(process.env.BCRYPT_COST ?? DEFAULTS.bcryptCost));
+    if (db) await seedDemoUser(client, process.env.TABLE_NAME, readBcryptCost());
     client.destroy();
 
     // Imported after the environment is set: the handlers read their configuration at load.

@@ -413,7 +413,9 @@ describe('AuthStack', () => {
     const { resource } = findFunction(withCors, 'LoginFunction');
     expect(resource.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.com');
     expect(JSON.stringify(withCors.toJSON())).not.toContain('Access-Control-Allow-Credentials');
-    expect(() => synthesize({ corsAllowedOrigins: '*' })).toThrow('is not an origin');
+    expect(() => synthesize({ corsAllowedOrigins: '*' })).toThrow(
+      'Context value corsAllowedOrigins=* must be a comma-separated list of origins like https://app.example.com (no path, no *)',
+    );
   });
 
   it.each([
@@ -440,6 +442,6 @@ describe('AuthStack', () => {
   });
 
   it('refuses a setting out of range', () => {
-    expect(() => synthesize({ bcryptCost: 4 })).toThrow('Context value bcryptCost=4 is not valid');
+    expect(() => synthesize({ bcryptCost: 4 })).toThrow('Context value bcryptCost=4 must be an integer from 10 to 15');
   });
 });

@@ -5,13 +5,12 @@ import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
-import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
+import { functionCode, invokeBundle, lambdaEnvironment, TEMPLATE_TOKEN_ISSUER } from '#test/support/lambda-process.ts';
 import { synthesize } from '#test/support/synth.ts';
 
 const KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
 const REFRESH_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:refresh-key';
-const ISSUER = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
 
 /**
  * The key lifecycle with the bundles CDK produced, each in a fresh Node process as Lambda runs it,
@@ -36,7 +35,6 @@ describe('signing key setup and rotation', () => {
         SIGNING_KEYS_SECRET_ARN: KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_ARN,
         REFRESH_KEY_SECRET_ARN: REFRESH_ARN,
-        TOKEN_ISSUER: ISSUER,
         ...lambdaEnvironment(id, { dynamoDb: tables.endpoint, secretsManager: secrets.endpoint }),
       },
       events,
@@ -109,7 +107,7 @@ describe('signing key setup and rotation', () => {
 
     const published = createLocalJWKSet(await jwks());
     for (const jwt of [oldToken, newToken]) {
-      const { payload } = await jwtVerify(jwt, published, { issuer: ISSUER, audience: 'movie-knight' });
+      const { payload } = await jwtVerify(jwt, published, { issuer: TEMPLATE_TOKEN_ISSUER, audience: 'movie-knight' });
       expect(payload.sub).toBe('key-fan');
     }
   });

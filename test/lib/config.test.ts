@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLoginConfig } from '#lib/config.ts';
+import { readBcryptCost, readKeyRotationConfig, readLoginConfig } from '#lib/config.ts';
 import { ConfigError } from '#lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
@@ -10,7 +10,10 @@ const MINIMAL = {
   IDENTIFIER_KEY: KEY,
   REFRESH_KEY: KEY,
   SESSIONS_TABLE_NAME: 'sessions',
+  TOKEN_ISSUER: 'https://auth.example.com',
 };
+
+type Case = [Record<string, string | undefined>, string];
 
 describe('readLoginConfig', () => {
   it('applies the documented defaults', () => {
@@ -22,6 +25,7 @@ describe('readLoginConfig', () => {
         IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
         REFRESH_KEY_SECRET_ARN: 'arn:refresh',
         SESSIONS_TABLE_NAME: 'sessions',
+        TOKEN_ISSUER: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
       }),
     ).toEqual({
       tableName: 'users',
@@ -36,7 +40,7 @@ describe('readLoginConfig', () => {
       },
       token: {
         signingKeys: { secretId: 'arn:signing' },
-        issuer: 'movie-knight-auth',
+        issuer: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
         audience: 'movie-knight',
         ttlSeconds: 900,
       },
@@ -51,7 +55,7 @@ describe('readLoginConfig', () => {
       readLoginConfig({
         ...MINIMAL,
         DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
-        TOKEN_ISSUER: 'iss',
+        TOKEN_ISSUER: 'http://127.0.0.1:3000',
         TOKEN_AUDIENCE: 'aud',
         TOKEN_TTL_SECONDS: '600',
         BCRYPT_COST: '12',
@@ -75,14 +79,19 @@ describe('readLoginConfig', () => {
         tableName: 'sessions',
         policy: { ttlSeconds: 86_400, idleSeconds: 3600, reuseGraceSeconds: 10, maxPerUser: 5 },
       },
-      token: { signingKeys: { value: '{"keys":[]}' }, issuer: 'iss', audience: 'aud', ttlSeconds: 600 },
+      token: {
+        signingKeys: { value: '{"keys":[]}' },
+        issuer: 'http://127.0.0.1:3000',
+        audience: 'aud',
+        ttlSeconds: 600,
+      },
       bcryptCost: 12,
       throttle: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
       corsAllowedOrigins: ['https://app.example.com', 'https://www.example.com'],
     });
   });
 
-  it.each([
+  it.each<Case>([
     [{ ...MINIMAL, TABLE_NAME: undefined }, 'Environment variable TABLE_NAME is required'],
     [{ ...MINIMAL, TABLE_NAME: ' ' }, 'Environment variable TABLE_NAME is required'],
     [{ ...MINIMAL, ATTEMPTS_TABLE_NAME: undefined }, 'Environment variable ATTEMPTS_TABLE_NAME is required'],
@@ -107,12 +116,45 @@ describe('readLoginConfig', () => {
       { ...MINIMAL, THROTTLE_BASE_LOCK_SECONDS: '600', THROTTLE_MAX_LOCK_SECONDS: '60' },
       'THROTTLE_MAX_LOCK_SECONDS must not be less than THROTTLE_BASE_LOCK_SECONDS',
     ],
+    [{ ...MINIMAL, TOKEN_ISSUER: undefined }, 'Environment variable TOKEN_ISSUER is required'],
+    ...['movie-knight-auth', 'http://auth.example.com', 'https://auth.example.com/', 'ftp://auth.example.com'].map(
+      (issuer): Case => [
+        { ...MINIMAL, TOKEN_ISSUER: issuer },
+        'Environment variable TOKEN_ISSUER must be an https:// URL without a trailing slash (http:// only for localhost or 127.0.0.1)',
+      ],
+    ),
     [
-      { ...MINIMAL, CORS_ALLOWED_ORIGINS: '*' },
-      'CORS_ALLOWED_ORIGINS must list origins like https://app.example.com, not *',
+      { ...MINIMAL, TOKEN_AUDIENCE: 'movie knight' },
+      'Environment variable TOKEN_AUDIENCE must be a non-empty string without spaces',
     ],
+    ...['*', 'https://*.example.com', 'https://app.example.com/', 'app.example.com', 'https://app.example.com:443'].map(
+      (origin): Case => [
+        { ...MINIMAL, CORS_ALLOWED_ORIGINS: `https://ok.example.com,${origin}` },
+        'Environment variable CORS_ALLOWED_ORIGINS must be a comma-separated list of origins like https://app.example.com (no path, no *)',
+      ],
+    ),
   ])('fails fast on %j', (env, message) => {
     expect(() => readLoginConfig(env)).toThrow(new ConfigError(message));
+  });
+});
+
+describe('the settings the scripts and the rotation function read', () => {
+  it('reads BCRYPT_COST with the same rule as the login', () => {
+    expect(readBcryptCost({})).toBe(10);
+    expect(readBcryptCost({ BCRYPT_COST: '12' })).toBe(12);
+    expect(() => readBcryptCost({ BCRYPT_COST: '12abc' })).toThrow(
+      new ConfigError('Environment variable BCRYPT_COST must be an integer from 10 to 15'),
+    );
+  });
+
+  it('requires RETIRED_KEY_RETAIN_SECONDS as a whole number of seconds', () => {
+    expect(readKeyRotationConfig({ RETIRED_KEY_RETAIN_SECONDS: '14400' })).toEqual({ retiredKeyRetainSeconds: 14_400 });
+    expect(() => readKeyRotationConfig({})).toThrow(
+      new ConfigError('Environment variable RETIRED_KEY_RETAIN_SECONDS is required'),
+    );
+    expect(() => readKeyRotationConfig({ RETIRED_KEY_RETAIN_SECONDS: '1.5' })).toThrow(
+      new ConfigError('Environment variable RETIRED_KEY_RETAIN_SECONDS must be an integer from 60 to 2592000'),
+    );
   });
 });
 
@@ -124,6 +166,7 @@ describe('readLoginConfig in AWS Lambda', () => {
     IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
     REFRESH_KEY_SECRET_ARN: 'arn:refresh',
     SESSIONS_TABLE_NAME: 'sessions',
+    TOKEN_ISSUER: 'https://auth.example.com',
     AWS_LAMBDA_FUNCTION_NAME: 'MovieKnightAuth-LoginFunction',
     // What the stack declares so that SAM may override them: present, empty.
     DYNAMODB_ENDPOINT: '',

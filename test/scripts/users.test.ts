@@ -5,10 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 
 /** Runs `npm run users -- ...args` as an operator would, with `stdin` piped in. */
-const users = (tables: TestTables, args: string[], stdin = '') =>
+const users = (tables: TestTables, args: string[], stdin = '', env: Record<string, string> = {}) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
-      env: { ...process.env, TABLE_NAME: tables.tableName, DYNAMODB_ENDPOINT: tables.endpoint, BCRYPT_COST: '10' },
+      env: {
+        ...process.env,
+        TABLE_NAME: tables.tableName,
+        DYNAMODB_ENDPOINT: tables.endpoint,
+        BCRYPT_COST: '10',
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -44,6 +50,12 @@ describe('npm run users', () => {
     const { code, stderr } = await users(tables, [...create.slice(0, 4), 'ops2', '--name', 'X'], 'another passphrase');
     expect(code).toBe(1);
     expect(stderr.trim()).toBe('Error: that email is already registered');
+  });
+
+  it('refuses a bcrypt cost out of range before doing anything, and exits 2', async () => {
+    const { code, stderr } = await users(tables, [...create], 'a long passphrase', { BCRYPT_COST: '4' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('Environment variable BCRYPT_COST must be an integer from 10 to 15');
   });
 
   it('never takes the password as an option', async () => {

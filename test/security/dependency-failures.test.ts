@@ -17,6 +17,7 @@ const ENV = {
   REFRESH_KEY: 'dependency-test-refresh-key-0123456789abc',
   SIGNING_KEYS: JSON.stringify(await testKeySet()),
   IDENTIFIER_KEY: 'dependency-test-identifier-key-012345678',
+  TOKEN_ISSUER: 'https://auth.example.test',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 

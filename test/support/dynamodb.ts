@@ -14,6 +14,9 @@ export const TEST_REFRESH_KEY = 'test-refresh-key-0123456789abcdefghijklmnop';
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */
 export const TEST_BCRYPT_COST = 10;
 
+/** The `iss` of tokens the test handlers sign; a URL, as the configuration requires. */
+export const TEST_TOKEN_ISSUER = 'https://auth.example.test';
+
 export interface TestTables {
   endpoint: string;
   tableName: string;
@@ -55,6 +58,7 @@ export const createTestTables = async (): Promise<TestTables> => {
       DYNAMODB_ENDPOINT: endpoint,
       SIGNING_KEYS: JSON.stringify(await testKeySet()),
       IDENTIFIER_KEY: 'test-identifier-key-0123456789abcdefghijklm',
+      TOKEN_ISSUER: TEST_TOKEN_ISSUER,
     },
     put,
     async createUser({ password, ...user }) {

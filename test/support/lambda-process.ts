@@ -42,9 +42,13 @@ export const invokeBundle = async (
   return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
 };
 
+/** What CloudFormation resolves the stack's TOKEN_ISSUER (the API's base URL) to, for these runs. */
+export const TEMPLATE_TOKEN_ISSUER = 'https://abc123.execute-api.us-east-1.amazonaws.com/prod';
+
 /**
  * What Lambda puts in every function's environment, plus the SDK's own endpoint overrides that
- * send its calls to DynamoDB Local and the loopback Secrets Manager instead of AWS.
+ * send its calls to DynamoDB Local and the loopback Secrets Manager instead of AWS, and the
+ * template's issuer resolved.
  */
 export const lambdaEnvironment = (
   functionName: string,
@@ -60,4 +64,5 @@ export const lambdaEnvironment = (
   AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  TOKEN_ISSUER: TEMPLATE_TOKEN_ISSUER,
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { createTestTables, TEST_TOKEN_ISSUER, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { closedPortEndpoint } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
@@ -69,7 +69,7 @@ describe('login handler', () => {
       },
     });
     const { payload } = await verifyWithTestKeys(body.data.token, {
-      issuer: 'movie-knight-auth',
+      issuer: TEST_TOKEN_ISSUER,
       audience: 'movie-knight',
     });
     expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');

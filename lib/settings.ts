@@ -1,0 +1,168 @@
+import * as v from 'valibot';
+
+/**
+ * One operator setting, defined once: the functions read it from the environment variable `env`,
+ * the stack from the CDK context key `context` (a string from `-c`, a number, boolean or list from
+ * cdk.json), and both parse it with `schema`. `rule` completes "X must be ...".
+ */
+export interface Setting<TSchema extends v.GenericSchema = v.GenericSchema> {
+  env?: string;
+  context?: string;
+  rule: string;
+  schema: TSchema;
+  /** Used when the setting is not given; none means it is required (or optional, where the reader says so). */
+  default?: v.InferOutput<TSchema>;
+}
+
+/** What a setting holds once parsed. */
+export type SettingValue<TSetting extends Setting> = v.InferOutput<TSetting['schema']>;
+
+/** Keeps the names' literal types, so a reader can require the one it uses. */
+const define = <TSchema extends v.GenericSchema, TEnv extends string | undefined, TContext extends string | undefined>(
+  setting: Setting<TSchema> & { env?: TEnv; context?: TContext },
+) => setting as Setting<TSchema> & { env: TEnv; context: TContext };
+
+/** An integer in [min, max], from a string of digits (environment, `-c`) or a number (cdk.json). */
+export const integerSetting = (min: number, max: number) => ({
+  rule: `an integer from ${min} to ${max}`,
+  schema: v.pipe(
+    v.union([v.pipe(v.string(), v.trim(), v.regex(/^-?\d+$/), v.transform(Number)), v.number()]),
+    v.integer(),
+    v.minValue(min),
+    v.maxValue(max),
+  ),
+});
+
+/** Hosts where a plain-http issuer is acceptable: a developer's machine, never a deployment. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const isIssuerUrl = (value: string): boolean => {
+  const url = URL.parse(value);
+  if (!url || value.endsWith('/') || url.search || url.hash || url.username || url.password) return false;
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+};
+
+/** A browser origin as browsers send it: scheme and host (and port), nothing else, no wildcard. */
+const isOrigin = (value: string): boolean => !value.includes('*') && URL.parse(value)?.origin === value;
+
+/** The defaults, for code that needs a value without reading a setting (scripts, tests). */
+export const DEFAULTS = {
+  audience: 'movie-knight',
+  // Short, now that clients refresh: the time a stolen access token, or one of an ended session
+  // held by a service that only checks signatures, keeps working.
+  ttlSeconds: 900,
+  bcryptCost: 10,
+  sessions: { ttlSeconds: 30 * 86_400, idleSeconds: 15 * 86_400, reuseGraceSeconds: 30, maxPerUser: 100 },
+  throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+} as const;
+
+/** The settings the functions and the stack share. */
+export const SETTINGS = {
+  bcryptCost: define({
+    env: 'BCRYPT_COST',
+    context: 'bcryptCost',
+    ...integerSetting(10, 15),
+    default: DEFAULTS.bcryptCost,
+  }),
+  tokenTtlSeconds: define({
+    env: 'TOKEN_TTL_SECONDS',
+    context: 'tokenTtlSeconds',
+    ...integerSetting(60, 86_400),
+    default: DEFAULTS.ttlSeconds,
+  }),
+  /**
+   * The `iss` claim, under which discovery publishes `jwks_uri`: a URL, so no default (the stack
+   * sets the API's base URL, `npm start` its own).
+   */
+  tokenIssuer: define({
+    env: 'TOKEN_ISSUER',
+    context: 'tokenIssuer',
+    rule: 'an https:// URL without a trailing slash (http:// only for localhost or 127.0.0.1)',
+    schema: v.pipe(v.string(), v.trim(), v.check(isIssuerUrl)),
+  }),
+  tokenAudience: define({
+    env: 'TOKEN_AUDIENCE',
+    context: 'tokenAudience',
+    rule: 'a non-empty string without spaces',
+    schema: v.pipe(v.string(), v.trim(), v.regex(/^\S{1,256}$/)),
+    default: DEFAULTS.audience,
+  }),
+  corsAllowedOrigins: define({
+    env: 'CORS_ALLOWED_ORIGINS',
+    context: 'corsAllowedOrigins',
+    rule: 'a comma-separated list of origins like https://app.example.com (no path, no *)',
+    schema: v.pipe(
+      v.union([
+        v.pipe(
+          v.string(),
+          v.transform((list) => list.split(',')),
+        ),
+        v.array(v.string()),
+      ]),
+      v.transform((list) => list.map((origin) => origin.trim()).filter(Boolean)),
+      v.array(v.pipe(v.string(), v.check(isOrigin))),
+    ),
+    default: [],
+  }),
+  throttleMaxFailures: define({
+    env: 'THROTTLE_MAX_FAILURES',
+    context: 'throttleMaxFailures',
+    ...integerSetting(1, 100),
+    default: DEFAULTS.throttle.maxFailures,
+  }),
+  throttleWindowSeconds: define({
+    env: 'THROTTLE_WINDOW_SECONDS',
+    context: 'throttleWindowSeconds',
+    ...integerSetting(60, 86_400),
+    default: DEFAULTS.throttle.windowSeconds,
+  }),
+  throttleBaseLockSeconds: define({
+    env: 'THROTTLE_BASE_LOCK_SECONDS',
+    ...integerSetting(1, 3600),
+    default: DEFAULTS.throttle.baseLockSeconds,
+  }),
+  throttleMaxLockSeconds: define({
+    env: 'THROTTLE_MAX_LOCK_SECONDS',
+    ...integerSetting(1, 86_400),
+    default: DEFAULTS.throttle.maxLockSeconds,
+  }),
+  refreshTokenTtlSeconds: define({
+    env: 'REFRESH_TOKEN_TTL_SECONDS',
+    context: 'refreshTokenTtlSeconds',
+    ...integerSetting(300, 365 * 86_400),
+    default: DEFAULTS.sessions.ttlSeconds,
+  }),
+  refreshTokenIdleSeconds: define({
+    env: 'REFRESH_TOKEN_IDLE_SECONDS',
+    context: 'refreshTokenIdleSeconds',
+    ...integerSetting(300, 365 * 86_400),
+    default: DEFAULTS.sessions.idleSeconds,
+  }),
+  /** At least a second: concurrent refreshes with one token are told apart from reuse by it. */
+  refreshReuseGraceSeconds: define({
+    env: 'REFRESH_REUSE_GRACE_SECONDS',
+    context: 'refreshReuseGraceSeconds',
+    ...integerSetting(1, 300),
+    default: DEFAULTS.sessions.reuseGraceSeconds,
+  }),
+  maxSessionsPerUser: define({
+    env: 'MAX_SESSIONS_PER_USER',
+    context: 'maxSessionsPerUser',
+    ...integerSetting(1, 1000),
+    default: DEFAULTS.sessions.maxPerUser,
+  }),
+  /** Set by the stack from the token lifetime and the JWKS cache margin; read by the rotation function. */
+  retiredKeyRetainSeconds: define({
+    env: 'RETIRED_KEY_RETAIN_SECONDS',
+    ...integerSetting(60, 30 * 86_400),
+  }),
+} as const;
+
+/** Parses a raw value with a setting's schema. */
+export const parseSetting = <TSchema extends v.GenericSchema>(
+  setting: Setting<TSchema>,
+  raw: unknown,
+): { ok: true; value: v.InferOutput<TSchema> } | { ok: false } => {
+  const result = v.safeParse(setting.schema, raw);
+  return result.success ? { ok: true, value: result.output } : { ok: false };
+};
