@@ -4,7 +4,7 @@ import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from '#lib/users/user.ts';
-import type { LoginAttempts } from './attempts.ts';
+import type { AttemptClaim, LoginAttempts } from './attempts.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { LoginRequest } from './request.ts';
 import type { LoginOutcome, LoginTelemetry } from './telemetry.ts';
@@ -47,9 +47,11 @@ const selectUser = (items: Record<string, unknown>[]): Lookup => {
 
 /**
  * The login use case. An identifier is throttled on its failures whether or not it belongs to
- * anyone, and answered without bcrypt work while throttled. Every other failure (unknown
- * identifier, wrong password, several matches, an unusable record, a password bcrypt would
- * truncate) costs one bcrypt compare, one counted failure and the same InvalidCredentialsError.
+ * anyone: each attempt claims its place in the identifier's budget before bcrypt runs (see
+ * lib/login/attempts.ts), and an attempt that gets none is answered 429 without bcrypt work.
+ * Every other failure (unknown identifier, wrong password, several matches, an unusable record,
+ * a password bcrypt would truncate) costs one bcrypt compare, one counted failure and the same
+ * InvalidCredentialsError.
  */
 export const createLogin = ({
   users,
@@ -76,31 +78,52 @@ export const createLogin = ({
     }
   };
 
+  /** Forgetting the failures is best effort too: the password was right, and the claim goes stale by itself. */
+  const settleSuccess = async (claim: AttemptClaim, userId: string): Promise<void> => {
+    try {
+      await claim.succeed();
+    } catch (error) {
+      telemetry.warn('Attempt reset failed', { userId, error });
+    }
+  };
+
   return async ({ identifier, password }, context = {}) => {
-    // Independent work, all started at once (the counter's read waits only for the key it is
-    // read under); all of it happens for every identifier alike.
-    const [{ key, state }, items] = await Promise.all([
-      identifierHash(identifier).then(async (key) => ({ key, state: await attempts.check(key) })),
+    // Independent work, all started at once (the claim waits only for the key it is made
+    // under); the attempt is counted (claimed) before any bcrypt work. All of it happens for
+    // every identifier alike.
+    const keyed = identifierHash(identifier);
+    const [claimed, found, ready, hashed] = await Promise.allSettled([
+      keyed.then((key) => attempts.claim(key)),
       users.findByIdentifier(identifier),
       tokens.ready(),
+      keyed,
     ]);
-    const log = { identifierHash: key, identifierKind: identifier.kind };
-
-    if (state.retryAfterSeconds !== undefined) {
-      telemetry.record('throttled', { ...log, retryAfterSeconds: state.retryAfterSeconds });
-      throw new TooManyAttemptsError(state.retryAfterSeconds);
+    if (claimed.status === 'rejected' || hashed.status === 'rejected') {
+      throw claimed.status === 'rejected' ? claimed.reason : (hashed as PromiseRejectedResult).reason;
+    }
+    const log = { identifierHash: hashed.value, identifierKind: identifier.kind };
+    const result = claimed.value;
+    if (found.status === 'rejected' || ready.status === 'rejected') {
+      // No password was checked: the claim goes back uncounted (best effort; it goes stale anyway).
+      if (result.granted) await result.claim.release().catch(() => undefined);
+      throw found.status === 'rejected' ? found.reason : (ready as PromiseRejectedResult).reason;
     }
 
-    const lookup = selectUser(items);
+    if (!result.granted) {
+      telemetry.record('throttled', { ...log, retryAfterSeconds: result.retryAfterSeconds });
+      throw new TooManyAttemptsError(result.retryAfterSeconds);
+    }
+
+    const lookup = selectUser(found.value);
     const matches = await passwords.verify(password, lookup.user?.passwordHash);
     if (!lookup.user || !matches) {
-      await attempts.recordFailure(key, state);
+      await result.claim.fail();
       if (lookup.user) telemetry.record('bad_password', { ...log, userId: lookup.user.id });
       else telemetry.record(lookup.outcome, log);
       throw new InvalidCredentialsError();
     }
 
-    if (state.record) await attempts.reset(key);
+    await settleSuccess(result.claim, lookup.user.id);
     const rehashed = await rehashIfWeak(lookup.user, password);
     // Each successful login starts a new session; the access token names it (`sid`).
     const { sessionId, refreshToken } = await startSession(lookup.user, context.userAgent);

@@ -60,7 +60,7 @@ describe('when DynamoDB fails', () => {
       const { response, ms } = await attemptAgainst(fake.endpoint);
       expect(response).toStrictEqual(UNAVAILABLE);
       expect(ms).toBeLessThan(LAMBDA_TIMEOUT_MS);
-      // Three attempts for each of the two reads that run in parallel, no more.
+      // Three attempts for each of the two calls that run in parallel (the claim and the user lookup), no more.
       expect(fake.requests()).toBeLessThanOrEqual(6);
       expect(fake.requests()).toBeGreaterThan(0);
     });

@@ -22,7 +22,7 @@ describe('per-identifier throttling', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    for (const username of ['alice', 'bob', 'carol', 'dave']) {
+    for (const username of ['alice', 'bob', 'carol', 'dave', 'frank', 'grace', 'heidi']) {
       await tables.createUser({ email: `${username}@example.com`, username, name: username, password: 'secret123' });
     }
     time = manualClock();
@@ -81,10 +81,45 @@ describe('per-identifier throttling', () => {
     expect((await attempt('eve@example.com', 'x')).statusCode).toBe(401);
   });
 
-  it('counts 20 parallel wrong passwords as 20', async () => {
-    const responses = await Promise.all(Array.from({ length: 20 }, () => attempt('frank', 'wrong')));
-    expect(responses.every((response) => response.statusCode === 401)).toBe(true);
-    // 20 failures: the lock is 60 s doubled 15 times, capped at 15 minutes.
-    expect((await attempt('frank', 'wrong')).headers?.['Retry-After']).toBe('900');
+  it('checks at most five of 30 parallel wrong passwords for a fresh identifier; the rest get 429 without bcrypt', async () => {
+    const comparesBefore = compare.mock.calls.length;
+    const responses = await Promise.all(Array.from({ length: 30 }, () => attempt('frank', 'wrong')));
+    const statuses = responses.map((response) => response.statusCode);
+    expect(compare.mock.calls.length - comparesBefore).toBe(5);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(25);
+    // The waiting attempts saw the lock the five failures set.
+    for (const response of responses.filter(({ statusCode }) => statusCode === 429)) {
+      expect(response).toStrictEqual({
+        statusCode: 429,
+        headers: { ...RESPONSE_HEADERS, 'Retry-After': '60' },
+        body: THROTTLED_BODY,
+      });
+    }
+    // The right password is refused too, with no compare.
+    const right = await attempt('frank', 'secret123');
+    expect(right.statusCode).toBe(429);
+    expect(compare.mock.calls.length - comparesBefore).toBe(5);
+  });
+
+  it('logs in eight parallel correct logins of one user, twice over', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => attempt('grace', 'secret123')));
+      expect(responses.map((response) => response.statusCode)).toEqual(Array(8).fill(200));
+    }
+  });
+
+  it('keeps the failures of a burst that a correct login was part of', async () => {
+    // Two failures, then the right password alongside two wrong ones (the whole budget): the
+    // success forgets the two before it, but the two around it stay counted.
+    await failTimes('heidi', 2);
+    const responses = await Promise.all([
+      attempt('heidi', 'secret123'),
+      attempt('heidi', 'wrong'),
+      attempt('heidi', 'wrong'),
+    ]);
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 401, 401]);
+    await failTimes('heidi', 3);
+    expect((await attempt('heidi', 'secret123')).statusCode).toBe(429);
   });
 });

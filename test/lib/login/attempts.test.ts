@@ -1,7 +1,13 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThrottlePolicy } from '#lib/config.ts';
-import { assess, createDynamoDbLoginAttempts, type LoginAttempts, lockSeconds } from '#lib/login/attempts.ts';
+import {
+  type AttemptClaim,
+  type ClaimResult,
+  createDynamoDbLoginAttempts,
+  type LoginAttempts,
+  lockSeconds,
+} from '#lib/login/attempts.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
 
@@ -15,101 +21,182 @@ describe('lockSeconds', () => {
   });
 });
 
-describe('assess', () => {
-  const at = Date.parse('2026-11-26T12:00:00Z');
-
-  it('throttles until the lock ends, then remembers the failures for the window', () => {
-    const record = { failures: 5, lastFailureAt: at };
-    expect(assess(POLICY, record, at + 1_000)).toEqual({ expired: false, retryAfterSeconds: 59 });
-    expect(assess(POLICY, record, at + 60_000)).toEqual({ expired: false, retryAfterSeconds: undefined });
-    expect(assess(POLICY, record, at + (60 + 900) * 1000)).toEqual({ expired: true, retryAfterSeconds: undefined });
-  });
-
-  it('never throttles below the threshold', () => {
-    expect(assess(POLICY, { failures: 4, lastFailureAt: at }, at)).toEqual({
-      expired: false,
-      retryAfterSeconds: undefined,
-    });
-  });
-});
-
 describe('DynamoDB login attempts', () => {
   let tables: TestTables;
   let time: ReturnType<typeof manualClock>;
+  /** Answers at once when the budget is taken: most tests here are not about waiting. */
   let attempts: LoginAttempts;
+  /** With the production waits (about a second in all). */
+  let waiting: LoginAttempts;
 
   const stored = async (key: string) =>
     (await tables.client.send(new GetCommand({ TableName: tables.attemptsTableName, Key: { key } }))).Item;
+  const claimOf = (result: ClaimResult): AttemptClaim => {
+    if (!result.granted) throw new Error(`not granted, Retry-After ${result.retryAfterSeconds}`);
+    return result.claim;
+  };
   const fail = async (key: string, times = 1) => {
-    for (let i = 0; i < times; i += 1) await attempts.recordFailure(key, await attempts.check(key));
+    for (let i = 0; i < times; i += 1) await claimOf(await attempts.claim(key)).fail();
+  };
+  const retryAfter = async (key: string) => {
+    const result = await attempts.claim(key);
+    if (result.granted) {
+      await result.claim.release();
+      return undefined;
+    }
+    return result.retryAfterSeconds;
   };
 
   beforeAll(async () => {
     tables = await createTestTables();
     time = manualClock();
-    attempts = createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, POLICY, time.clock);
+    attempts = createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, POLICY, time.clock, []);
+    waiting = createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, POLICY, time.clock);
   });
 
   afterAll(() => tables.drop());
 
-  it('counts 20 concurrent failures as 20', async () => {
-    const state = await attempts.check('concurrent');
-    await Promise.all(Array.from({ length: 20 }, () => attempts.recordFailure('concurrent', state)));
-    expect(await stored('concurrent')).toMatchObject({ failures: 20 });
+  it('grants 5 of 30 concurrent claims for a fresh identifier, and locks once those 5 fail', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, () => attempts.claim('burst')));
+    const granted = results.flatMap((result) => (result.granted ? [result.claim] : []));
+    expect(granted).toHaveLength(5);
+    // Refused while the five are in flight: try again in a second.
+    expect(results.filter((result) => !result.granted)).toEqual(
+      Array.from({ length: 25 }, () => ({ granted: false, retryAfterSeconds: 1 })),
+    );
+    await Promise.all(granted.map((claim) => claim.fail()));
+    expect(await stored('burst')).toMatchObject({
+      attempts: 5,
+      failures: 5,
+      lockedUntil: time.clock().getTime() + 60_000,
+    });
+    expect(await retryAfter('burst')).toBe(60);
   });
 
-  it('counts 20 concurrent failures as 20 when they restart an expired record', async () => {
-    await fail('restart', 7);
-    time.advance(POLICY.maxLockSeconds + POLICY.windowSeconds);
-    const state = await attempts.check('restart');
-    expect(state.record?.expired).toBe(true);
-    await Promise.all(Array.from({ length: 20 }, () => attempts.recordFailure('restart', state)));
-    expect(await stored('restart')).toMatchObject({ failures: 20 });
+  it('lets a waiting claim in when an earlier one succeeds', async () => {
+    const held = await Promise.all(Array.from({ length: 5 }, () => attempts.claim('busy').then(claimOf)));
+    const late = waiting.claim('busy');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await held[0]?.succeed();
+    const result = await late;
+    expect(result.granted).toBe(true);
+    await Promise.all([...held.slice(1), claimOf(result)].map((claim) => claim.succeed()));
+    expect(await stored('busy')).toMatchObject({ attempts: 0, failures: 0 });
   });
 
-  it('throttles after five failures, with Retry-After counting down, then lets the identifier try again', async () => {
+  it('answers a waiting claim 429 with the lock once the earlier claim fails', async () => {
+    await fail('waiter', 4);
+    const last = claimOf(await attempts.claim('waiter'));
+    const late = waiting.claim('waiter');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await last.fail();
+    expect(await late).toEqual({ granted: false, retryAfterSeconds: 60 });
+  });
+
+  it('throttles after five failures, with Retry-After counting down, then lets one attempt at a time in', async () => {
     await fail('five', 4);
-    expect((await attempts.check('five')).retryAfterSeconds).toBeUndefined();
+    expect(await retryAfter('five')).toBeUndefined();
     await fail('five');
-    expect((await attempts.check('five')).retryAfterSeconds).toBe(60);
+    expect(await retryAfter('five')).toBe(60);
     time.advance(45);
-    expect((await attempts.check('five')).retryAfterSeconds).toBe(15);
+    expect(await retryAfter('five')).toBe(15);
     time.advance(15);
-    expect((await attempts.check('five')).retryAfterSeconds).toBeUndefined();
+    const [first, second] = await Promise.all([attempts.claim('five'), attempts.claim('five')]);
+    expect([first.granted, second.granted].sort()).toEqual([false, true]);
+    await claimOf(first.granted ? first : second).fail();
+    expect(await retryAfter('five')).toBe(120);
   });
 
   it('doubles the lock for each further failure', async () => {
     await fail('doubling', 5);
     time.advance(60);
     await fail('doubling');
-    expect((await attempts.check('doubling')).retryAfterSeconds).toBe(120);
+    expect(await retryAfter('doubling')).toBe(120);
     time.advance(120);
     await fail('doubling');
-    expect((await attempts.check('doubling')).retryAfterSeconds).toBe(240);
+    expect(await retryAfter('doubling')).toBe(240);
   });
 
-  it('treats a record as gone once its window has passed, though DynamoDB Local never deletes it', async () => {
+  it('forgets, on success, the failures counted before the claim, but not those of the burst around it', async () => {
+    await fail('mixed', 2);
+    const right = claimOf(await attempts.claim('mixed'));
+    const wrong = await Promise.all([attempts.claim('mixed'), attempts.claim('mixed')]);
+    await Promise.all(wrong.map((result) => claimOf(result).fail()));
+    await right.succeed();
+    expect(await stored('mixed')).toMatchObject({ attempts: 2, failures: 2 });
+  });
+
+  it('forgets the earlier failures once when two correct logins run at once', async () => {
+    await fail('twice', 3);
+    const both = await Promise.all([attempts.claim('twice'), attempts.claim('twice')]);
+    await Promise.all(both.map((result) => claimOf(result).succeed()));
+    expect(await stored('twice')).toMatchObject({ attempts: 0, failures: 0 });
+  });
+
+  it('gives a claim back uncounted when no password was checked', async () => {
+    await fail('released', 1);
+    await claimOf(await attempts.claim('released')).release();
+    expect(await stored('released')).toMatchObject({ attempts: 1, failures: 1 });
+  });
+
+  it('takes back claims whose attempts never settled, once no claim was made for 15 s', async () => {
+    await fail('leaked', 2);
+    await Promise.all(Array.from({ length: 3 }, () => attempts.claim('leaked').then(claimOf)));
+    expect(await retryAfter('leaked')).toBe(1);
+    time.advance(14);
+    expect(await retryAfter('leaked')).toBe(1);
+    time.advance(1);
+    const claim = claimOf(await attempts.claim('leaked'));
+    expect(await stored('leaked')).toMatchObject({ attempts: 3, failures: 2 });
+    await claim.fail();
+    expect(await stored('leaked')).toMatchObject({ attempts: 3, failures: 3 });
+  });
+
+  it('forgets everything a window after the last lock ends, though DynamoDB Local never deletes the item', async () => {
     await fail('quiet', 5);
     time.advance(60 + 900);
-    expect(await attempts.check('quiet')).toEqual({
-      retryAfterSeconds: undefined,
-      record: expect.objectContaining({ failures: 5, expired: true }),
-    });
     await fail('quiet');
-    expect(await stored('quiet')).toMatchObject({ failures: 1 });
+    expect(await stored('quiet')).toMatchObject({ attempts: 1, failures: 1, lockedUntil: 0 });
+  });
+
+  it('starts over from an item in the shape an earlier version wrote', async () => {
+    const now = time.clock().getTime();
+    await tables.client.send(
+      new PutCommand({
+        TableName: tables.attemptsTableName,
+        Item: { key: 'legacy', failures: 9, lastFailureAt: now, expiresAt: Math.ceil(now / 1000) + 1800 },
+      }),
+    );
+    await fail('legacy');
+    expect(await stored('legacy')).toMatchObject({ attempts: 1, failures: 1 });
+  });
+
+  it('counts a failure whose item an operator deleted meanwhile', async () => {
+    const claim = claimOf(await attempts.claim('cleared'));
+    await tables.client.send(
+      new DeleteCommand({
+        TableName: tables.attemptsTableName,
+        Key: { key: 'cleared' },
+      }),
+    );
+    await claim.fail();
+    expect(await stored('cleared')).toMatchObject({ attempts: 1, failures: 1 });
   });
 
   it('stores a TTL and nothing but counters under the keyed hash', async () => {
     await fail('ttl');
     const item = await stored('ttl');
-    expect(Object.keys(item ?? {}).sort()).toEqual(['expiresAt', 'failures', 'key', 'lastFailureAt']);
-    const now = time.clock().getTime() / 1000;
-    expect(item?.expiresAt).toBe(Math.ceil(now) + POLICY.windowSeconds + POLICY.maxLockSeconds);
-  });
-
-  it('forgets everything on reset', async () => {
-    await fail('reset', 5);
-    await attempts.reset('reset');
-    expect(await attempts.check('reset')).toEqual({ retryAfterSeconds: undefined, record: undefined });
+    expect(Object.keys(item ?? {}).sort()).toEqual([
+      'attempts',
+      'expiresAt',
+      'failures',
+      'forgetAt',
+      'generation',
+      'key',
+      'lastClaimAt',
+      'lockedUntil',
+    ]);
+    const now = time.clock().getTime();
+    expect(item).toMatchObject({ forgetAt: now + 900_000, expiresAt: Math.ceil(now / 1000) + 900 });
   });
 });
