@@ -22,11 +22,14 @@ export class LoginAttemptsTable extends Construct {
     });
   }
 
-  /** Lets `grantee` read, count and clear attempts, item by item (no Query, no Scan). */
+  /**
+   * Lets `grantee` claim, count and settle attempts, item by item: every change is one
+   * conditional UpdateItem that returns the old item, so no GetItem or DeleteItem (nor Query or Scan).
+   */
   grantCounting(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
     });
   }
