@@ -1,10 +1,11 @@
+import { inspect } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { DEFAULTS } from '#lib/config.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
-import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createDynamoDbLoginAttempts, type LoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
@@ -196,17 +197,55 @@ describe('login against DynamoDB Local', () => {
     });
   });
 
-  it('never logs the identifier or the password', () => {
-    const logged = JSON.stringify(logger.lines);
-    for (const secret of [
-      'moviefan@example.com',
-      'MovieFan',
-      'nobody@example.com',
-      'secret123',
-      'secret124',
-      'twin@example.com',
-    ]) {
-      expect(logged).not.toContain(secret);
+  it('never logs the identifier or the password, nor does any error it logs, down to its causes', async () => {
+    // Its own lines, from its own login: every outcome, a warning and an error with a cause.
+    const own = recordingLogger();
+    const broken = new Error('write refused', { cause: new Error('DynamoDB said no') });
+    const real = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
+      maxFailures: 3,
+      windowSeconds: 900,
+      baseLockSeconds: 60,
+      maxLockSeconds: 900,
+    });
+    const ownLogin = createLogin({
+      users: createDynamoDbUserStore(table.client, table.tableName),
+      attempts: {
+        // Forgetting failures fails, so a warning with the error is logged too.
+        claim: async (key) => {
+          const result = await real.claim(key);
+          if (!result.granted) return result;
+          return { granted: true, claim: { ...result.claim, succeed: () => Promise.reject(broken) } };
+        },
+      },
+      identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
+      passwords: createPasswordVerifier(TEST_BCRYPT_COST),
+      tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
+      telemetry: createLoginTelemetry(own),
+    });
+    const tries: [string, string][] = [
+      ['MovieFan@Example.com', 'secret124'],
+      ['moviefan@example.com', 'secret123'],
+      ['MovieFan', 'secret123'],
+      ['nobody@example.com', 'secret123'],
+      ['twin@example.com', 'secret123'],
+      ['broken', 'secret123'],
+      ['nobody@example.com', 'secret125'],
+      ['nobody@example.com', 'secret126'],
+      ['nobody@example.com', 'secret127'],
+    ];
+    for (const [emailOrUsername, password] of tries) {
+      await ownLogin({ identifier: toIdentifier(emailOrUsername), password }).catch(() => undefined);
+    }
+    const outcomes = own.lines.map((line) => (line.details as { outcome?: string }).outcome ?? line.message);
+    expect(outcomes).toEqual(
+      expect.arrayContaining(['bad_password', 'success', 'Attempt reset failed', 'unknown_identifier', 'throttled']),
+    );
+    const logged = inspect(own.lines, { depth: null });
+    expect(logged).toContain('DynamoDB said no');
+    for (const [emailOrUsername, password] of tries) {
+      expect(logged).not.toContain(emailOrUsername);
+      expect(logged.toLowerCase()).not.toContain(emailOrUsername.toLowerCase());
+      expect(logged).not.toContain(password);
     }
   });
 });
@@ -216,10 +255,14 @@ describe('rehash on login', () => {
   let logger: ReturnType<typeof recordingLogger>;
 
   let keys: string;
-  const loginWith = (cost: number, users = createDynamoDbUserStore(table.client, table.tableName)) =>
+  const loginWith = (
+    cost: number,
+    users = createDynamoDbUserStore(table.client, table.tableName),
+    attempts = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
+  ) =>
     createLogin({
       users,
-      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
+      attempts,
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(cost),
       tokens: createTokenSigner(createKeyProvider({ value: keys }), settings),
@@ -279,6 +322,25 @@ describe('rehash on login', () => {
     expect(user.id).toBe('unlucky');
     expect(bcrypt.getRounds(await storedHash('unlucky'))).toBe(TEST_BCRYPT_COST);
     expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({ level: 'warn' });
+  });
+
+  it('still logs the user in when forgetting the earlier failures fails, and says so in a warning', async () => {
+    const real = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle);
+    // A write failure after a successful claim, which DynamoDB Local will not produce on demand.
+    const failing: LoginAttempts = {
+      claim: async (key) => {
+        const result = await real.claim(key);
+        if (!result.granted) return result;
+        return { granted: true, claim: { ...result.claim, succeed: () => Promise.reject(new Error('write refused')) } };
+      },
+    };
+    const login = loginWith(TEST_BCRYPT_COST, undefined, failing);
+    await expect(login({ identifier: toIdentifier('strong'), password: 'wrong' })).rejects.toThrow(
+      InvalidCredentialsError,
+    );
+    const { user } = await login({ identifier: toIdentifier('strong'), password: 'secret123' });
+    expect(user.id).toBe('strong');
+    expect(logger.lines.find((line) => line.message === 'Attempt reset failed')).toMatchObject({ level: 'warn' });
   });
 
   it('does not rehash a hash already at the configured cost', async () => {
