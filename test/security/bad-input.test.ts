@@ -143,14 +143,15 @@ describe('bad input', () => {
     // The real chain and parser, with a login that records what reaches it.
     const reached: unknown[] = [];
     const logger = new Logger({ logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: 'BadInputTest' });
     const probe = createLoginHandler({
       login: async (request) => {
         reached.push(request);
         throw new InvalidCredentialsError();
       },
-      telemetry: createLoginTelemetry(logger),
+      telemetry: createLoginTelemetry(logger, metrics),
       logger,
-      metrics: new Metrics({ namespace: 'BadInputTest' }),
+      metrics,
       corsAllowedOrigins: [],
     }) as ProxyHandler;
     for (const body of [
