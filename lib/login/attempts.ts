@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -19,6 +20,11 @@ export interface AttemptRecord {
   forgetAt: number;
   lastClaimAt: number;
   generation: number;
+  /**
+   * Ids of the claims in flight. Every write checks its own id here, so a write the SDK retries
+   * after DynamoDB applied it (a timeout on the way back) is recognized instead of counted twice.
+   */
+  claims: Set<string>;
 }
 
 /** What a granted claim must be settled with, once the password was checked (or not). */
@@ -59,7 +65,7 @@ export const lockSeconds = (policy: ThrottlePolicy, failures: number): number =>
 export const CLAIM_SECONDS = 15;
 
 /** Pauses before asking again while the budget is held by attempts in flight: about a second in all. */
-export const CLAIM_WAITS_MS = [50, 100, 150, 250, 400] as const;
+export const CLAIM_WAITS_MS = [200, 300, 500] as const;
 
 /** Conditional-write rounds a claim or a settlement may take under contention before giving up. */
 const MAX_ROUNDS = 20;
@@ -77,7 +83,10 @@ const asRecord = (item: Record<string, unknown> | undefined): AttemptRecord | un
     lastClaimAt: number('lastClaimAt'),
     generation: number('generation'),
   };
-  return Object.values(record).every((value) => value !== undefined) ? (record as AttemptRecord) : undefined;
+  if (!Object.values(record).every((value) => value !== undefined)) return undefined;
+  // DynamoDB keeps no empty set: no attribute means no claim in flight.
+  const claims = item.claims instanceof Set ? (item.claims as Set<string>) : new Set<string>();
+  return { ...(record as Omit<AttemptRecord, 'claims'>), claims };
 };
 
 /** The item the failed condition saw (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
@@ -147,28 +156,31 @@ export const createDynamoDbLoginAttempts = (
     }
   };
 
-  const claimValues = (now: number) => ({
+  const claimValues = (now: number, id: string) => ({
     ':zero': 0,
     ':one': 1,
     ':now': now,
     ':forget': now + window,
     ':ttl': ttl(now + window),
+    ':id': id,
+    ':ids': new Set([id]),
   });
 
   /** The usual claim: adds one to `attempts` if the rule allows it (and creates the item if there is none). */
-  const claimNormally = (key: string, now: number) =>
+  const claimNormally = (key: string, now: number, id: string) =>
     write(
       key,
       {
         UpdateExpression:
           'SET attempts = if_not_exists(attempts, :zero) + :one, failures = if_not_exists(failures, :zero), ' +
           'lockedUntil = if_not_exists(lockedUntil, :zero), generation = if_not_exists(generation, :zero), ' +
-          'lastClaimAt = :now, forgetAt = :forget, #ttl = :ttl',
+          'lastClaimAt = :now, forgetAt = :forget, #ttl = :ttl ADD claims :ids',
         ConditionExpression:
           'attribute_not_exists(#key) OR (forgetAt > :now AND lockedUntil <= :now ' +
-          'AND (attempts < :max OR attempts = failures) AND (attempts = failures OR lastClaimAt > :stale))',
+          'AND (attempts < :max OR attempts = failures) AND (attempts = failures OR lastClaimAt > :stale) ' +
+          'AND NOT contains(claims, :id))',
         ExpressionAttributeValues: {
-          ...claimValues(now),
+          ...claimValues(now, id),
           ':max': policy.maxFailures,
           ':stale': now - CLAIM_SECONDS * 1000,
         },
@@ -177,41 +189,41 @@ export const createDynamoDbLoginAttempts = (
     );
 
   /** Past its window (or in a shape this code does not know): start over with this claim alone. */
-  const restart = (key: string, now: number) =>
+  const restart = (key: string, now: number, id: string) =>
     write(
       key,
       {
         UpdateExpression:
-          'SET attempts = :one, failures = :zero, lockedUntil = :zero, ' +
+          'SET attempts = :one, failures = :zero, lockedUntil = :zero, claims = :ids, ' +
           'generation = if_not_exists(generation, :zero) + :one, lastClaimAt = :now, forgetAt = :forget, #ttl = :ttl',
         ConditionExpression: 'attribute_not_exists(forgetAt) OR forgetAt <= :now',
-        ExpressionAttributeValues: claimValues(now),
+        ExpressionAttributeValues: claimValues(now, id),
       },
       'Attempt claim failed',
     );
 
   /** The claims in flight are stale (their functions died): drop them and claim, if nobody claimed since. */
-  const reclaim = (key: string, now: number, seen: AttemptRecord) =>
+  const reclaim = (key: string, now: number, id: string, seen: AttemptRecord) =>
     write(
       key,
       {
         UpdateExpression:
-          'SET attempts = failures + :one, generation = generation + :one, lastClaimAt = :now, ' +
+          'SET attempts = failures + :one, claims = :ids, generation = generation + :one, lastClaimAt = :now, ' +
           'forgetAt = :forget, #ttl = :ttl',
         ConditionExpression: 'lastClaimAt = :seen AND lockedUntil <= :now AND forgetAt > :now',
-        ExpressionAttributeValues: { ...claimValues(now), ':seen': seen.lastClaimAt },
+        ExpressionAttributeValues: { ...claimValues(now, id), ':seen': seen.lastClaimAt },
       },
       'Attempt claim failed',
     );
 
-  /** Gives one claim back; no-op if there is none in flight (it was taken back as stale). */
-  const release = async (key: string) => {
+  /** Gives the claim back; nothing to do if it is gone (given back already, or taken back as stale). */
+  const release = async (key: string, id: string) => {
     await write(
       key,
       {
-        UpdateExpression: 'SET attempts = attempts - :one',
-        ConditionExpression: 'attempts > failures',
-        ExpressionAttributeValues: { ':one': 1 },
+        UpdateExpression: 'SET attempts = attempts - :one DELETE claims :ids',
+        ConditionExpression: 'contains(claims, :id)',
+        ExpressionAttributeValues: { ':one': 1, ':id': id, ':ids': new Set([id]) },
       },
       'Attempt release failed',
     );
@@ -220,11 +232,14 @@ export const createDynamoDbLoginAttempts = (
   /**
    * Turns the claim into a failure and sets the lock the new count earns, in one write that
    * expects the count it last saw: concurrent failures each retry with the count the last one
-   * left. `seen` starts as the item right after the claim.
+   * left. `start` is the item right after the claim.
    */
-  const fail = async (key: string, start: AttemptRecord) => {
+  const fail = async (key: string, id: string, start: AttemptRecord) => {
     let seen: AttemptRecord | undefined = start;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      // Our claim is gone: this failure is counted already (a write the SDK retried had been
+      // applied), or the claim was taken back as stale (only after the function's timeout).
+      if (seen && !seen.claims.has(id)) return;
       const now = clock().getTime();
       const failures: number = (seen?.failures ?? 0) + 1;
       const lock: number = lockSeconds(policy, failures) * 1000;
@@ -233,21 +248,19 @@ export const createDynamoDbLoginAttempts = (
         ':forget': now + lock + window,
         ':ttl': ttl(now + lock + window),
         ':lockedUntil': lock > 0 ? now + lock : 0,
+        ':id': id,
+        ':ids': new Set([id]),
       };
       const result: Write = seen
         ? await write(
             key,
             {
-              // Our claim is normally still in flight; if it was taken back as stale, ours is added.
               UpdateExpression:
-                'SET failures = :failures, attempts = attempts + :added, forgetAt = :forget, #ttl = :ttl' +
-                (lock > 0 ? ', lockedUntil = :lockedUntil' : ''),
-              ConditionExpression: `failures = :seen AND attempts ${seen.attempts > seen.failures ? '>' : '='} failures`,
-              ExpressionAttributeValues: {
-                ...values,
-                ':seen': seen.failures,
-                ':added': seen.attempts > seen.failures ? 0 : 1,
-              },
+                'SET failures = :failures, forgetAt = :forget, #ttl = :ttl' +
+                (lock > 0 ? ', lockedUntil = :lockedUntil' : '') +
+                ' DELETE claims :ids',
+              ConditionExpression: 'failures = :seen AND contains(claims, :id)',
+              ExpressionAttributeValues: { ...values, ':seen': seen.failures },
             },
             'Attempt update failed',
           )
@@ -256,10 +269,10 @@ export const createDynamoDbLoginAttempts = (
             key,
             {
               UpdateExpression:
-                'SET attempts = :failures, failures = :failures, lockedUntil = :lockedUntil, generation = :zero, ' +
+                'SET attempts = :one, failures = :one, lockedUntil = :lockedUntil, generation = :zero, ' +
                 'lastClaimAt = :now, forgetAt = :forget, #ttl = :ttl',
               ConditionExpression: 'attribute_not_exists(#key)',
-              ExpressionAttributeValues: { ...values, ':zero': 0, ':now': now },
+              ExpressionAttributeValues: { ...values, ':zero': 0, ':one': 1, ':now': now },
             },
             'Attempt update failed',
           );
@@ -269,20 +282,23 @@ export const createDynamoDbLoginAttempts = (
     throw toStoreError('Attempt update failed')(new Error('Too much contention counting a failure'));
   };
 
-  const succeed = async (key: string, claimed: AttemptRecord) => {
+  const succeed = async (key: string, id: string, claimed: AttemptRecord) => {
     const before = claimed.failures;
     if (before > 0) {
       const { applied } = await write(
         key,
         {
           UpdateExpression:
-            'SET attempts = attempts - :released, failures = failures - :before, generation = generation + :one',
-          ConditionExpression: 'generation = :generation AND attempts > failures',
+            'SET attempts = attempts - :released, failures = failures - :before, generation = generation + :one ' +
+            'DELETE claims :ids',
+          ConditionExpression: 'generation = :generation AND contains(claims, :id)',
           ExpressionAttributeValues: {
             ':released': before + 1,
             ':before': before,
             ':one': 1,
             ':generation': claimed.generation,
+            ':id': id,
+            ':ids': new Set([id]),
           },
         },
         'Attempt reset failed',
@@ -290,43 +306,64 @@ export const createDynamoDbLoginAttempts = (
       if (applied) return;
       // Someone else forgot those failures already: only our claim is left to give back.
     }
-    await release(key);
+    await release(key, id);
   };
 
   /** `before` is the item as it was just before the claim, without it (undefined: nothing counted). */
-  const granted = (key: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
-    const counted = before ?? { attempts: 0, failures: 0, lockedUntil: 0, forgetAt: 0, lastClaimAt: 0, generation: 0 };
+  const granted = (key: string, id: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
+    const counted = before ?? {
+      attempts: 0,
+      failures: 0,
+      lockedUntil: 0,
+      forgetAt: 0,
+      lastClaimAt: 0,
+      generation: 0,
+      claims: new Set<string>(),
+    };
+    const after = {
+      ...counted,
+      attempts: counted.attempts + 1,
+      lastClaimAt: now,
+      claims: new Set([...counted.claims, id]),
+    };
     return {
       granted: true,
       claim: {
-        fail: () => fail(key, { ...counted, attempts: counted.attempts + 1, lastClaimAt: now }),
-        succeed: () => succeed(key, counted),
-        release: () => release(key),
+        fail: () => fail(key, id, after),
+        succeed: () => succeed(key, id, counted),
+        release: () => release(key, id),
       },
     };
   };
 
   return {
     async claim(key) {
+      const id = randomUUID();
       let waited = 0;
       for (let round = 0; round < MAX_ROUNDS; round += 1) {
         const now = clock().getTime();
-        const normal = await claimNormally(key, now);
+        const normal = await claimNormally(key, now, id);
         // A fresh item had nothing before the claim: `old` is undefined, as for a restart.
-        if (normal.applied) return granted(key, now, normal.old);
+        if (normal.applied) return granted(key, id, now, normal.old);
         const seen = normal.old;
+        if (seen?.claims.has(id)) {
+          // Our own claim, applied by a write the SDK retried: it holds.
+          const others = new Set([...seen.claims].filter((claim) => claim !== id));
+          return granted(key, id, now, { ...seen, attempts: seen.attempts - 1, claims: others });
+        }
         if (!seen || seen.forgetAt <= now) {
-          const restarted = await restart(key, now);
-          if (restarted.applied) return granted(key, now, undefined);
+          const restarted = await restart(key, now, id);
+          if (restarted.applied) return granted(key, id, now, undefined);
           continue;
         }
         if (seen.lockedUntil > now) {
           return { granted: false, retryAfterSeconds: Math.ceil((seen.lockedUntil - now) / 1000) };
         }
         if (seen.attempts > seen.failures && seen.lastClaimAt <= now - CLAIM_SECONDS * 1000) {
-          const reclaimed = await reclaim(key, now, seen);
+          const reclaimed = await reclaim(key, now, id, seen);
           if (reclaimed.applied) {
-            return granted(key, now, { ...seen, attempts: seen.failures, generation: seen.generation + 1 });
+            const dropped = { attempts: seen.failures, generation: seen.generation + 1, claims: new Set<string>() };
+            return granted(key, id, now, { ...seen, ...dropped });
           }
           continue;
         }
