@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import type { ThrottlePolicy } from '#lib/config.ts';
+import { ServiceUnavailableError } from '#lib/errors.ts';
 import { LOGIN_ATTEMPTS_TABLE } from './attempts-table.ts';
 
 /**
@@ -279,7 +280,8 @@ export const createDynamoDbLoginAttempts = (
       if (result.applied) return;
       seen = result.old;
     }
-    throw toStoreError('Attempt update failed')(new Error('Too much contention counting a failure'));
+    // Every round lost to another attempt's write: transient by nature, so a 503.
+    throw new ServiceUnavailableError({ cause: new Error('Too much contention counting a failure') });
   };
 
   const succeed = async (key: string, id: string, claimed: AttemptRecord) => {
