@@ -83,8 +83,8 @@ describe('user enumeration', () => {
       const reference = kinds['wrong password'];
       expect(reference.rounds).toEqual([TEST_BCRYPT_COST]);
       expect(reference.calls.map(({ command, table }) => `${command} ${table}`)).toEqual([
-        'UpdateCommand attempts',
         'QueryCommand users',
+        'UpdateCommand attempts',
         'UpdateCommand attempts',
       ]);
       for (const [kind, trace] of Object.entries(kinds)) {
