@@ -22,7 +22,8 @@ const IDENTIFIER_KEY = 'throttle-test-identifier-key-0123456789abcdef';
  * processes. Each invocation here is the deployed bundle in its own Node process, all started
  * at once, against one DynamoDB Local.
  */
-describe('throttling across concurrent Lambda processes', () => {
+// Twelve cold starts at once take a while on two cores, longer still when the machine is busy.
+describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, () => {
   let table: TestTables;
   let secrets: Awaited<ReturnType<typeof startFakeSecretsManager>>;
   let code: ReturnType<typeof functionCode>;
