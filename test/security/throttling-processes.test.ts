@@ -1,4 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
@@ -15,6 +16,7 @@ import { synthesize } from '#test/support/synth.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const IDENTIFIER_KEY = 'throttle-test-identifier-key-0123456789abcdef';
 
 /**
@@ -58,7 +60,11 @@ describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, 
     }, {});
   /** Four failures for `username`, counted as the login counts them. */
   const fourFailures = async (username: string) => {
-    const attempts = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle);
+    // The SDK's defaults, not the function's 1 s bound: setting up must not time out on a busy machine.
+    const patient = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+    );
+    const attempts = createDynamoDbLoginAttempts(patient, table.attemptsTableName, DEFAULTS.throttle);
     const key = await createIdentifierHash(createSecretReader({ value: IDENTIFIER_KEY }))(toIdentifier(username));
     for (let i = 0; i < 4; i += 1) {
       const result = await attempts.claim(key);
