@@ -15,6 +15,7 @@ import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { testKeySet } from '#test/support/keys.ts';
+import { testSessionStarter } from '#test/support/sessions.ts';
 
 /** Strings that make parsers and schemas think: JSON syntax, prototype keys, controls, long runs. */
 const tricky = fc.oneof(
@@ -84,6 +85,7 @@ describe('login handler under arbitrary input', () => {
         audience: 'movie-knight',
         ttlSeconds: 3600,
       }),
+      startSession: testSessionStarter(tables),
       telemetry,
     });
     handler = createLoginHandler({
