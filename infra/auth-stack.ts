@@ -13,6 +13,7 @@ import { UsersTable } from '#infra/constructs/users-table.ts';
 import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-set.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
 export interface AuthStackSettings {
@@ -53,9 +54,6 @@ const generatedKey = (scope: Construct, id: string, description: string, noRotat
   return secret;
 };
 
-/** API Gateway caches a JWKS for up to 2 hours; one more hour of margin. */
-const JWKS_CACHE_MARGIN_SECONDS = 3 * 3600;
-
 /** Movie Knight Auth: the tables, the keys, the functions, their API and the alarms. */
 export class AuthStack extends Stack {
   constructor(scope: Construct, id: string, { settings, ...props }: AuthStackProps) {
@@ -94,7 +92,6 @@ export class AuthStack extends Stack {
     const issuer = settings.tokenIssuer ?? api.baseUrl(settings.stageName);
     const functionDefaults = { logLevel: settings.logLevel, logRetention: settings.logRetention };
     const tokenEnvironment = {
-      SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
       TOKEN_ISSUER: issuer,
       TOKEN_AUDIENCE: settings.tokenAudience,
       TOKEN_TTL_SECONDS: String(settings.tokenTtlSeconds),
@@ -125,6 +122,7 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
+        SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
         TABLE_NAME: users.table.tableName,
         ATTEMPTS_TABLE_NAME: attempts.table.tableName,
         IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
@@ -137,18 +135,24 @@ export class AuthStack extends Stack {
     users.grantLookup(loginFunction);
     users.grantPasswordHashUpdate(loginFunction);
     attempts.grantCounting(loginFunction);
-    signingKeys.grantRead(loginFunction);
+    signingKeys.grantSigning(loginFunction);
     identifierKey.grantRead(loginFunction);
     sessions.grantStart(loginFunction);
     refreshKey.grantRead(loginFunction);
 
     const meFunction = fn('me', {
       memorySize: 512,
-      environment: { ...tokenEnvironment, ...sessionEnvironment, TABLE_NAME: users.table.tableName },
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn,
+        TABLE_NAME: users.table.tableName,
+      },
     });
     users.grantReadById(meFunction);
     sessions.grantReadById(meFunction);
-    signingKeys.grantRead(meFunction);
+    // Verifiers read the public JWKS only: a flaw in a public-facing function cannot leak a private key.
+    signingKeys.grantVerifying(meFunction);
 
     // Refresh is its own function: it signs (so it reads the private keys) and rotates, and it is
     // the hot path every client calls every few minutes, so it loads nothing else.
@@ -157,13 +161,15 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
+        SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
         TABLE_NAME: users.table.tableName,
         REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
       },
     });
     users.grantReadById(refreshFunction);
     sessions.grantRefresh(refreshFunction);
-    signingKeys.grantRead(refreshFunction);
+    // It signs new access tokens: the one function besides login that reads the private key set.
+    signingKeys.grantSigning(refreshFunction);
     refreshKey.grantRead(refreshFunction);
 
     // Logout, logout everywhere and the session list: they verify tokens and end sessions, and
@@ -173,6 +179,7 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
+        PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn,
         TABLE_NAME: users.table.tableName,
         REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
       },
@@ -180,14 +187,14 @@ export class AuthStack extends Stack {
     users.grantReadById(sessionsFunction);
     users.grantEndAllSessions(sessionsFunction);
     sessions.grantManage(sessionsFunction);
-    signingKeys.grantRead(sessionsFunction);
+    signingKeys.grantVerifying(sessionsFunction);
     refreshKey.grantRead(sessionsFunction);
 
     const wellKnownFunction = fn('wellKnown', {
       memorySize: 512,
-      environment: tokenEnvironment,
+      environment: { ...tokenEnvironment, PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn },
     });
-    signingKeys.grantRead(wellKnownFunction);
+    signingKeys.grantVerifying(wellKnownFunction);
 
     // No function may answer before the first keys exist.
     const functions: Record<HttpFunctionName, ServiceFunction> = {
@@ -220,6 +227,7 @@ export class AuthStack extends Stack {
     output('TableName', users.table.tableName, 'The users table');
     output('AttemptsTableName', attempts.table.tableName, 'Failed-login counters');
     output('SigningKeysSecretArn', signingKeys.secret.secretArn, 'Token signing key set (private)');
+    output('PublicKeysSecretArn', signingKeys.publicKeys.secretArn, 'Public JWKS of the signing keys');
     output('IdentifierKeySecretArn', identifierKey.secretArn, 'Identifier HMAC key');
     output('SessionsTableName', sessions.table.tableName, 'Sessions (refresh token state, never the tokens)');
     output('RefreshKeySecretArn', refreshKey.secretArn, 'Refresh token HMAC key');

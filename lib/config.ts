@@ -19,10 +19,8 @@ export interface ThrottlePolicy {
   maxLockSeconds: number;
 }
 
-/** Tokens: the key set that signs them and the claims they carry. */
+/** Tokens: the claims they carry and how long they live. */
 export interface TokenConfig {
-  /** A JWK set (see lib/tokens/key-set.ts): a Secrets Manager secret in AWS, a value locally. */
-  signingKeys: SecretSource;
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -44,6 +42,11 @@ export interface LoginConfig {
   /** The HMAC key of refresh tokens (see lib/sessions/refresh-token.ts). */
   refreshKey: SecretSource;
   sessions: SessionConfig;
+  /**
+   * The private key set (lib/tokens/key-set.ts): a Secrets Manager secret in AWS, a value locally.
+   * Only functions that sign tokens read it.
+   */
+  signingKeys: SecretSource;
   token: TokenConfig;
   bcryptCost: number;
   throttle: ThrottlePolicy;
@@ -104,7 +107,13 @@ const throttlePolicy = (env: Env): ThrottlePolicy => {
 };
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
-export const LOCAL_ONLY_SETTINGS = ['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY', 'REFRESH_KEY'] as const;
+export const LOCAL_ONLY_SETTINGS = [
+  'DYNAMODB_ENDPOINT',
+  'SIGNING_KEYS',
+  'PUBLIC_KEYS',
+  'IDENTIFIER_KEY',
+  'REFRESH_KEY',
+] as const;
 
 /**
  * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every
@@ -120,9 +129,13 @@ const refuseLocalOnlySettings = (env: Env): void => {
   }
 };
 
+// A JWK set is JSON: its shape is checked when it is parsed, not by length.
+/** The private key set, for the functions that sign. */
+const signingKeys = (env: Env): SecretSource => secretSource(env, 'SIGNING_KEYS', 1);
+/** The public JWKS (lib/tokens/public-jwks.ts), for the functions that only verify or publish. */
+const publicKeys = (env: Env): SecretSource => secretSource(env, 'PUBLIC_KEYS', 1);
+
 const readTokenConfig = (env: Env): TokenConfig => ({
-  // A JWK set is JSON: its shape is checked when it is parsed, not by length.
-  signingKeys: secretSource(env, 'SIGNING_KEYS', 1),
   issuer: readSetting(env, SETTINGS.tokenIssuer),
   audience: readSetting(env, SETTINGS.tokenAudience),
   ttlSeconds: readSetting(env, SETTINGS.tokenTtlSeconds),
@@ -155,23 +168,30 @@ export const readLoginConfig = (env: Env = process.env): LoginConfig => {
     identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
     refreshKey: secretSource(env, 'REFRESH_KEY'),
     sessions: readSessionConfig(env),
+    signingKeys: signingKeys(env),
     bcryptCost: readBcryptCost(env),
     throttle: throttlePolicy(env),
   };
 };
 
-/** `/api/auth/me`: the users and sessions tables, the keys that verify, the claims. */
+/** `/api/auth/me`: the users and sessions tables, the public keys that verify, the claims. */
 export interface MeConfig {
   tableName: string;
   sessions: SessionConfig;
   dynamoDbEndpoint: string | undefined;
+  publicKeys: SecretSource;
   token: TokenConfig;
   corsAllowedOrigins: string[];
 }
 
 export const readMeConfig = (env: Env = process.env): MeConfig => {
   refuseLocalOnlySettings(env);
-  return { ...readHttpConfig(env), tableName: required(env, 'TABLE_NAME'), sessions: readSessionConfig(env) };
+  return {
+    ...readHttpConfig(env),
+    tableName: required(env, 'TABLE_NAME'),
+    sessions: readSessionConfig(env),
+    publicKeys: publicKeys(env),
+  };
 };
 
 /**
@@ -187,7 +207,7 @@ export interface SessionsConfig {
   corsAllowedOrigins: string[];
 }
 
-export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
+const readSessionsConfig = (env: Env): SessionsConfig => {
   refuseLocalOnlySettings(env);
   return {
     ...readHttpConfig(env),
@@ -197,8 +217,29 @@ export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
   };
 };
 
-/** `/.well-known/*`: the key set and the issuer. */
+/** `/api/auth/refresh` signs new access tokens: it reads the private key set. */
+export interface RefreshConfig extends SessionsConfig {
+  signingKeys: SecretSource;
+}
+
+export const readRefreshConfig = (env: Env = process.env): RefreshConfig => ({
+  ...readSessionsConfig(env),
+  signingKeys: signingKeys(env),
+});
+
+/** The session routes only verify access tokens: they read the public JWKS. */
+export interface SessionRoutesConfig extends SessionsConfig {
+  publicKeys: SecretSource;
+}
+
+export const readSessionRoutesConfig = (env: Env = process.env): SessionRoutesConfig => ({
+  ...readSessionsConfig(env),
+  publicKeys: publicKeys(env),
+});
+
+/** `/.well-known/*`: the public keys and the issuer. */
 export interface WellKnownConfig {
+  publicKeys: SecretSource;
   token: TokenConfig;
   corsAllowedOrigins: string[];
 }
@@ -206,7 +247,7 @@ export interface WellKnownConfig {
 export const readWellKnownConfig = (env: Env = process.env): WellKnownConfig => {
   refuseLocalOnlySettings(env);
   const { token, corsAllowedOrigins } = readHttpConfig(env);
-  return { token, corsAllowedOrigins };
+  return { publicKeys: publicKeys(env), token, corsAllowedOrigins };
 };
 
 /** The bcrypt cost alone, for the scripts that hash passwords (users CLI, local seeding). */

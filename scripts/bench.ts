@@ -21,7 +21,7 @@ import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { BUNDLING } from '#infra/bundling.ts';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { DEFAULTS, readLoginConfig, readSessionsConfig } from '#lib/config.ts';
+import { DEFAULTS, readLoginConfig, readRefreshConfig } from '#lib/config.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
@@ -193,7 +193,7 @@ const sessionCosts = async (
   env: Record<string, string>,
   { logger, metrics }: { logger: Logger; metrics: Metrics },
 ): Promise<void> => {
-  const config = readSessionsConfig(env);
+  const config = readRefreshConfig(env);
   const start = createSessionStarter({
     sessions: createDynamoDbSessionStore(client, env.SESSIONS_TABLE_NAME ?? ''),
     refreshTokens: createRefreshTokens(createSecretReader({ value: env.REFRESH_KEY ?? '' })),

@@ -4,18 +4,33 @@ import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
 import { readKeyRotationConfig } from '#lib/config.ts';
 import { SERVICE_NAME } from '#lib/service.ts';
-import { assertRotatable, type RotationStep, rotationStep, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
+import {
+  isPendingRotation,
+  rotationStep,
+  secretsManagerPublicKeys,
+  secretsManagerVersions,
+} from '#lib/tokens/key-rotation.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-set.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
 const { retiredKeyRetainSeconds } = readKeyRotationConfig();
+const publicKeysSecretId = process.env.PUBLIC_KEYS_SECRET_ARN;
+if (!publicKeysSecretId) throw new Error('Environment variable PUBLIC_KEYS_SECRET_ARN is required');
+const publicKeys = secretsManagerPublicKeys(client, publicKeysSecretId);
 
 /** The Secrets Manager rotation function for the signing key set (see lib/tokens/key-rotation.ts). */
 export const handler = async ({ SecretId, ClientRequestToken, Step }: SecretsManagerRotationEvent): Promise<void> => {
   logger.info('Rotation step', { step: Step });
-  if (!(await assertRotatable(client, SecretId, ClientRequestToken))) return;
-  await rotationStep(secretsManagerVersions(client, SecretId), Step as RotationStep, ClientRequestToken, {
+  if (!(await isPendingRotation(client, SecretId, ClientRequestToken))) return;
+  const result = await rotationStep(secretsManagerVersions(client, SecretId), publicKeys, Step, ClientRequestToken, {
     nowSeconds: Math.floor(Date.now() / 1000),
     retainSeconds: retiredKeyRetainSeconds,
+    publishedForSeconds: JWKS_CACHE_MARGIN_SECONDS,
   });
+  if (result.outcome === 'pending-created' && !result.promoted) {
+    logger.warn('Rotation came too early: the active key keeps signing', { step: Step, reason: result.reason });
+  } else {
+    logger.info('Rotation step done', { step: Step, ...result });
+  }
 };

@@ -12,8 +12,8 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { LoginHandlerOptions } from './create-handler.ts';
@@ -42,7 +42,7 @@ export const createLoginDependencies = (
   const identifierKey = createSecretReader(config.identifierKey, secretOptions);
   const refreshKey = createSecretReader(config.refreshKey, secretOptions);
   const users = createDynamoDbUserStore(client, config.tableName);
-  const tokens = createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock);
+  const tokens = createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.token, clock);
   const sessionTelemetry = createSessionTelemetry(logger, metrics);
   const login = createLogin({
     users,

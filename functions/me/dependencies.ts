@@ -5,7 +5,7 @@ import { type Clock, systemClock } from '#lib/clock.ts';
 import type { MeConfig } from '#lib/config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
-import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { MeHandlerOptions } from './create-handler.ts';
@@ -25,9 +25,10 @@ export const createMeDependencies = (
       clock,
     }),
     verify: createTokenVerifier({
-      keys: verificationKeys(createKeyProvider(config.token.signingKeys, { logger, metrics })),
+      keys: verificationKeys(createPublicKeyProvider(config.publicKeys, { logger, metrics })),
       issuer: config.token.issuer,
       audience: config.token.audience,
+      maxTokenAgeSeconds: config.token.ttlSeconds,
       clock,
     }),
   };

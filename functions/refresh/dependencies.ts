@@ -3,19 +3,19 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SessionsConfig } from '#lib/config.ts';
+import type { RefreshConfig } from '#lib/config.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { RefreshHandlerOptions } from './create-handler.ts';
 
 /** The real adapters for `config`, built once per container. Tests pass their own clock. */
 export const createRefreshDependencies = (
-  config: SessionsConfig,
+  config: RefreshConfig,
   { logger, metrics, clock = systemClock }: { logger: Logger; metrics: Metrics; clock?: Clock },
 ): Omit<RefreshHandlerOptions, 'corsAllowedOrigins'> => {
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
@@ -25,7 +25,7 @@ export const createRefreshDependencies = (
     sessions: createDynamoDbSessionStore(client, config.sessions.tableName),
     users: createDynamoDbUserStore(client, config.tableName),
     refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
-    tokens: createTokenSigner(createKeyProvider(config.token.signingKeys, secretOptions), config.token, clock),
+    tokens: createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.token, clock),
     policy: config.sessions.policy,
     telemetry,
     clock,

@@ -1,12 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readSessionsConfig } from '#lib/config.ts';
+import { readRefreshConfig } from '#lib/config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createRefreshHandler } from './create-handler.ts';
 import { createRefreshDependencies } from './dependencies.ts';
 
 // Built once per container, at init, and reused by every warm invocation.
-const config = readSessionsConfig();
+const config = readRefreshConfig();
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 

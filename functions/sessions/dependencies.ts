@@ -3,20 +3,20 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SessionsConfig } from '#lib/config.ts';
+import type { SessionRoutesConfig } from '#lib/config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
+import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { SessionsHandlerOptions } from './create-handler.ts';
 
 /** The real adapters for `config`, built once per container. Tests pass their own clock. */
 export const createSessionsDependencies = (
-  config: SessionsConfig,
+  config: SessionRoutesConfig,
   { logger, metrics, clock = systemClock }: { logger: Logger; metrics?: Metrics; clock?: Clock },
 ): Omit<SessionsHandlerOptions, 'corsAllowedOrigins'> => {
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
@@ -36,9 +36,10 @@ export const createSessionsDependencies = (
     }),
     access: createSessionAccess({ sessions, users, policy, clock }),
     verify: createTokenVerifier({
-      keys: verificationKeys(createKeyProvider(config.token.signingKeys, secretOptions)),
+      keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
       issuer: config.token.issuer,
       audience: config.token.audience,
+      maxTokenAgeSeconds: config.token.ttlSeconds,
       clock,
     }),
   };

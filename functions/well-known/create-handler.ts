@@ -1,21 +1,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
-import type { KeyProvider } from '#lib/tokens/key-provider.ts';
-import { publicJwks, SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
+import { SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
+import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 /**
- * How long clients may cache the documents. Safe because a key is published as `next` a whole
- * rotation period before it signs anything.
+ * How long clients may cache the documents. Safe because a key is published as `next` at least
+ * JWKS_CACHE_MARGIN_SECONDS (3 hours) before it signs anything.
  */
 export const WELL_KNOWN_MAX_AGE_SECONDS = 3600;
 
 export interface WellKnownHandlerOptions {
   logger: Logger;
-  keys: KeyProvider;
+  keys: PublicKeyProvider;
   issuer: string;
   corsAllowedOrigins: string[];
 }
@@ -32,7 +32,7 @@ export const discoveryDocument = (issuer: string) => ({
 /** `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration`. */
 export const createWellKnownHandler = ({ logger, keys, issuer, corsAllowedOrigins }: WellKnownHandlerOptions) =>
   createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
-    if (event.resource === JWKS_PATH) return publicDocument(publicJwks((await keys()).set), WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === JWKS_PATH) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === DISCOVERY_PATH) return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
     return failure(404, 'Not found');
   });

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { WellKnownConfig } from '#lib/config.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
+import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 import type { WellKnownHandlerOptions } from './create-handler.ts';
 
 /** The real adapters for `config`, built once per container. */
@@ -10,6 +10,6 @@ export const createWellKnownDependencies = (
   { logger, metrics }: { logger: Logger; metrics?: Metrics },
 ): Omit<WellKnownHandlerOptions, 'corsAllowedOrigins'> => ({
   logger,
-  keys: createKeyProvider(config.token.signingKeys, { logger, metrics }),
+  keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
   issuer: config.token.issuer,
 });

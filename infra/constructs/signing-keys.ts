@@ -18,10 +18,14 @@ export interface SigningKeysProps {
 
 /**
  * The RS256 key set (a JWK set in Secrets Manager, lib/tokens/key-set.ts): a custom resource makes the
- * first keys at deploy time and a rotation function rotates them on a schedule.
+ * first keys at deploy time and a rotation function rotates them on a schedule. Both also write
+ * the public JWKS into a second secret, so functions that only verify never hold a private key.
  */
 export class SigningKeys extends Construct {
+  /** The private key set: read only by the functions that sign. */
   readonly secret: Secret;
+  /** The public JWKS (lib/tokens/public-jwks.ts): read by the functions that verify or publish. */
+  readonly publicKeys: Secret;
   /** The setup resource: anything that reads the keys should depend on it. */
   readonly setup: CustomResource;
 
@@ -30,6 +34,15 @@ export class SigningKeys extends Construct {
     // CloudFormation fills it with a random string; the setup resource replaces that with keys.
     this.secret = new Secret(this, 'Secret', {
       description: 'Movie Knight Auth: RS256 JWK set that signs access tokens',
+    });
+    // Filled by the setup resource from the key set, and rewritten by every rotation.
+    this.publicKeys = new Secret(this, 'PublicKeys', {
+      description: 'Movie Knight Auth: public JWKS that verifies access tokens (no private keys)',
+    });
+    Validations.of(this.publicKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        "A copy of the key set's public keys: the key set's rotation rewrites it; it has nothing to rotate itself.",
     });
     const functionDefaults = { memorySize: 512, logRetention: props.logRetention, logLevel: props.logLevel };
 
@@ -40,10 +53,12 @@ export class SigningKeys extends Construct {
     });
     this.secret.grantRead(setupFunction);
     this.secret.grantWrite(setupFunction);
+    this.publicKeys.grantWrite(setupFunction);
     const provider = new Provider(this, 'KeySetupProvider', { onEventHandler: setupFunction });
     this.setup = new CustomResource(this, 'KeySetup', {
       serviceToken: provider.serviceToken,
-      properties: { SecretId: this.secret.secretArn },
+      // A new property is an Update: a stack deployed before the public secret existed gets it filled.
+      properties: { SecretId: this.secret.secretArn, PublicKeysSecretId: this.publicKeys.secretArn },
     });
     const acknowledge = (id: string, reason: string) => Validations.of(provider).acknowledge({ id, reason });
     acknowledge(
@@ -60,8 +75,12 @@ export class SigningKeys extends Construct {
     const rotationFunction = new ServiceFunction(this, 'KeyRotationFunction', {
       ...functionDefaults,
       entry: 'functions/key-rotation/handler.ts',
-      environment: { RETIRED_KEY_RETAIN_SECONDS: String(props.retainRetiredSeconds) },
+      environment: {
+        RETIRED_KEY_RETAIN_SECONDS: String(props.retainRetiredSeconds),
+        PUBLIC_KEYS_SECRET_ARN: this.publicKeys.secretArn,
+      },
     });
+    this.publicKeys.grantWrite(rotationFunction);
     this.secret.addRotationSchedule('Rotation', {
       rotationLambda: rotationFunction,
       automaticallyAfter: Duration.days(props.rotationDays),
@@ -77,8 +96,13 @@ export class SigningKeys extends Construct {
     });
   }
 
-  /** Read access to the key set (and so to the private keys): only our own functions get it. */
-  grantRead(grantee: IGrantable): void {
+  /** Read access to the private key set: only for functions that sign tokens. */
+  grantSigning(grantee: IGrantable): void {
     this.secret.grantRead(grantee);
+  }
+
+  /** Read access to the public JWKS: for functions that verify tokens or publish the keys. */
+  grantVerifying(grantee: IGrantable): void {
+    this.publicKeys.grantRead(grantee);
   }
 }

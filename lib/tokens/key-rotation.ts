@@ -6,7 +6,7 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { createKeySet, type KeySet, parseKeySet, rotateKeySet } from './key-set.ts';
+import { createKeySet, type KeySet, parseKeySet, publicJwks, type RotationTimes, rotateKeySet } from './key-set.ts';
 
 /** The versions of one secret that rotation works with (Secrets Manager's staging labels). */
 export interface SecretVersions {
@@ -17,8 +17,19 @@ export interface SecretVersions {
   promote(token: string, fromVersionId: string): Promise<void>;
 }
 
+/** Where the public JWKS is written: a second secret that verifiers read instead of the private set. */
+export interface PublicKeysStore {
+  publish(jwks: string): Promise<void>;
+}
+
 /** Secrets Manager's rotation steps, in the order it calls them. */
-export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** What a rotation step did, for the log. */
+export type RotationStepResult =
+  | { outcome: 'pending-created'; promoted: boolean; reason?: string }
+  | { outcome: 'pending-exists' | 'nothing-to-set' | 'tested' | 'promoted' | 'already-current' };
 
 const parseOrNull = (value: string): KeySet | null => {
   try {
@@ -28,48 +39,93 @@ const parseOrNull = (value: string): KeySet | null => {
   }
 };
 
+const publish = (publicKeys: PublicKeysStore, set: KeySet) => publicKeys.publish(JSON.stringify(publicJwks(set)));
+
 /**
  * The stack's setup: the secret starts with a random string from CloudFormation, replaced here by
- * a first key set; a secret that already holds one is kept (an update, a redeploy).
+ * a first key set; a secret that already holds one is kept (an update, a redeploy). Either way the
+ * public JWKS is written from it (first, so no key is ever current before it is published), which
+ * also fills the public secret of a stack deployed before there was one.
  */
-export const ensureKeySet = async (versions: SecretVersions): Promise<'created' | 'kept'> => {
-  const { value } = await versions.current();
-  if (parseOrNull(value)) return 'kept';
-  await versions.putCurrent(JSON.stringify(await createKeySet()));
+export const ensureKeySet = async (
+  versions: SecretVersions,
+  publicKeys: PublicKeysStore,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<'created' | 'kept'> => {
+  const existing = parseOrNull((await versions.current()).value);
+  const set = existing ?? (await createKeySet(nowSeconds));
+  await publish(publicKeys, set);
+  if (existing) return 'kept';
+  await versions.putCurrent(JSON.stringify(set));
   return 'created';
 };
 
+const parseCurrent = (value: string): KeySet => {
+  try {
+    return parseKeySet(value);
+  } catch (error) {
+    // parseKeySet's messages never hold key material; neither does this one.
+    throw new Error(
+      `Refusing to rotate: the current key set does not parse (${(error as Error).message}). Restore a valid key set; a new one would invalidate every live token.`,
+      { cause: error },
+    );
+  }
+};
+
 /**
- * One step of a Secrets Manager rotation. createSecret stores the rotated set as AWSPENDING under
- * the rotation's token (once); testSecret checks it parses with one active key; finishSecret makes
- * it AWSCURRENT. setSecret has nothing to do: no other system holds the keys.
+ * One step of a Secrets Manager rotation (see rotateKeySet for what a rotation does to the set).
+ *
+ * - createSecret stores the rotated set as AWSPENDING under the rotation's token (once), after
+ *   writing its public JWKS. That JWKS is safe to publish before the set is current: it holds the
+ *   current set's active and next keys too (the only keys that may sign until finishSecret) and
+ *   drops only retired keys whose tokens have all expired. It fails when the current set does not
+ *   parse, rather than making a set whose keys no verifier has seen.
+ * - setSecret has nothing to do: no other system holds the keys.
+ * - testSecret checks the pending set parses with one active key.
+ * - finishSecret writes the pending set's JWKS again (a deploy may have rewritten it meanwhile),
+ *   then makes the set AWSCURRENT. The public JWKS is therefore written before every change of
+ *   signer, and signers only ever use keys published at least JWKS_CACHE_MARGIN_SECONDS earlier.
+ *
+ * An unknown step is an error.
  */
 export const rotationStep = async (
   versions: SecretVersions,
-  step: RotationStep,
+  publicKeys: PublicKeysStore,
+  step: string,
   token: string,
-  { nowSeconds, retainSeconds }: { nowSeconds: number; retainSeconds: number },
-): Promise<void> => {
-  switch (step) {
+  times: RotationTimes,
+): Promise<RotationStepResult> => {
+  switch (step as RotationStep) {
     case 'createSecret': {
-      if ((await versions.pending(token)) !== undefined) return;
-      const current = parseOrNull((await versions.current()).value) ?? (await createKeySet());
-      await versions.putPending(token, JSON.stringify(await rotateKeySet(current, nowSeconds, retainSeconds)));
-      return;
+      if ((await versions.pending(token)) !== undefined) return { outcome: 'pending-exists' };
+      const current = parseCurrent((await versions.current()).value);
+      const { set, promoted, reason } = await rotateKeySet(current, times);
+      await publish(publicKeys, set);
+      await versions.putPending(token, JSON.stringify(set));
+      return { outcome: 'pending-created', promoted, ...(reason ? { reason } : {}) };
     }
     case 'setSecret':
-      return;
+      return { outcome: 'nothing-to-set' };
     case 'testSecret': {
       const pending = await versions.pending(token);
       if (pending === undefined) throw new Error('No pending key set for this rotation');
       parseKeySet(pending);
-      return;
+      return { outcome: 'tested' };
     }
     case 'finishSecret': {
-      const { versionId } = await versions.current();
-      if (versionId !== token) await versions.promote(token, versionId);
-      return;
+      const current = await versions.current();
+      if (current.versionId === token) {
+        await publish(publicKeys, parseKeySet(current.value));
+        return { outcome: 'already-current' };
+      }
+      const pending = await versions.pending(token);
+      if (pending === undefined) throw new Error('No pending key set for this rotation');
+      await publish(publicKeys, parseKeySet(pending));
+      await versions.promote(token, current.versionId);
+      return { outcome: 'promoted' };
     }
+    default:
+      throw new Error(`Unknown rotation step: ${step.slice(0, 32)}`);
   }
 };
 
@@ -117,8 +173,12 @@ export const secretsManagerVersions = (client: SecretsManagerClient, secretId: s
   },
 });
 
-/** Secrets Manager's own guard: only rotate a secret with rotation on and this token pending. */
-export const assertRotatable = async (
+/**
+ * Secrets Manager's own guard: true when this token is the pending version of a secret with
+ * rotation on (the step should run), false when it is already current (a retry after the
+ * rotation finished); throws for anything else.
+ */
+export const isPendingRotation = async (
   client: SecretsManagerClient,
   secretId: string,
   token: string,
@@ -133,3 +193,10 @@ export const assertRotatable = async (
   if (!stages.includes('AWSPENDING')) throw new Error('The rotation token is not pending');
   return true;
 };
+
+/** The public JWKS secret in Secrets Manager: each publish is a new AWSCURRENT version. */
+export const secretsManagerPublicKeys = (client: SecretsManagerClient, secretId: string): PublicKeysStore => ({
+  async publish(jwks) {
+    await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: jwks }));
+  },
+});

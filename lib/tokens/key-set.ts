@@ -1,8 +1,16 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import * as v from 'valibot';
+import type { PublicJwk, PublicJwks } from './public-jwks.ts';
 
 /** RS256: the algorithm API Gateway's JWT authorizers and every OIDC library accept. */
 export const SIGNING_ALGORITHM = 'RS256';
+
+/**
+ * How long a key must have been published before it may sign: API Gateway's JWT authorizers
+ * cache a JWKS for up to 2 hours, and one more hour of margin. It is also how long a retired key
+ * stays published after the last token it signed expires.
+ */
+export const JWKS_CACHE_MARGIN_SECONDS = 3 * 3600;
 
 /**
  * A key's place in its life: `next` is published but does not sign yet (so verifiers' JWKS caches
@@ -24,6 +32,11 @@ const PrivateJwkSchema = v.looseObject({
   status: v.picklist(['next', 'active', 'retired']),
   /** Epoch seconds; set when a key is retired. */
   retiredAt: v.optional(v.number()),
+  /**
+   * Epoch seconds; when the key was first written to the public JWKS. Absent on keys made before
+   * publish times were recorded: those were published long ago, at the latest when they were made.
+   */
+  publishedAt: v.optional(v.number()),
 });
 
 /** The key set as stored in the secret: private JWKs with their status, exactly one active. */
@@ -48,35 +61,84 @@ export const parseKeySet = (text: string): KeySet => {
   return result.output;
 };
 
-/** A fresh 2048-bit RSA key, named by its RFC 7638 thumbprint. */
-export const generateKey = async (status: KeyStatus): Promise<StoredKey> => {
+/** A fresh 2048-bit RSA key, named by its RFC 7638 thumbprint, published at `nowSeconds`. */
+export const generateKey = async (status: KeyStatus, nowSeconds: number): Promise<StoredKey> => {
   const { privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { modulusLength: 2048, extractable: true });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk);
-  return v.parse(PrivateJwkSchema, { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig', status });
+  return v.parse(PrivateJwkSchema, {
+    ...jwk,
+    kid,
+    alg: SIGNING_ALGORITHM,
+    use: 'sig',
+    status,
+    publishedAt: nowSeconds,
+  });
 };
 
-/** The first key set: one key that signs and the next one, already published. */
-export const createKeySet = async (): Promise<KeySet> => ({
-  keys: [await generateKey('active'), await generateKey('next')],
-});
+const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * One rotation: the next key starts signing, the active key retires, a new next key is made, and
- * retired keys are dropped once every token they signed has expired and verifiers' caches of the
- * JWKS have refreshed (`retainSeconds` after retirement).
+ * The first key set: one key that signs at once (no verifier has cached a JWKS of a service that
+ * did not exist) and the next one, published from the start.
  */
-export const rotateKeySet = async (set: KeySet, nowSeconds: number, retainSeconds: number): Promise<KeySet> => {
+export const createKeySet = async (nowSeconds = epochSeconds()): Promise<KeySet> => ({
+  keys: [await generateKey('active', nowSeconds), await generateKey('next', nowSeconds)],
+});
+
+export interface RotationTimes {
+  nowSeconds: number;
+  /** How long a retired key stays published: the token lifetime plus the JWKS cache margin. */
+  retainSeconds: number;
+  /** How long a key must have been published before it signs; JWKS_CACHE_MARGIN_SECONDS. */
+  publishedForSeconds?: number;
+}
+
+/** A rotated set, and whether the signer changed (see rotateKeySet). */
+export interface RotatedKeySet {
+  set: KeySet;
+  promoted: boolean;
+  /** Why the signer was kept, when it was; never key material. */
+  reason?: string;
+}
+
+/**
+ * One rotation: the next key starts signing, the active key retires and a new next key is
+ * published; retired keys are dropped once every token they signed has expired and verifiers'
+ * caches of the JWKS have refreshed (`retainSeconds` after retirement).
+ *
+ * A next key published less than `publishedForSeconds` ago (two rotations in a row) is not
+ * promoted: verifiers holding a cached JWKS would reject its tokens. The active key keeps
+ * signing and the set only loses its expired retired keys. A set without a next key gets one,
+ * published now, and also keeps its signer: a key is never made active unpublished.
+ */
+export const rotateKeySet = async (
+  set: KeySet,
+  { nowSeconds, retainSeconds, publishedForSeconds = JWKS_CACHE_MARGIN_SECONDS }: RotationTimes,
+): Promise<RotatedKeySet> => {
   const kept = set.keys.filter((key) => key.status !== 'retired' || (key.retiredAt ?? 0) + retainSeconds > nowSeconds);
-  const hasNext = kept.some((key) => key.status === 'next');
+  const next = kept.find((key) => key.status === 'next');
+  if (!next) {
+    return {
+      set: { keys: [await generateKey('next', nowSeconds), ...kept] },
+      promoted: false,
+      reason: 'the key set had no next key; one is published now and signs from a later rotation',
+    };
+  }
+  const publishedFor = nowSeconds - (next.publishedAt ?? 0);
+  if (publishedFor < publishedForSeconds) {
+    return {
+      set: { keys: kept },
+      promoted: false,
+      reason: `the next key has been published for ${publishedFor} s, less than the ${publishedForSeconds} s verifiers may cache the JWKS`,
+    };
+  }
   const rotated = kept.map((key): StoredKey => {
     if (key.status === 'active') return { ...key, status: 'retired', retiredAt: nowSeconds };
     if (key.status === 'next') return { ...key, status: 'active' };
     return key;
   });
-  // A set that somehow lost its next key still rotates: a fresh key becomes active at once.
-  const promoted = hasNext ? rotated : [...rotated, await generateKey('active')];
-  return { keys: [await generateKey('next'), ...promoted] };
+  return { set: { keys: [await generateKey('next', nowSeconds), ...rotated] }, promoted: true };
 };
 
 /** The key that signs. */
@@ -87,7 +149,7 @@ export const activeKey = (set: KeySet): StoredKey => {
 };
 
 /** Public members only, listed one by one, so no private member can ever be published. */
-export const toPublicJwk = ({ kty, kid, n, e }: StoredKey): JWK => ({
+export const toPublicJwk = ({ kty, kid, n, e }: StoredKey): PublicJwk => ({
   kty,
   kid,
   n,
@@ -97,4 +159,4 @@ export const toPublicJwk = ({ kty, kid, n, e }: StoredKey): JWK => ({
 });
 
 /** The JWKS: every key that may verify a live token (next, active and retained retired keys). */
-export const publicJwks = (set: KeySet): { keys: JWK[] } => ({ keys: set.keys.map(toPublicJwk) });
+export const publicJwks = (set: KeySet): PublicJwks => ({ keys: set.keys.map(toPublicJwk) });

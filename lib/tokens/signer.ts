@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { KeyProvider } from './key-provider.ts';
 import { SIGNING_ALGORITHM } from './key-set.ts';
+import type { SigningKeyProvider } from './signing-key-provider.ts';
 
 /** RFC 9068's media type for JWT access tokens, in the `typ` header. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -31,7 +31,7 @@ export interface TokenSigner {
  * Header: alg, typ at+jwt, kid. Claims: sub, sid, iss, aud, iat, nbf, exp, jti.
  */
 export const createTokenSigner = (
-  keys: KeyProvider,
+  keys: SigningKeyProvider,
   { issuer, audience, ttlSeconds }: TokenSettings,
   clock: Clock = systemClock,
 ): TokenSigner => ({
@@ -40,7 +40,7 @@ export const createTokenSigner = (
     await keys();
   },
   async sign(subject, sessionId) {
-    const { signing } = await keys();
+    const signing = await keys();
     const now = Math.floor(clock().getTime() / 1000);
     return new SignJWT({ sid: sessionId })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: ACCESS_TOKEN_TYPE, kid: signing.kid })

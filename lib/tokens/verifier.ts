@@ -1,40 +1,66 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { JWTClaimValidationFailed } from 'jose/errors';
+import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SIGNING_ALGORITHM } from './key-set.ts';
 import { ACCESS_TOKEN_TYPE } from './signer.ts';
 
-/** The verified claims of a Movie Knight access token. */
-export interface AccessTokenClaims extends JWTPayload {
-  sub: string;
-  jti: string;
+/**
+ * How far a token's `iat` or `nbf` may be ahead of our clock, or its `exp` behind it: the skew
+ * between the signer's clock and the verifier's.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
+const text = v.pipe(v.string(), v.nonEmpty());
+
+/**
+ * The claims our tokens carry, typed. jose checks the registered time and audience claims; this
+ * checks that what is meant to be a string is one, so a signed token with `sub: 123` is refused
+ * here instead of failing further in (a DynamoDB key of the wrong type). A new claim is added
+ * here to get the same treatment.
+ */
+const AccessTokenClaimsSchema = v.looseObject({
+  sub: text,
+  jti: text,
   /** The session the token belongs to; our own endpoints refuse it once the session has ended. */
-  sid: string;
-}
+  sid: text,
+  iat: v.number(),
+  exp: v.number(),
+});
+
+/** The verified claims of a Movie Knight access token. */
+export type AccessTokenClaims = JWTPayload & v.InferOutput<typeof AccessTokenClaimsSchema>;
 
 export type TokenVerifier = (token: string) => Promise<AccessTokenClaims>;
 
 export interface TokenVerifierOptions {
   /**
-   * Where the public keys come from: inside our stack, the key set itself (see SigningKeys);
+   * Where the public keys come from: inside our stack, the public JWKS (see public-key-provider.ts);
    * elsewhere, `remoteJwks(url)` on the published JWKS.
    */
   keys: JWTVerifyGetKey;
   issuer: string;
   audience: string;
+  /** The configured token lifetime (TOKEN_TTL_SECONDS): no token older than this is accepted. */
+  maxTokenAgeSeconds: number;
   clock?: Clock;
 }
 
 /** The published JWKS, fetched and cached by jose (refetched for an unknown kid, at most every 30 s). */
 export const remoteJwks = (jwksUri: string): JWTVerifyGetKey => createRemoteJWKSet(new URL(jwksUri));
 
+const claimFailure = (payload: JWTPayload, claim: string, message: string) =>
+  new JWTClaimValidationFailed(`"${claim}" claim ${message}`, payload, claim, 'check_failed');
+
 /**
  * Verifies a Movie Knight access token: signature with an allowed algorithm (RS256 only, so no
- * `none` and no HMAC confusion), `typ` at+jwt, issuer, audience, `exp` and `nbf`, and the
- * presence of `sub`, `jti` and a string `sid`. Rejects with jose's errors, which carry a stable `code`.
+ * `none` and no HMAC confusion), `typ` at+jwt, issuer, audience, `exp` and `nbf`; `iat` not in the
+ * future and no older than the token lifetime (with CLOCK_TOLERANCE_SECONDS of skew), and
+ * `exp - iat` no longer than it; string `sub`, `jti` and `sid`. Rejects with jose's errors,
+ * which carry a stable `code` (a claim of the wrong type is ERR_JWT_CLAIM_VALIDATION_FAILED).
  */
 export const createTokenVerifier =
-  ({ keys, issuer, audience, clock = systemClock }: TokenVerifierOptions): TokenVerifier =>
+  ({ keys, issuer, audience, maxTokenAgeSeconds, clock = systemClock }: TokenVerifierOptions): TokenVerifier =>
   async (token) => {
     const { payload } = await jwtVerify(token, keys, {
       issuer,
@@ -42,10 +68,19 @@ export const createTokenVerifier =
       algorithms: [SIGNING_ALGORITHM],
       typ: ACCESS_TOKEN_TYPE,
       requiredClaims: ['sub', 'exp', 'iat', 'nbf', 'jti', 'sid'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      maxTokenAge: maxTokenAgeSeconds,
       currentDate: clock(),
     });
-    if (typeof payload.sid !== 'string' || payload.sid === '') {
-      throw new JWTClaimValidationFailed('"sid" claim must be a non-empty string', payload, 'sid', 'invalid');
+    const result = v.safeParse(AccessTokenClaimsSchema, payload);
+    if (!result.success) {
+      const claim = v.getDotPath(result.issues[0]) ?? 'unspecified';
+      throw claimFailure(payload, claim, 'has the wrong type');
     }
-    return payload as AccessTokenClaims;
+    const claims = result.output;
+    // A token that claims to live longer than we ever sign one for did not come from our signer.
+    if (claims.exp - claims.iat > maxTokenAgeSeconds) {
+      throw claimFailure(payload, 'exp', 'is further after "iat" than the token lifetime');
+    }
+    return claims;
   };

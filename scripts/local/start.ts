@@ -12,7 +12,7 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { createLocalApi, type ProxyHandler } from './local-api.ts';
 import { stopOnSignal } from './shutdown.ts';
-import { localSigningKeys } from './signing-keys.ts';
+import { localPublicKeys, localSigningKeys } from './signing-keys.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
 
 const main = async (): Promise<void> => {
@@ -32,6 +32,10 @@ const main = async (): Promise<void> => {
   // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
   process.env.TOKEN_ISSUER ||= url;
   if (!process.env.SIGNING_KEYS_SECRET_ARN) process.env.SIGNING_KEYS ||= await localSigningKeys();
+  // The verifying functions read only the public keys, as in AWS; here derived from the local set.
+  if (!process.env.PUBLIC_KEYS_SECRET_ARN && process.env.SIGNING_KEYS) {
+    process.env.PUBLIC_KEYS ||= localPublicKeys(process.env.SIGNING_KEYS);
+  }
   if (!process.env.IDENTIFIER_KEY_SECRET_ARN) process.env.IDENTIFIER_KEY ||= randomBytes(32).toString('base64url');
   // A new refresh key per start: refresh tokens of an earlier run stop working, as after a key change.
   if (!process.env.REFRESH_KEY_SECRET_ARN) process.env.REFRESH_KEY ||= randomBytes(32).toString('base64url');

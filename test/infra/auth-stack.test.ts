@@ -86,7 +86,7 @@ describe('AuthStack', () => {
     });
     expect(resource.Properties.Environment.Variables).toMatchObject({
       TABLE_NAME: { Ref: expect.any(String) },
-      SIGNING_KEYS_SECRET_ARN: { Ref: expect.any(String) },
+      SIGNING_KEYS_SECRET_ARN: { Ref: expect.stringMatching(/^SigningKeysSecret/) },
       // The issuer is the API's base URL: https://<api id>.execute-api.<region>.<suffix>/<stage>.
       TOKEN_ISSUER: {
         'Fn::Join': ['', expect.arrayContaining(['https://', { Ref: expect.stringMatching(/^LoginApi/) }])],
@@ -167,6 +167,7 @@ describe('AuthStack', () => {
   it('makes the first signing keys at deploy time with a custom resource, before any function runs', () => {
     const [setup] = Object.entries(template.findResources('AWS::CloudFormation::CustomResource'));
     expect(setup?.[1].Properties.SecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysSecret/) });
+    expect(setup?.[1].Properties.PublicKeysSecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysPublicKeys/) });
     for (const id of ['LoginFunction', 'MeFunction', 'RefreshFunction', 'SessionsFunction', 'WellKnownFunction']) {
       expect(findFunction(template, id).resource.DependsOn).toContain(setup?.[0]);
     }
@@ -240,6 +241,53 @@ describe('AuthStack', () => {
     );
   });
 
+  it('lets only the signer and key management read the private key set; verifiers read the public JWKS', () => {
+    const secretId = (prefix: string) => {
+      const ids = Object.keys(template.findResources('AWS::SecretsManager::Secret')).filter((id) =>
+        id.startsWith(prefix),
+      );
+      expect(ids).toHaveLength(1);
+      return ids[0] ?? '';
+    };
+    const privateKeys = secretId('SigningKeysSecret');
+    const publicKeys = secretId('SigningKeysPublicKeys');
+    const roleOf = (id: string) => findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0] as string;
+    const functions = ['LoginFunction', 'MeFunction', 'WellKnownFunction', 'KeySetupFunction', 'KeyRotationFunction'];
+    const functionOfRole = new Map(functions.map((id) => [roleOf(id), id]));
+    /** Every function whose role may call `action` on `secret`. */
+    const allowed = (action: string, secret: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((policy) =>
+          (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+            .filter(
+              (statement) =>
+                [statement.Action].flat().includes(action) &&
+                JSON.stringify(statement.Resource) === JSON.stringify({ Ref: secret }),
+            )
+            .flatMap(() =>
+              policy.Properties.Roles.map((role: { Ref: string }) => functionOfRole.get(role.Ref) ?? role.Ref),
+            ),
+        )
+        .sort();
+    expect(allowed('secretsmanager:GetSecretValue', privateKeys)).toEqual([
+      'KeyRotationFunction',
+      'KeySetupFunction',
+      'LoginFunction',
+    ]);
+    expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual(['MeFunction', 'WellKnownFunction']);
+    // Only key management writes either of them.
+    expect(allowed('secretsmanager:PutSecretValue', privateKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
+    expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
+    // And no function is told where the other secret is.
+    const variables = (id: string) => findFunction(template, id).resource.Properties.Environment.Variables;
+    expect(variables('LoginFunction').SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: privateKeys });
+    for (const id of ['MeFunction', 'WellKnownFunction']) {
+      expect(variables(id).PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
+      expect(variables(id)).not.toHaveProperty('SIGNING_KEYS_SECRET_ARN');
+    }
+    expect(variables('KeyRotationFunction').PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
+  });
+
   it('lets /api/auth/me read users by id only, and the well-known function read only the keys', () => {
     const grantsOf = (id: string) => {
       const role = findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0];
@@ -307,6 +355,7 @@ describe('AuthStack', () => {
       'JwksUrl',
       'TableName',
       'SigningKeysSecretArn',
+      'PublicKeysSecretArn',
       'AttemptsTableName',
       'IdentifierKeySecretArn',
       'SessionsTableName',

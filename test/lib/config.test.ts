@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readBcryptCost, readKeyRotationConfig, readLoginConfig } from '#lib/config.ts';
+import {
+  readBcryptCost,
+  readKeyRotationConfig,
+  readLoginConfig,
+  readMeConfig,
+  readWellKnownConfig,
+} from '#lib/config.ts';
 import { ConfigError } from '#lib/errors.ts';
 
 const KEY = 'k'.repeat(32);
@@ -38,8 +44,8 @@ describe('readLoginConfig', () => {
         // 30 days absolute, 15 days idle, 30 s retry grace, 100 sessions.
         policy: { ttlSeconds: 2_592_000, idleSeconds: 1_296_000, reuseGraceSeconds: 30, maxPerUser: 100 },
       },
+      signingKeys: { secretId: 'arn:signing' },
       token: {
-        signingKeys: { secretId: 'arn:signing' },
         issuer: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
         audience: 'movie-knight',
         ttlSeconds: 900,
@@ -79,8 +85,8 @@ describe('readLoginConfig', () => {
         tableName: 'sessions',
         policy: { ttlSeconds: 86_400, idleSeconds: 3600, reuseGraceSeconds: 10, maxPerUser: 5 },
       },
+      signingKeys: { value: '{"keys":[]}' },
       token: {
-        signingKeys: { value: '{"keys":[]}' },
         issuer: 'http://127.0.0.1:3000',
         audience: 'aud',
         ttlSeconds: 600,
@@ -171,6 +177,7 @@ describe('readLoginConfig in AWS Lambda', () => {
     // What the stack declares so that SAM may override them: present, empty.
     DYNAMODB_ENDPOINT: '',
     SIGNING_KEYS: '',
+    PUBLIC_KEYS: '',
     IDENTIFIER_KEY: '',
     REFRESH_KEY: '',
   };
@@ -179,7 +186,7 @@ describe('readLoginConfig in AWS Lambda', () => {
     expect(readLoginConfig(inLambda).dynamoDbEndpoint).toBeUndefined();
   });
 
-  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'IDENTIFIER_KEY', 'REFRESH_KEY'])(
+  it.each(['DYNAMODB_ENDPOINT', 'SIGNING_KEYS', 'PUBLIC_KEYS', 'IDENTIFIER_KEY', 'REFRESH_KEY'])(
     'refuses %s when it is set',
     (name) => {
       expect(() =>
@@ -191,5 +198,21 @@ describe('readLoginConfig in AWS Lambda', () => {
   it('allows them under sam local, which sets AWS_SAM_LOCAL', () => {
     const local = { ...inLambda, AWS_SAM_LOCAL: 'true', DYNAMODB_ENDPOINT: 'http://host.docker.internal:8000' };
     expect(readLoginConfig(local).dynamoDbEndpoint).toBe('http://host.docker.internal:8000');
+  });
+});
+
+describe('the verifying functions', () => {
+  const verifying = { TABLE_NAME: 'users', PUBLIC_KEYS_SECRET_ARN: 'arn:public' };
+
+  it.each([
+    ['/api/auth/me', readMeConfig],
+    ['the well-known documents', readWellKnownConfig],
+  ])('%s read the public JWKS, and never the private key set', (_, read) => {
+    const config = read({ ...verifying, SIGNING_KEYS_SECRET_ARN: 'arn:signing' });
+    expect(config.publicKeys).toEqual({ secretId: 'arn:public' });
+    expect(JSON.stringify(config)).not.toContain('arn:signing');
+    expect(() => read({ TABLE_NAME: 'users', SIGNING_KEYS_SECRET_ARN: 'arn:signing' })).toThrow(
+      new ConfigError('Environment variable PUBLIC_KEYS_SECRET_ARN (or PUBLIC_KEYS locally) is required'),
+    );
   });
 });

@@ -6,7 +6,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { hashPassword } from '#lib/users/passwords.ts';
 import { type NewUser, newUserItem } from '#lib/users/user.ts';
 import { ensureTables } from '#scripts/local/tables.ts';
-import { testKeySet } from './keys.ts';
+import { testKeyEnvironment } from './keys.ts';
 
 /** The refresh key the tests' handlers use (a local value, as `npm start` makes one). */
 export const TEST_REFRESH_KEY = 'test-refresh-key-0123456789abcdefghijklmnop';
@@ -56,7 +56,7 @@ export const createTestTables = async (): Promise<TestTables> => {
       SESSIONS_TABLE_NAME: sessionsTableName,
       REFRESH_KEY: TEST_REFRESH_KEY,
       DYNAMODB_ENDPOINT: endpoint,
-      SIGNING_KEYS: JSON.stringify(await testKeySet()),
+      ...(await testKeyEnvironment()),
       IDENTIFIER_KEY: 'test-identifier-key-0123456789abcdefghijklm',
       TOKEN_ISSUER: TEST_TOKEN_ISSUER,
     },

@@ -118,6 +118,14 @@ export const startFakeSecretsManager = async (initial: Record<string, string>) =
       const secret = secrets.get(id);
       return secret?.values.get(secret.stages.get('AWSCURRENT') ?? '');
     },
+    /** What an operator's PutSecretValue does: a new current version. */
+    put: (id: string, value: string) => {
+      const secret = secrets.get(id);
+      if (!secret) throw new Error(`no secret ${id}`);
+      const versionId = randomUUID();
+      secret.values.set(versionId, value);
+      label(secret, 'AWSCURRENT', versionId);
+    },
     /** What RotateSecret does before it calls the rotation function: a pending version, no value yet. */
     startRotation: (id: string): string => {
       const secret = secrets.get(id);

@@ -10,7 +10,7 @@ import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
 import { createSessionsDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readLoginConfig, readMeConfig, readSessionsConfig } from '#lib/config.ts';
+import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionRoutesConfig } from '#lib/config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */
@@ -55,16 +55,15 @@ export const createSessionHandlers = (
 ) => {
   const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
   const withClock = { logger, ...(clock && { clock }) };
-  const sessionsConfig = readSessionsConfig(env);
   const meConfig = readMeConfig(env);
   return {
     login: createTestHandler(env, clock),
     refresh: createRefreshHandler({
-      ...createRefreshDependencies(sessionsConfig, { ...withClock, metrics }),
+      ...createRefreshDependencies(readRefreshConfig(env), { ...withClock, metrics }),
       corsAllowedOrigins: [],
     }) as ProxyHandler,
     sessions: createSessionsHandler({
-      ...createSessionsDependencies(sessionsConfig, withClock),
+      ...createSessionsDependencies(readSessionRoutesConfig(env), withClock),
       corsAllowedOrigins: [],
     }) as ProxyHandler,
     me: createMeHandler({ ...createMeDependencies(meConfig, withClock), corsAllowedOrigins: [] }) as ProxyHandler,

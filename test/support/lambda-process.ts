@@ -11,6 +11,8 @@ export interface Invocation {
   /** Time to import the bundle (the function's init). */
   initMs: number;
   results: { response: APIGatewayProxyResult; ms: number }[];
+  /** What the function wrote to stdout and stderr: its log lines. */
+  logs: string;
 }
 
 /** What the synthesized template says about a function's code: where it is and how to call it. */
@@ -34,12 +36,12 @@ export const invokeBundle = async (
 ): Promise<Invocation> => {
   const dir = mkdtempSync(join(tmpdir(), 'mk-auth-invoke-'));
   writeFileSync(join(dir, 'events.json'), JSON.stringify(events));
-  await promisify(execFile)(
+  const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
     ['scripts/invoke-bundle.mjs', code.codeDir, code.handler, join(dir, 'events.json'), join(dir, 'results.json')],
     { env: { PATH: process.env.PATH, ...env } },
   );
-  return JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  return { ...JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), logs: stdout + stderr };
 };
 
 /** What CloudFormation resolves the stack's TOKEN_ISSUER (the API's base URL) to, for these runs. */

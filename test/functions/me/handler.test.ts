@@ -1,13 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
 import { DEFAULTS } from '#lib/config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
-import { createKeyProvider, verificationKeys } from '#lib/tokens/key-provider.ts';
-import { createKeySet } from '#lib/tokens/key-set.ts';
+import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
+import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
@@ -17,6 +19,10 @@ import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { testSessionStarter } from '#test/support/sessions.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
+/** The frozen clock of both the signer and the verifier. */
+const NOW = new Date('2026-11-26T12:00:00Z');
+const SECONDS = NOW.getTime() / 1000;
+const TEN_YEARS = 10 * 365 * 86_400;
 const MISSING = { 'WWW-Authenticate': 'Bearer realm="movie-knight"' };
 const INVALID = { 'WWW-Authenticate': 'Bearer realm="movie-knight", error="invalid_token"' };
 
@@ -25,6 +31,8 @@ describe('GET /api/auth/me', () => {
   let handler: ProxyHandler;
   let sign: (subject: string, overrides?: Partial<typeof settings>, now?: Date) => Promise<string>;
   let sessions: SessionStore;
+  /** A token validly signed with the stack's active key, with exactly these claims. */
+  let signClaims: (claims: JWTPayload) => Promise<string>;
 
   const me = (authorization?: string) =>
     invoke(
@@ -52,13 +60,29 @@ describe('GET /api/auth/me', () => {
       name: 'Gone',
       password: 'secret123',
     });
-    const keys = createKeyProvider({ value: tables.env.SIGNING_KEYS! });
+    const keys = createSigningKeyProvider({ value: tables.env.SIGNING_KEYS! });
     const startSession = testSessionStarter(tables);
-    sign = async (subject, overrides = {}, now = new Date()) =>
+    sign = async (subject, overrides = {}, now = NOW) =>
       createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(
         subject,
         (await startSession({ id: subject }, 'test')).sessionId,
       );
+    const { status, retiredAt, publishedAt, ...jwk } = activeKey(parseKeySet(tables.env.SIGNING_KEYS!));
+    const privateKey = await importJWK(jwk, 'RS256');
+    signClaims = (claims) =>
+      new SignJWT({
+        iss: settings.issuer,
+        aud: settings.audience,
+        sub: 'me-user',
+        jti: 'jti-1',
+        sid: 'session-1',
+        iat: SECONDS,
+        nbf: SECONDS,
+        exp: SECONDS + 600,
+        ...claims,
+      })
+        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
+        .sign(privateKey);
     sessions = createDynamoDbSessionStore(tables.client, tables.sessionsTableName);
     handler = createMeHandler({
       logger: new Logger({ logLevel: 'SILENT' }),
@@ -67,10 +91,13 @@ describe('GET /api/auth/me', () => {
         users: createDynamoDbUserStore(tables.client, tables.tableName),
         policy: DEFAULTS.sessions,
       }),
+      // As deployed: the verifier reads the public JWKS only.
       verify: createTokenVerifier({
-        keys: verificationKeys(keys),
+        keys: verificationKeys(createPublicKeyProvider({ value: tables.env.PUBLIC_KEYS! })),
         issuer: settings.issuer,
         audience: settings.audience,
+        maxTokenAgeSeconds: settings.ttlSeconds,
+        clock: () => NOW,
       }),
       corsAllowedOrigins: [],
     }) as ProxyHandler;
@@ -103,16 +130,26 @@ describe('GET /api/auth/me', () => {
   });
 
   it.each([
-    ['an expired token', () => sign('me-user', {}, new Date(Date.now() - 2 * 3600 * 1000))],
+    ['an expired token', () => sign('me-user', {}, new Date(NOW.getTime() - 2 * 3600 * 1000))],
+    ['a token whose sub is a number', () => signClaims({ sub: 123 as unknown as string })],
+    ['a token whose sub is an object', () => signClaims({ sub: { S: 'me-user' } as unknown as string })],
+    ['a token whose jti is a number', () => signClaims({ jti: 1 as unknown as string })],
+    [
+      'a token issued ten years in the future',
+      () => signClaims({ iat: SECONDS + TEN_YEARS, exp: SECONDS + TEN_YEARS + 60 }),
+    ],
+    ['a token that expires in ten years', () => signClaims({ exp: SECONDS + TEN_YEARS })],
+    ['a token older than the token lifetime', () => signClaims({ iat: SECONDS - 3600 - 61, exp: SECONDS + 600 })],
     ['a token from another issuer', () => sign('me-user', { issuer: 'https://evil.example' })],
     ['a token for another audience', () => sign('me-user', { audience: 'another-api' })],
     [
       'a token signed with another key',
       async () =>
-        createTokenSigner(createKeyProvider({ value: JSON.stringify(await createKeySet()) }), settings).sign(
-          'me-user',
-          'session-1',
-        ),
+        createTokenSigner(
+          createSigningKeyProvider({ value: JSON.stringify(await createKeySet()) }),
+          settings,
+          () => NOW,
+        ).sign('me-user', 'session-1'),
     ],
     [
       'a tampered token',
@@ -143,7 +180,7 @@ describe('GET /api/auth/me', () => {
   });
 
   it("answers 401 to a token whose sid names a session that does not exist or is someone else's", async () => {
-    const signer = createTokenSigner(createKeyProvider({ value: tables.env.SIGNING_KEYS! }), settings);
+    const signer = createTokenSigner(createSigningKeyProvider({ value: tables.env.SIGNING_KEYS! }), settings);
     expect((await me(`Bearer ${await signer.sign('me-user', 'no-such-session-000000')}`)).statusCode).toBe(401);
     const othersToken = await sign('gone-user');
     const { sid } = JSON.parse(Buffer.from(othersToken.split('.')[1]!, 'base64url').toString());

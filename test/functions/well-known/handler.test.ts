@@ -2,8 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createWellKnownHandler } from '#functions/well-known/create-handler.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
+import { publicJwks } from '#lib/tokens/key-set.ts';
+import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
 import { testKeySet } from '#test/support/keys.ts';
@@ -12,10 +14,10 @@ const ISSUER = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
 
 describe('the well-known documents', async () => {
   const set = await testKeySet();
-  const keys = createKeyProvider({ value: JSON.stringify(set) });
   const handler = createWellKnownHandler({
     logger: new Logger({ logLevel: 'SILENT' }),
-    keys,
+    // As deployed: the public JWKS that the key setup and rotation write, never the private set.
+    keys: createPublicKeyProvider({ value: JSON.stringify(publicJwks(set)) }),
     issuer: ISSUER,
     corsAllowedOrigins: [],
   }) as ProxyHandler;
@@ -35,13 +37,31 @@ describe('the well-known documents', async () => {
   });
 
   it('verify a login token through the published JWKS alone', async () => {
-    const token = await createTokenSigner(keys, { issuer: ISSUER, audience: 'movie-knight', ttlSeconds: 60 }).sign(
-      'u1',
-      'session-1',
-    );
+    const signingKeys = createSigningKeyProvider({ value: JSON.stringify(set) });
+    const token = await createTokenSigner(signingKeys, {
+      issuer: ISSUER,
+      audience: 'movie-knight',
+      ttlSeconds: 60,
+    }).sign('u1', 'session-1');
     const jwks = JSON.parse((await get('/.well-known/jwks.json')).body);
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: 'movie-knight' });
     expect(payload.sub).toBe('u1');
+  });
+
+  it.each([
+    ['a private key set written to the public secret', JSON.stringify(set)],
+    ['a value that is not a JWKS', 'q8ZrandomStringFromCloudFormation'],
+  ])('answer 503, never serving private members, when the public secret holds %s', async (_, value) => {
+    const broken = createWellKnownHandler({
+      logger: new Logger({ logLevel: 'SILENT' }),
+      keys: createPublicKeyProvider({ value }),
+      issuer: ISSUER,
+      corsAllowedOrigins: [],
+    }) as ProxyHandler;
+    const path = '/.well-known/jwks.json';
+    const response = await invoke(broken, toApiGatewayEvent({ method: 'GET', path, resource: path }));
+    expect(response.statusCode).toBe(503);
+    for (const key of set.keys) expect(response.body).not.toContain(key.d);
   });
 
   it('describe the issuer and where its keys are, as JWT authorizers and OIDC libraries expect', async () => {

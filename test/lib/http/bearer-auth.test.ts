@@ -7,9 +7,9 @@ import { AuthServiceError, InvalidTokenError } from '#lib/errors.ts';
 import { httpBearerAuth } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { success } from '#lib/http/response.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { publicJwks } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier, type TokenVerifier } from '#lib/tokens/verifier.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { freePort } from '#scripts/local/free-port.ts';
@@ -38,6 +38,7 @@ const verifierAt = (url: string, timeoutDuration = 5000) =>
     keys: createRemoteJWKSet(new URL(url), { timeoutDuration }),
     issuer: settings.issuer,
     audience: settings.audience,
+    maxTokenAgeSeconds: settings.ttlSeconds,
   });
 
 describe('httpBearerAuth', () => {
@@ -49,7 +50,7 @@ describe('httpBearerAuth', () => {
 
   beforeAll(async () => {
     const set = await testKeySet();
-    const keys = createKeyProvider({ value: JSON.stringify(set) });
+    const keys = createSigningKeyProvider({ value: JSON.stringify(set) });
     sign = (now = new Date()) => createTokenSigner(keys, settings, () => now).sign('user-1', 'session-1');
     jwksServer = createServer((_request, response) => {
       response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(publicJwks(set)));
@@ -110,7 +111,12 @@ describe('httpBearerAuth', () => {
     const keys: JWTVerifyGetKey = async () => {
       throw new TypeError('fetch failed');
     };
-    const verify = createTokenVerifier({ keys, issuer: settings.issuer, audience: settings.audience });
+    const verify = createTokenVerifier({
+      keys,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      maxTokenAgeSeconds: settings.ttlSeconds,
+    });
     expect((await call(protectedRoute(verify), await sign())).statusCode).toBe(503);
   });
 

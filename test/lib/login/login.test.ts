@@ -9,8 +9,8 @@ import { createDynamoDbLoginAttempts, type LoginAttempts } from '#lib/login/atte
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
 import { createPasswordVerifier, type PasswordVerifier } from '#lib/users/passwords.ts';
@@ -78,7 +78,7 @@ describe('login against DynamoDB Local', () => {
       }),
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
-      tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
+      tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
     };
@@ -266,7 +266,7 @@ describe('rehash on login', () => {
       attempts,
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(cost),
-      tokens: createTokenSigner(createKeyProvider({ value: keys }), settings),
+      tokens: createTokenSigner(createSigningKeyProvider({ value: keys }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
     });

@@ -7,8 +7,8 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createTestTables, TEST_REFRESH_KEY, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
@@ -45,7 +45,7 @@ describe('refresh outcomes in the log and metrics', () => {
       users: createDynamoDbUserStore(tables.client, tables.tableName),
       refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
       tokens: createTokenSigner(
-        createKeyProvider({ value: JSON.stringify(await testKeySet()) }),
+        createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }),
         { issuer: 'i', audience: 'a', ttlSeconds: 900 },
         time.clock,
       ),

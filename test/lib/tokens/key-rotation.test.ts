@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ensureKeySet, rotationStep, type SecretVersions } from '#lib/tokens/key-rotation.ts';
-import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
+import { ensureKeySet, type PublicKeysStore, rotationStep, type SecretVersions } from '#lib/tokens/key-rotation.ts';
+import { activeKey, createKeySet, JWKS_CACHE_MARGIN_SECONDS, type KeySet, parseKeySet } from '#lib/tokens/key-set.ts';
+import { parsePublicJwks } from '#lib/tokens/public-jwks.ts';
 
 /** Secrets Manager's versions and staging labels for one secret, in memory. */
 const versionsOf = (initial: string) => {
@@ -29,54 +30,157 @@ const versionsOf = (initial: string) => {
       stages.delete('AWSPENDING');
     },
   };
-  return { versions, currentSet: async () => parseKeySet((await versions.current()).value) };
+  // Every write in order, private and public alike, to check what verifiers could see when.
+  const writes: string[] = [];
+  const record = <T extends object>(store: T, name: string): T =>
+    Object.fromEntries(
+      Object.entries(store).map(([method, fn]) => [
+        method,
+        async (...args: unknown[]) => {
+          if (method !== 'current' && method !== 'pending') writes.push(`${name}.${method}`);
+          return (fn as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as T;
+  const published: string[] = [];
+  const publicKeys: PublicKeysStore = {
+    async publish(jwks) {
+      published.push(jwks);
+    },
+  };
+  return {
+    versions: record(versions, 'private'),
+    publicKeys: record(publicKeys, 'public'),
+    writes,
+    /** The kids in the last public JWKS written. */
+    publishedKids: () => parsePublicJwks(published.at(-1) ?? '{"keys":[]}').keys.map((key) => key.kid),
+    currentSet: async () => parseKeySet((await versions.current()).value),
+  };
 };
 
-const clock = { nowSeconds: 1_800_000_000, retainSeconds: 4 * 3600 };
-const rotate = async (versions: SecretVersions, token: string) => {
-  for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
-    await rotationStep(versions, step, token, clock);
-  }
+const CREATED = 1_800_000_000;
+/** A rotation the schedule runs: the next key has been published for the whole margin. */
+const clock = { nowSeconds: CREATED + JWKS_CACHE_MARGIN_SECONDS, retainSeconds: 4 * 3600 };
+const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+const rotate = async (
+  { versions, publicKeys }: Pick<ReturnType<typeof versionsOf>, 'versions' | 'publicKeys'>,
+  token: string,
+  times = clock,
+) => {
+  const outcomes = [];
+  for (const step of STEPS) outcomes.push(await rotationStep(versions, publicKeys, step, token, times));
+  return outcomes;
 };
+const kids = (set: KeySet) => set.keys.map((key) => key.kid).sort();
 
 describe('key set setup', () => {
-  it('replaces the random string CloudFormation put in the secret with a key set', async () => {
-    const { versions, currentSet } = versionsOf('x7Gq2randomPasswordFromCloudFormation');
-    expect(await ensureKeySet(versions)).toBe('created');
-    expect((await currentSet()).keys.map((key) => key.status)).toEqual(['active', 'next']);
+  it('replaces the random string CloudFormation put in the secret with a key set, publishing it first', async () => {
+    const store = versionsOf('x7Gq2randomPasswordFromCloudFormation');
+    expect(await ensureKeySet(store.versions, store.publicKeys, CREATED)).toBe('created');
+    const set = await store.currentSet();
+    expect(set.keys.map((key) => key.status)).toEqual(['active', 'next']);
+    expect(set.keys.map((key) => key.publishedAt)).toEqual([CREATED, CREATED]);
+    expect(store.publishedKids().sort()).toEqual(kids(set));
+    expect(store.writes).toEqual(['public.publish', 'private.putCurrent']);
   });
 
-  it('keeps a key set that is already there (a redeploy must not cut off live tokens)', async () => {
-    const existing = JSON.stringify(await createKeySet());
-    const { versions } = versionsOf(existing);
-    expect(await ensureKeySet(versions)).toBe('kept');
-    expect((await versions.current()).value).toBe(existing);
+  it('keeps a key set that is already there (a redeploy must not cut off live tokens), and publishes it', async () => {
+    const set = await createKeySet();
+    const store = versionsOf(JSON.stringify(set));
+    expect(await ensureKeySet(store.versions, store.publicKeys)).toBe('kept');
+    expect((await store.versions.current()).value).toBe(JSON.stringify(set));
+    // A stack deployed before the public secret existed gets it filled on the update.
+    expect(store.publishedKids().sort()).toEqual(kids(set));
+    expect(store.writes).toEqual(['public.publish']);
   });
 });
 
 describe('key set rotation steps', () => {
-  it('promote the next key to active and make the rotated set current', async () => {
-    const set = await createKeySet();
-    const { versions, currentSet } = versionsOf(JSON.stringify(set));
-    await rotate(versions, 'token-1');
-    const rotated = await currentSet();
+  it('promote the next key to active and make the rotated set current, publishing it before each write', async () => {
+    const set = await createKeySet(CREATED);
+    const store = versionsOf(JSON.stringify(set));
+    const outcomes = await rotate(store, 'token-1');
+    expect(outcomes.map((result) => result.outcome)).toEqual([
+      'pending-created',
+      'nothing-to-set',
+      'tested',
+      'promoted',
+    ]);
+    expect(outcomes[0]).toEqual({ outcome: 'pending-created', promoted: true });
+    const rotated = await store.currentSet();
     expect(activeKey(rotated).kid).toBe(set.keys.find((key) => key.status === 'next')?.kid);
     expect(rotated.keys.find((key) => key.kid === activeKey(set).kid)?.status).toBe('retired');
-    expect((await versions.current()).versionId).toBe('token-1');
+    expect((await store.versions.current()).versionId).toBe('token-1');
+    // The public JWKS is written before the pending set and again before it becomes current.
+    expect(store.writes).toEqual(['public.publish', 'private.putPending', 'public.publish', 'private.promote']);
+    expect(store.publishedKids().sort()).toEqual(kids(rotated));
+  });
+
+  it('publish at createSecret a JWKS that holds every key that may sign before and after the rotation', async () => {
+    const set = await createKeySet(CREATED);
+    const store = versionsOf(JSON.stringify(set));
+    await rotationStep(store.versions, store.publicKeys, 'createSecret', 'token-1', clock);
+    const pending = parseKeySet((await store.versions.pending('token-1'))!);
+    for (const kid of [...kids(set), ...kids(pending)]) expect(store.publishedKids()).toContain(kid);
   });
 
   it('create the pending set only once when Secrets Manager retries createSecret', async () => {
-    const { versions } = versionsOf(JSON.stringify(await createKeySet()));
-    await rotationStep(versions, 'createSecret', 'token-2', clock);
-    const first = await versions.pending('token-2');
-    await rotationStep(versions, 'createSecret', 'token-2', clock);
-    expect(await versions.pending('token-2')).toBe(first);
+    const store = versionsOf(JSON.stringify(await createKeySet(CREATED)));
+    await rotationStep(store.versions, store.publicKeys, 'createSecret', 'token-2', clock);
+    const first = await store.versions.pending('token-2');
+    expect(await rotationStep(store.versions, store.publicKeys, 'createSecret', 'token-2', clock)).toEqual({
+      outcome: 'pending-exists',
+    });
+    expect(await store.versions.pending('token-2')).toBe(first);
   });
 
   it('fail testSecret when the pending version is not a usable key set, so it never becomes current', async () => {
-    const { versions } = versionsOf(JSON.stringify(await createKeySet()));
-    await versions.putPending('token-3', '{"keys":[]}');
-    await expect(rotationStep(versions, 'testSecret', 'token-3', clock)).rejects.toThrow('Key set is invalid');
-    expect((await versions.current()).versionId).toBe('v0');
+    const store = versionsOf(JSON.stringify(await createKeySet(CREATED)));
+    await store.versions.putPending('token-3', '{"keys":[]}');
+    await expect(rotationStep(store.versions, store.publicKeys, 'testSecret', 'token-3', clock)).rejects.toThrow(
+      'Key set is invalid',
+    );
+    expect((await store.versions.current()).versionId).toBe('v0');
+  });
+
+  it('fail createSecret loudly when the current key set does not parse, without echoing it or writing anything', async () => {
+    const set = await createKeySet(CREATED);
+    const broken = JSON.stringify({ keys: set.keys.map((key) => ({ ...key, status: 'next' })) });
+    const store = versionsOf(broken);
+    const error = await rotationStep(store.versions, store.publicKeys, 'createSecret', 'token-4', clock).catch(
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      'Refusing to rotate: the current key set does not parse (Key set is invalid: exactly one key must be active). Restore a valid key set; a new one would invalidate every live token.',
+    );
+    for (const key of set.keys) expect((error as Error).message).not.toContain(key.d);
+    expect(await store.versions.pending('token-4')).toBeUndefined();
+    expect(store.writes).toEqual([]);
+  });
+
+  it('keep the current signer when a second rotation comes before the next key has been published for 3 hours', async () => {
+    const store = versionsOf(JSON.stringify(await createKeySet(CREATED)));
+    await rotate(store, 'token-5');
+    const afterFirst = await store.currentSet();
+    const soon = { ...clock, nowSeconds: clock.nowSeconds + 600 };
+    const outcomes = await rotate(store, 'token-6', soon);
+    expect(outcomes[0]).toEqual({
+      outcome: 'pending-created',
+      promoted: false,
+      reason: expect.stringContaining('published for 600 s'),
+    });
+    // Still a valid rotation that Secrets Manager completes, with the same signer and keys.
+    expect((await store.versions.current()).versionId).toBe('token-6');
+    expect(activeKey(await store.currentSet()).kid).toBe(activeKey(afterFirst).kid);
+    expect(kids(await store.currentSet())).toEqual(kids(afterFirst));
+  });
+
+  it('refuse an unknown step instead of doing nothing', async () => {
+    const store = versionsOf(JSON.stringify(await createKeySet(CREATED)));
+    await expect(rotationStep(store.versions, store.publicKeys, 'deleteSecret', 'token-7', clock)).rejects.toThrow(
+      'Unknown rotation step: deleteSecret',
+    );
+    expect(store.writes).toEqual([]);
   });
 });

@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { activeKey, createKeySet, type KeySet, parseKeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import {
+  activeKey,
+  createKeySet,
+  JWKS_CACHE_MARGIN_SECONDS,
+  type KeySet,
+  parseKeySet,
+  publicJwks,
+  rotateKeySet,
+} from '#lib/tokens/key-set.ts';
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'status', 'retiredAt', 'oth', 'k'];
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'status', 'retiredAt', 'publishedAt', 'oth', 'k'];
 const DAY = 86_400;
+const CREATED = 1_000 * DAY;
+/** A rotation once the next key has been published long enough to sign. */
+const rotate = async (set: KeySet, nowSeconds: number, retainSeconds = DAY) =>
+  (await rotateKeySet(set, { nowSeconds, retainSeconds })).set;
 
 const statuses = (set: KeySet) => set.keys.map((key) => key.status);
 
 describe('key sets', () => {
-  it('start with one active key and one next key, RSA 2048, named by thumbprint', async () => {
-    const set = await createKeySet();
+  it('start with one active key and one next key, RSA 2048, named by thumbprint, published now', async () => {
+    const set = await createKeySet(CREATED);
     expect(statuses(set)).toEqual(['active', 'next']);
     for (const key of set.keys) {
+      expect(key.publishedAt).toBe(CREATED);
       expect(key.kty).toBe('RSA');
       expect(Buffer.from(key.n, 'base64url').length * 8).toBe(2048);
       expect(key.kid).toMatch(/^[\w-]{43}$/);
@@ -19,28 +32,77 @@ describe('key sets', () => {
   });
 
   it('rotate: next signs, active retires with a timestamp, a new next is published', async () => {
-    const set = await createKeySet();
+    const set = await createKeySet(CREATED);
     const [active, next] = set.keys;
-    const rotated = await rotateKeySet(set, 1_000 * DAY, DAY);
+    const now = CREATED + JWKS_CACHE_MARGIN_SECONDS;
+    const { set: rotated, promoted } = await rotateKeySet(set, { nowSeconds: now, retainSeconds: DAY });
+    expect(promoted).toBe(true);
     expect(activeKey(rotated).kid).toBe(next?.kid);
-    expect(rotated.keys.find((key) => key.kid === active?.kid)).toMatchObject({
-      status: 'retired',
-      retiredAt: 1_000 * DAY,
-    });
+    expect(rotated.keys.find((key) => key.kid === active?.kid)).toMatchObject({ status: 'retired', retiredAt: now });
     expect(statuses(rotated).sort()).toEqual(['active', 'next', 'retired']);
+    expect(rotated.keys.find((key) => key.status === 'next')?.publishedAt).toBe(now);
+  });
+
+  it('keep the signer when the next key was published less than the JWKS cache margin ago', async () => {
+    const set = await createKeySet(CREATED);
+    const once = await rotate(set, CREATED + JWKS_CACHE_MARGIN_SECONDS);
+    // A second rotation minutes later: its next key is not in verifiers' cached JWKS yet.
+    const early = await rotateKeySet(once, {
+      nowSeconds: CREATED + JWKS_CACHE_MARGIN_SECONDS + 600,
+      retainSeconds: DAY,
+    });
+    expect(early.promoted).toBe(false);
+    expect(early.reason).toContain('published for 600 s, less than the 10800 s');
+    expect(early.set).toEqual(once);
+    // Once the margin has passed, the same next key may sign.
+    const later = await rotate(once, CREATED + 2 * JWKS_CACHE_MARGIN_SECONDS);
+    expect(activeKey(later).kid).toBe(once.keys.find((key) => key.status === 'next')?.kid);
+  });
+
+  it('still drop expired retired keys on a rotation that comes too early', async () => {
+    const once = await rotate(await createKeySet(CREATED), CREATED + JWKS_CACHE_MARGIN_SECONDS);
+    const twice = await rotate(once, CREATED + 2 * JWKS_CACHE_MARGIN_SECONDS, 10 * DAY);
+    const retiredFirst = once.keys.find((key) => key.status === 'retired')?.kid;
+    const early = await rotateKeySet(twice, {
+      nowSeconds: CREATED + 2 * JWKS_CACHE_MARGIN_SECONDS + 60,
+      retainSeconds: 60,
+    });
+    expect(early.promoted).toBe(false);
+    expect(activeKey(early.set).kid).toBe(activeKey(twice).kid);
+    expect(early.set.keys.map((key) => key.kid)).not.toContain(retiredFirst);
+  });
+
+  it('give a set without a next key a new one, published now, instead of making an unpublished key active', async () => {
+    const set = await createKeySet(CREATED);
+    const withoutNext = { keys: set.keys.filter((key) => key.status !== 'next') };
+    const { set: rotated, promoted } = await rotateKeySet(withoutNext, {
+      nowSeconds: CREATED + DAY,
+      retainSeconds: DAY,
+    });
+    expect(promoted).toBe(false);
+    expect(activeKey(rotated).kid).toBe(activeKey(set).kid);
+    expect(rotated.keys.find((key) => key.status === 'next')?.publishedAt).toBe(CREATED + DAY);
+  });
+
+  it('promote a next key from before publish times were recorded: it was published when it was made', async () => {
+    const set = await createKeySet(CREATED);
+    const legacy = { keys: set.keys.map(({ publishedAt, ...key }) => key) };
+    expect(parseKeySet(JSON.stringify(legacy)).keys[0]).not.toHaveProperty('publishedAt');
+    expect((await rotateKeySet(legacy, { nowSeconds: CREATED, retainSeconds: DAY })).promoted).toBe(true);
   });
 
   it('drop a retired key once its retention has passed, not before', async () => {
-    const first = await rotateKeySet(await createKeySet(), 1_000 * DAY, DAY);
+    const first = await rotate(await createKeySet(CREATED), CREATED + JWKS_CACHE_MARGIN_SECONDS);
     const retired = first.keys.find((key) => key.status === 'retired')?.kid;
-    const soon = await rotateKeySet(first, 1_000 * DAY + DAY - 1, DAY);
+    const rotatedAt = CREATED + JWKS_CACHE_MARGIN_SECONDS;
+    const soon = await rotate(first, rotatedAt + DAY - 1);
     expect(soon.keys.map((key) => key.kid)).toContain(retired);
-    const later = await rotateKeySet(first, 1_000 * DAY + DAY, DAY);
+    const later = await rotate(first, rotatedAt + DAY);
     expect(later.keys.map((key) => key.kid)).not.toContain(retired);
   });
 
   it('publish public members only', async () => {
-    const set = await rotateKeySet(await createKeySet(), 1_000 * DAY, DAY);
+    const set = await rotate(await createKeySet(CREATED), CREATED + JWKS_CACHE_MARGIN_SECONDS);
     const jwks = publicJwks(set);
     expect(jwks.keys).toHaveLength(3);
     for (const key of jwks.keys) {

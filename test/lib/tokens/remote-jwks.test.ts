@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
-import { createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import { createKeySet, JWKS_CACHE_MARGIN_SECONDS, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier, remoteJwks } from '#lib/tokens/verifier.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
-const signerFor = (set: KeySet) => createTokenSigner(createKeyProvider({ value: JSON.stringify(set) }), settings);
+const signerFor = (set: KeySet) =>
+  createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(set) }), settings);
 
 /** What another service does: verify with the published JWKS, fetched over HTTP, as the README shows. */
 describe('remoteJwks', () => {
@@ -29,6 +30,7 @@ describe('remoteJwks', () => {
       keys: remoteJwks(`http://127.0.0.1:${port}/.well-known/jwks.json`),
       issuer: settings.issuer,
       audience: settings.audience,
+      maxTokenAgeSeconds: settings.ttlSeconds,
     });
   });
   afterAll(() => {
@@ -50,7 +52,9 @@ describe('remoteJwks', () => {
   });
 
   it('accepts tokens of the next key once it signs, since it was published before', async () => {
-    const rotated = await rotateKeySet(published, Math.floor(Date.now() / 1000), 3600);
+    // The rotation comes once the next key has been published long enough to start signing.
+    const nowSeconds = Math.floor(Date.now() / 1000) + JWKS_CACHE_MARGIN_SECONDS;
+    const { set: rotated } = await rotateKeySet(published, { nowSeconds, retainSeconds: 3600 });
     // The JWKS served before the rotation already held the key that now signs.
     expect((await verify(await signerFor(rotated).sign('user-3', 'session-3'))).sub).toBe('user-3');
     expect(fetches).toBe(1);

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { activeKey, publicJwks } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { testKeySet } from '#test/support/keys.ts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -13,7 +13,7 @@ describe('createTokenSigner', () => {
     const set = await testKeySet();
     return {
       set,
-      signer: createTokenSigner(createKeyProvider({ value: JSON.stringify(set) }), settings, () => NOW),
+      signer: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(set) }), settings, () => NOW),
     };
   };
 
@@ -55,7 +55,7 @@ describe('createTokenSigner', () => {
   });
 
   it('answers 503 for a secret that holds no key set', async () => {
-    const broken = createTokenSigner(createKeyProvider({ value: 'not a key set' }), settings);
+    const broken = createTokenSigner(createSigningKeyProvider({ value: 'not a key set' }), settings);
     await expect(broken.ready()).rejects.toMatchObject({ statusCode: 503 });
   });
 });

@@ -1,25 +1,47 @@
-import { createLocalJWKSet, SignJWT } from 'jose';
+import { createLocalJWKSet, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { activeKey, createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
 
 const signerFor = (set: KeySet, overrides: Partial<typeof settings> = {}, now = NOW) =>
-  createTokenSigner(createKeyProvider({ value: JSON.stringify(set) }), { ...settings, ...overrides }, () => now);
+  createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(set) }), { ...settings, ...overrides }, () => now);
 const verifierFor = (set: KeySet, now = NOW) =>
   createTokenVerifier({
     keys: createLocalJWKSet(publicJwks(set)),
     issuer: settings.issuer,
     audience: settings.audience,
+    maxTokenAgeSeconds: settings.ttlSeconds,
     clock: () => now,
   });
 
+const SECONDS = NOW.getTime() / 1000;
+const TEN_YEARS = 10 * 365 * 86_400;
+
+/** A token validly signed by the set's active key, with exactly these claims (a signer gone wrong). */
+const signClaims = async (set: KeySet, claims: JWTPayload) => {
+  const { status, retiredAt, publishedAt, ...jwk } = activeKey(set);
+  return new SignJWT({
+    iss: settings.issuer,
+    aud: settings.audience,
+    sub: 'user-1',
+    jti: 'jti-1',
+    sid: 'session-1',
+    iat: SECONDS,
+    nbf: SECONDS,
+    exp: SECONDS + 600,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
+    .sign(await importJWK(jwk, 'RS256'));
+};
+
 describe('token verification', async () => {
-  const set = await createKeySet();
+  const set = await createKeySet(SECONDS);
   const token = await signerFor(set).sign('user-1', 'session-1');
 
   it('accepts a token the login signed, and returns its claims', async () => {
@@ -31,7 +53,12 @@ describe('token verification', async () => {
   });
 
   it.each([
-    ['expired', async () => token, new Date(NOW.getTime() + 3601 * 1000), 'ERR_JWT_EXPIRED'],
+    [
+      'expired (beyond the minute of clock skew)',
+      async () => token,
+      new Date(NOW.getTime() + 3661 * 1000),
+      'ERR_JWT_EXPIRED',
+    ],
     [
       'not yet valid',
       async () => signerFor(set, {}, new Date(NOW.getTime() + 600_000)).sign('u', 'session-1'),
@@ -109,29 +136,42 @@ describe('token verification', async () => {
     await expect(verifierFor(set, now)(await make())).rejects.toMatchObject({ code });
   });
 
-  it('rejects a genuine token without a string sid (the session it belongs to)', async () => {
-    const { importJWK } = await import('jose');
-    const { status, retiredAt, ...jwk } = activeKey(set);
-    const privateKey = await importJWK(jwk, 'RS256');
-    const signed = (sid: unknown) =>
-      new SignJWT({ sub: 'u', jti: 'j', ...(sid !== undefined && { sid }) })
-        .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
-        .setIssuer(settings.issuer)
-        .setAudience(settings.audience)
-        .setIssuedAt(NOW.getTime() / 1000)
-        .setNotBefore(NOW.getTime() / 1000)
-        .setExpirationTime(NOW.getTime() / 1000 + 60)
-        .sign(privateKey);
-    for (const sid of [undefined, 42, '']) {
-      await expect(verifierFor(set)(await signed(sid))).rejects.toMatchObject({
-        code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
-      });
-    }
-    expect(await verifierFor(set)(await signed('s-1'))).toMatchObject({ sid: 's-1' });
+  it.each([
+    ['a number as sub', { sub: 123 as unknown as string }, 'sub'],
+    ['an object as sub', { sub: { id: 'user-1' } as unknown as string }, 'sub'],
+    ['an empty sub', { sub: '' }, 'sub'],
+    ['a number as jti', { jti: 7 as unknown as string }, 'jti'],
+    ['a number as sid', { sid: 42 }, 'sid'],
+    ['an empty sid', { sid: '' }, 'sid'],
+    ['no sid', { sid: undefined }, 'sid'],
+    ['iat ten years in the future', { iat: SECONDS + TEN_YEARS, exp: SECONDS + TEN_YEARS + 600 }, 'iat'],
+    ['iat 61 seconds in the future', { iat: SECONDS + 61 }, 'iat'],
+    ['exp ten years in the future', { exp: SECONDS + TEN_YEARS }, 'exp'],
+    ['exp further after iat than the token lifetime', { exp: SECONDS + settings.ttlSeconds + 1 }, 'exp'],
+  ])('rejects a validly signed token with %s as a claims failure', async (_, claims, claim) => {
+    await expect(verifierFor(set)(await signClaims(set, claims))).rejects.toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      claim,
+    });
+  });
+
+  it('rejects a token older than the token lifetime, whatever its exp says', async () => {
+    const old = await signClaims(set, { iat: SECONDS - settings.ttlSeconds - 61, exp: SECONDS + 600 });
+    await expect(verifierFor(set)(old)).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED', claim: 'iat' });
+  });
+
+  it('allows a minute of clock skew between signer and verifier', async () => {
+    const ahead = await signClaims(set, { iat: SECONDS + 60, nbf: SECONDS + 60, exp: SECONDS + 660 });
+    expect(await verifierFor(set)(ahead)).toMatchObject({ sub: 'user-1', iat: SECONDS + 60 });
+  });
+
+  it('accepts a string sid, the session the token belongs to', async () => {
+    expect(await verifierFor(set)(await signClaims(set, { sid: 'session-1' }))).toMatchObject({ sid: 'session-1' });
   });
 
   it('after a rotation, still accepts a token signed with the previous key', async () => {
-    const rotated = await rotateKeySet(set, NOW.getTime() / 1000, 4 * 3600);
+    // A rotation long after the set was made, so its next key may sign.
+    const { set: rotated } = await rotateKeySet(set, { nowSeconds: SECONDS + 86_400, retainSeconds: 4 * 3600 });
     expect(await verifierFor(rotated)(token)).toMatchObject({ sub: 'user-1' });
     // And the rotated set signs with the key that was published as next.
     const fresh = await signerFor(rotated).sign('user-2', 'session-2');
@@ -139,8 +179,9 @@ describe('token verification', async () => {
   });
 
   it('rejects a token signed with a key removed from the set', async () => {
-    const once = await rotateKeySet(set, NOW.getTime() / 1000, 4 * 3600);
-    const removed = await rotateKeySet(once, NOW.getTime() / 1000 + 4 * 3600, 4 * 3600);
+    const times = { nowSeconds: SECONDS + 86_400, retainSeconds: 4 * 3600 };
+    const { set: once } = await rotateKeySet(set, times);
+    const { set: removed } = await rotateKeySet(once, { ...times, nowSeconds: times.nowSeconds + 4 * 3600 });
     expect(removed.keys.map((key) => key.kid)).not.toContain(set.keys[0]?.kid);
     await expect(verifierFor(removed)(token)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
   });
