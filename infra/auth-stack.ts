@@ -13,7 +13,7 @@ import { UsersTable } from '#infra/constructs/users-table.ts';
 import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
-import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
 export interface AuthStackSettings {

@@ -10,7 +10,7 @@ import {
   secretsManagerPublicKeys,
   secretsManagerVersions,
 } from '#lib/tokens/key-rotation.ts';
-import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);

@@ -1,16 +1,10 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import * as v from 'valibot';
+import { JWKS_CACHE_MARGIN_SECONDS } from './key-timing.ts';
 import type { PublicJwk, PublicJwks } from './public-jwks.ts';
 
 /** RS256: the algorithm API Gateway's JWT authorizers and every OIDC library accept. */
 export const SIGNING_ALGORITHM = 'RS256';
-
-/**
- * How long a key must have been published before it may sign: API Gateway's JWT authorizers
- * cache a JWKS for up to 2 hours, and one more hour of margin. It is also how long a retired key
- * stays published after the last token it signed expires.
- */
-export const JWKS_CACHE_MARGIN_SECONDS = 3 * 3600;
 
 /**
  * A key's place in its life: `next` is published but does not sign yet (so verifiers' JWKS caches

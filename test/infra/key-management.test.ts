@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeKey, JWKS_CACHE_MARGIN_SECONDS, type KeySet, parseKeySet, publicJwks } from '#lib/tokens/key-set.ts';
+import { activeKey, type KeySet, parseKeySet, publicJwks } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 import { parsePublicJwks } from '#lib/tokens/public-jwks.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';

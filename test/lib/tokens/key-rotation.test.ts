@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ensureKeySet, type PublicKeysStore, rotationStep, type SecretVersions } from '#lib/tokens/key-rotation.ts';
-import { activeKey, createKeySet, JWKS_CACHE_MARGIN_SECONDS, type KeySet, parseKeySet } from '#lib/tokens/key-set.ts';
+import { activeKey, createKeySet, type KeySet, parseKeySet } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 import { parsePublicJwks } from '#lib/tokens/public-jwks.ts';
 
 /** Secrets Manager's versions and staging labels for one secret, in memory. */

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  activeKey,
-  createKeySet,
-  JWKS_CACHE_MARGIN_SECONDS,
-  type KeySet,
-  parseKeySet,
-  publicJwks,
-  rotateKeySet,
-} from '#lib/tokens/key-set.ts';
+import { activeKey, createKeySet, type KeySet, parseKeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'status', 'retiredAt', 'publishedAt', 'oth', 'k'];
 const DAY = 86_400;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeySet, JWKS_CACHE_MARGIN_SECONDS, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import { createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
+import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier, remoteJwks } from '#lib/tokens/verifier.ts';
