@@ -252,7 +252,15 @@ describe('AuthStack', () => {
     const privateKeys = secretId('SigningKeysSecret');
     const publicKeys = secretId('SigningKeysPublicKeys');
     const roleOf = (id: string) => findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0] as string;
-    const functions = ['LoginFunction', 'MeFunction', 'WellKnownFunction', 'KeySetupFunction', 'KeyRotationFunction'];
+    const functions = [
+      'LoginFunction',
+      'RefreshFunction',
+      'MeFunction',
+      'SessionsFunction',
+      'WellKnownFunction',
+      'KeySetupFunction',
+      'KeyRotationFunction',
+    ];
     const functionOfRole = new Map(functions.map((id) => [roleOf(id), id]));
     /** Every function whose role may call `action` on `secret`. */
     const allowed = (action: string, secret: string) =>
@@ -273,15 +281,22 @@ describe('AuthStack', () => {
       'KeyRotationFunction',
       'KeySetupFunction',
       'LoginFunction',
+      'RefreshFunction',
     ]);
-    expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual(['MeFunction', 'WellKnownFunction']);
+    expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual([
+      'MeFunction',
+      'SessionsFunction',
+      'WellKnownFunction',
+    ]);
     // Only key management writes either of them.
     expect(allowed('secretsmanager:PutSecretValue', privateKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
     expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
     // And no function is told where the other secret is.
     const variables = (id: string) => findFunction(template, id).resource.Properties.Environment.Variables;
-    expect(variables('LoginFunction').SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: privateKeys });
-    for (const id of ['MeFunction', 'WellKnownFunction']) {
+    for (const id of ['LoginFunction', 'RefreshFunction']) {
+      expect(variables(id).SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: privateKeys });
+    }
+    for (const id of ['MeFunction', 'SessionsFunction', 'WellKnownFunction']) {
       expect(variables(id).PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
       expect(variables(id)).not.toHaveProperty('SIGNING_KEYS_SECRET_ARN');
     }
