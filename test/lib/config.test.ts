@@ -202,7 +202,7 @@ describe('readLoginConfig in AWS Lambda', () => {
 });
 
 describe('the verifying functions', () => {
-  const verifying = { TABLE_NAME: 'users', PUBLIC_KEYS_SECRET_ARN: 'arn:public' };
+  const verifying = { TABLE_NAME: 'users', SESSIONS_TABLE_NAME: 'sessions', PUBLIC_KEYS_SECRET_ARN: 'arn:public' };
 
   it.each([
     ['/api/auth/me', readMeConfig],
@@ -211,8 +211,8 @@ describe('the verifying functions', () => {
     const config = read({ ...verifying, SIGNING_KEYS_SECRET_ARN: 'arn:signing' });
     expect(config.publicKeys).toEqual({ secretId: 'arn:public' });
     expect(JSON.stringify(config)).not.toContain('arn:signing');
-    expect(() => read({ TABLE_NAME: 'users', SIGNING_KEYS_SECRET_ARN: 'arn:signing' })).toThrow(
-      new ConfigError('Environment variable PUBLIC_KEYS_SECRET_ARN (or PUBLIC_KEYS locally) is required'),
-    );
+    expect(() =>
+      read({ ...verifying, PUBLIC_KEYS_SECRET_ARN: undefined, SIGNING_KEYS_SECRET_ARN: 'arn:signing' }),
+    ).toThrow(new ConfigError('Environment variable PUBLIC_KEYS_SECRET_ARN (or PUBLIC_KEYS locally) is required'));
   });
 });
