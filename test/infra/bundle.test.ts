@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
-import { testKeySet } from '#test/support/keys.ts';
+import { testKeyEnvironment, testKeySet } from '#test/support/keys.ts';
 import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
 import { synthesize } from '#test/support/synth.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
+const PUBLIC_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:public-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
 const REFRESH_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:refresh-key';
 
@@ -28,6 +29,7 @@ describe('the bundle CDK produced', () => {
         ATTEMPTS_TABLE_NAME: table.attemptsTableName,
         SESSIONS_TABLE_NAME: table.sessionsTableName,
         SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
+        PUBLIC_KEYS_SECRET_ARN: PUBLIC_KEYS_ARN,
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
         REFRESH_KEY_SECRET_ARN: REFRESH_KEY_ARN,
         ...lambdaEnvironment(name, { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
@@ -47,6 +49,7 @@ describe('the bundle CDK produced', () => {
     });
     secrets = await startFakeSecretsManager({
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
+      [PUBLIC_KEYS_ARN]: (await testKeyEnvironment()).PUBLIC_KEYS,
       [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
       [REFRESH_KEY_ARN]: 'bundle-test-refresh-key-0123456789abcdefghij',
     });
