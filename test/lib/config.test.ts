@@ -202,7 +202,12 @@ describe('readLoginConfig in AWS Lambda', () => {
 });
 
 describe('the verifying functions', () => {
-  const verifying = { TABLE_NAME: 'users', SESSIONS_TABLE_NAME: 'sessions', PUBLIC_KEYS_SECRET_ARN: 'arn:public' };
+  const verifying = {
+    TABLE_NAME: 'users',
+    SESSIONS_TABLE_NAME: 'sessions',
+    TOKEN_ISSUER: 'https://auth.example.test',
+    PUBLIC_KEYS_SECRET_ARN: 'arn:public',
+  };
 
   it.each([
     ['/api/auth/me', readMeConfig],
