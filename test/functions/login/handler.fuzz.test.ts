@@ -8,8 +8,8 @@ import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
-import { createKeyProvider } from '#lib/tokens/key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
@@ -80,7 +80,7 @@ describe('login handler under arbitrary input', () => {
       }),
       identifierHash: createIdentifierHash(createSecretReader({ value: 'fuzz-identifier-key-0123456789abcdefghij' })),
       passwords: createPasswordVerifier(4),
-      tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), {
+      tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), {
         issuer: 'https://auth.example.com',
         audience: 'movie-knight',
         ttlSeconds: 3600,

@@ -219,7 +219,7 @@ describe('login against DynamoDB Local', () => {
       },
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: createPasswordVerifier(TEST_BCRYPT_COST),
-      tokens: createTokenSigner(createKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
+      tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(own),
     });
