@@ -106,6 +106,9 @@ const throttlePolicy = (env: Env): ThrottlePolicy => {
   return policy;
 };
 
+/** The browser origins allowed to call the API (CORS_ALLOWED_ORIGINS), for the local API's own answers. */
+export const readCorsAllowedOrigins = (env: Env = process.env): string[] => readSetting(env, SETTINGS.corsAllowedOrigins);
+
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
 export const LOCAL_ONLY_SETTINGS = [
   'DYNAMODB_ENDPOINT',

@@ -26,6 +26,17 @@ export class BadRequestError extends AuthServiceError {
   }
 }
 
+/** The request is larger than any valid one; refused before it is parsed. */
+export class PayloadTooLargeError extends AuthServiceError {
+  override readonly statusCode = 413;
+  override readonly expose = true;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
 /** The one answer for every credential failure, so a client cannot tell which part was wrong. */
 export const INVALID_CREDENTIALS_MESSAGE = 'Invalid email, username or password';
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
+import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
 import { SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
@@ -34,5 +35,5 @@ export const createWellKnownHandler = ({ logger, keys, issuer, corsAllowedOrigin
   createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
     if (event.resource === JWKS_PATH) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === DISCOVERY_PATH) return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
-    return failure(404, 'Not found');
+    return failure(404, HTTP_MESSAGES.notFound);
   });

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
@@ -13,6 +13,10 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, corsAllowedMethods, corsResponseHeaders } from '#lib/http/cors.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { HTTP_ROUTES } from '#lib/http/routes.ts';
 
 export interface AuthApiProps {
   stageName: string;
@@ -28,34 +32,43 @@ export interface AuthApiProps {
 
 /**
  * API Gateway's own answers (throttling, unknown routes, oversized bodies, integration
- * failures) in the service's envelope, so no client ever sees a gateway-shaped body. A status of
- * `undefined` keeps API Gateway's.
+ * failures) in the service's envelope, with the same words as the functions and the local API
+ * (lib/http/messages.ts), so no client ever sees a gateway-shaped body. A status of `undefined`
+ * keeps API Gateway's.
  */
 export const GATEWAY_RESPONSES: [ResponseType, number | undefined, string][] = [
-  [ResponseType.DEFAULT_4XX, undefined, 'Request rejected'],
-  [ResponseType.DEFAULT_5XX, undefined, 'Service temporarily unavailable, please retry'],
-  [ResponseType.THROTTLED, 429, 'Too many requests, slow down'],
-  [ResponseType.QUOTA_EXCEEDED, 429, 'Too many requests, slow down'],
+  [ResponseType.DEFAULT_4XX, undefined, HTTP_MESSAGES.requestRejected],
+  [ResponseType.DEFAULT_5XX, undefined, HTTP_MESSAGES.unavailable],
+  [ResponseType.THROTTLED, 429, HTTP_MESSAGES.throttled],
+  [ResponseType.QUOTA_EXCEEDED, 429, HTTP_MESSAGES.throttled],
   // What a REST API answers for a path or method it does not route.
-  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'Not found'],
-  [ResponseType.RESOURCE_NOT_FOUND, 404, 'Not found'],
-  [ResponseType.ACCESS_DENIED, 403, 'Forbidden'],
-  [ResponseType.WAF_FILTERED, 403, 'Forbidden'],
-  [ResponseType.REQUEST_TOO_LARGE, 413, 'Request body too large'],
-  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, 'Content-Type must be application/json'],
-  [ResponseType.BAD_REQUEST_BODY, 400, 'Request body must be valid JSON'],
-  [ResponseType.INTEGRATION_TIMEOUT, 504, 'Service temporarily unavailable, please retry'],
-  [ResponseType.INTEGRATION_FAILURE, 502, 'Service temporarily unavailable, please retry'],
+  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, HTTP_MESSAGES.notFound],
+  [ResponseType.RESOURCE_NOT_FOUND, 404, HTTP_MESSAGES.notFound],
+  [ResponseType.ACCESS_DENIED, 403, HTTP_MESSAGES.forbidden],
+  [ResponseType.WAF_FILTERED, 403, HTTP_MESSAGES.forbidden],
+  [ResponseType.REQUEST_TOO_LARGE, 413, HTTP_MESSAGES.bodyTooLarge],
+  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, HTTP_MESSAGES.unsupportedMediaType],
+  [ResponseType.BAD_REQUEST_BODY, 400, HTTP_MESSAGES.invalidJson],
+  [ResponseType.INTEGRATION_TIMEOUT, 504, HTTP_MESSAGES.unavailable],
+  [ResponseType.INTEGRATION_FAILURE, 502, HTTP_MESSAGES.unavailable],
 ];
 
-/** Header values in API Gateway's mapping syntax: static values are single-quoted. */
-const GATEWAY_RESPONSE_HEADERS = {
-  'Content-Type': "'application/json'",
-  'Cache-Control': "'no-store'",
-  Pragma: "'no-cache'",
-  'X-Content-Type-Options': "'nosniff'",
-  'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
-  'Content-Security-Policy': "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+/** A header value in API Gateway's mapping syntax: a static value is single-quoted, quotes escaped. */
+const staticValue = (value: string): string => `'${value.replaceAll("'", "\\'")}'`;
+
+/**
+ * The headers of every gateway response: the functions' header map (lib/http/headers.ts) and,
+ * when exactly one origin is allowed, its CORS headers. A gateway response can only carry static
+ * values (or echo a request header unchecked), so with several origins it cannot name the right
+ * one without also allowing every other: it then carries no Access-Control-Allow-Origin, and a
+ * browser sees the gateway's 429 or 403 as a network error (README, Calling from a browser).
+ */
+export const gatewayResponseHeaders = (corsAllowedOrigins: readonly string[]): Record<string, string> => {
+  const [only] = corsAllowedOrigins;
+  const cors = corsAllowedOrigins.length === 1 && only ? corsResponseHeaders(only, [only]) : {};
+  return Object.fromEntries(
+    Object.entries({ ...API_RESPONSE_HEADERS, ...cors }).map(([name, value]) => [name, staticValue(value)]),
+  );
 };
 
 /** The REST API of the service, throttled at stage and method; routes are added with `addRoute`. */
@@ -105,11 +118,17 @@ export class AuthApi extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'CDK makes this role for the account-wide API Gateway logging setting with the AWS-managed policy AWS documents for it.',
     );
+    if (props.corsAllowedOrigins.length > 1) {
+      Annotations.of(this).addWarningV2(
+        'movie-knight:cors-gateway-responses',
+        "Several CORS origins: API Gateway's own errors (429, 403, 413, 404) carry no Access-Control-Allow-Origin, so browsers cannot read them. See the README, Calling from a browser.",
+      );
+    }
     for (const [type, statusCode, message] of GATEWAY_RESPONSES) {
       this.api.addGatewayResponse(`Response${type.responseType}`, {
         type,
         ...(statusCode && { statusCode: String(statusCode) }),
-        responseHeaders: GATEWAY_RESPONSE_HEADERS,
+        responseHeaders: gatewayResponseHeaders(props.corsAllowedOrigins),
         templates: { 'application/json': JSON.stringify({ ok: false, error: message }) },
       });
     }
@@ -131,10 +150,10 @@ export class AuthApi extends Construct {
     if (this.corsAllowedOrigins.length > 0 && !resource.defaultCorsPreflightOptions) {
       resource.addCorsPreflight({
         allowOrigins: this.corsAllowedOrigins,
-        allowMethods: ['GET', 'POST', 'DELETE'],
-        allowHeaders: ['Authorization', 'Content-Type'],
+        allowMethods: corsAllowedMethods(HTTP_ROUTES),
+        allowHeaders: [...CORS_ALLOWED_HEADERS],
         allowCredentials: false,
-        maxAge: Duration.hours(1),
+        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
       });
     }
     return resource.addMethod(method, new LambdaIntegration(fn));

@@ -1,9 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { HTTP_MESSAGES } from './messages.ts';
 import { failure } from './response.ts';
-
-export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 const BODY_PARSER = '@middy/http-json-body-parser';
 
@@ -19,10 +18,9 @@ interface HttpErrorLike {
 const clientMessage = (error: HttpErrorLike): { statusCode: number; message: string } | undefined => {
   const { statusCode, expose, message = '' } = error;
   if (error.cause?.package === BODY_PARSER) {
-    if (statusCode === 415) return { statusCode, message: 'Content-Type must be application/json' };
-    if (message === 'Forbidden key in JSON body')
-      return { statusCode: 400, message: 'Request body contains a forbidden key' };
-    return { statusCode: 400, message: 'Request body must be valid JSON' };
+    if (statusCode === 415) return { statusCode, message: HTTP_MESSAGES.unsupportedMediaType };
+    if (message === 'Forbidden key in JSON body') return { statusCode: 400, message: HTTP_MESSAGES.forbiddenKey };
+    return { statusCode: 400, message: HTTP_MESSAGES.invalidJson };
   }
   const exposed = expose ?? (statusCode !== undefined && statusCode < 500);
   return statusCode !== undefined && exposed ? { statusCode, message } : undefined;
@@ -47,7 +45,7 @@ export const httpErrorEnvelope = ({
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });
-    const { statusCode, message } = exposed ?? { statusCode: 500, message: INTERNAL_ERROR_MESSAGE };
+    const { statusCode, message } = exposed ?? { statusCode: 500, message: HTTP_MESSAGES.internal };
     onErrorResponse?.(statusCode, message);
     request.response = failure(statusCode, message, exposed ? error.headers : undefined);
   },

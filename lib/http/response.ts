@@ -1,23 +1,14 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { NO_STORE_HEADERS } from './headers.ts';
 
-/**
- * Headers on every response: JSON, and never cached, since every answer of an auth endpoint
- * is about one caller's credentials (RFC 6749 section 5.1 for token responses).
- */
-export const RESPONSE_HEADERS = {
-  'Content-Type': 'application/json',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-} as const;
-
-/** A JSON response with the standard headers. */
+/** A JSON response, never cached (the chain adds the security and CORS headers). */
 export const jsonResponse = (
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): APIGatewayProxyResult => ({
   statusCode,
-  headers: { ...RESPONSE_HEADERS, ...headers },
+  headers: { ...NO_STORE_HEADERS, ...headers },
   body: JSON.stringify(body),
 });
 

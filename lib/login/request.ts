@@ -4,7 +4,10 @@ import { toIdentifier, type UserIdentifier } from '#lib/users/identifier.ts';
 
 /** Longest identifier accepted: the longest valid email address (RFC 5321 path limit). */
 export const MAX_IDENTIFIER_LENGTH = 254;
-/** Longest password accepted before any bcrypt work; bounds the cost of a request. */
+/**
+ * Longest password accepted before any bcrypt work. With the body limit derived from it
+ * (lib/http/body-limit.ts), it bounds the cost of a request.
+ */
 export const MAX_PASSWORD_LENGTH = 1024;
 
 /** Unicode "Cc": C0 and C1 controls and DEL; no email or username contains one. */

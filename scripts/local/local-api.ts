@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { corsAllowedMethods, corsPreflightHeaders, corsResponseHeaders } from '#lib/http/cors.ts';
+import { SECURITY_HEADERS } from '#lib/http/headers.ts';
+import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { failure } from '#lib/http/response.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 
@@ -37,7 +41,12 @@ export const matchPath = (resource: string, path: string): Record<string, string
   return parameters;
 };
 
-/** API Gateway's REST API payload limit. */
+export interface LocalApiOptions {
+  /** Browser origins allowed to call the API, as CORS_ALLOWED_ORIGINS and the stack's corsAllowedOrigins. */
+  corsAllowedOrigins?: readonly string[];
+}
+
+/** API Gateway's REST API payload limit; the functions refuse far smaller bodies themselves. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 const readBody = async (request: IncomingMessage): Promise<string | null | 'too-large'> => {
@@ -61,42 +70,84 @@ const send = (response: ServerResponse, result: APIGatewayProxyResult): void => 
 };
 
 /**
- * The local stand-in for API Gateway: turns each HTTP request into a REST API proxy event,
- * calls the same handler Lambda runs, and writes its result back. Paths and methods with no
- * route get the same JSON envelope the API uses, as API Gateway's gateway responses would.
+ * The path as the client sent it. API Gateway matches the raw path against its resources and
+ * does not resolve dot segments, so `/api/auth/x/../login` is no route there, and must not be
+ * one here (`new URL` would resolve it to `/api/auth/login`).
  */
-export const createLocalApi = (routes: Route[]): Server =>
-  createServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const onPath = routes.filter((route) => matchPath(route.path, url.pathname) !== undefined);
+const rawPath = (url: string): { path: string; query: URLSearchParams } => {
+  const [path = '/', query = ''] = url.split(/\?(.*)/s, 2);
+  return { path, query: new URLSearchParams(query) };
+};
+
+const hasDotSegment = (path: string): boolean => path.split('/').some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+
+/**
+ * The local stand-in for API Gateway: turns each HTTP request into a REST API proxy event,
+ * calls the same handler Lambda runs, and writes its result back. What API Gateway answers
+ * itself, it answers the same way, with the same header map as the functions: CORS preflights
+ * like the stack's `addCorsPreflight`, 404 for a path or method it does not route (API Gateway's
+ * "Missing Authentication Token", which the stack's gateway responses turn into a 404), 413, 431
+ * and 502, all in the envelope.
+ */
+export const createLocalApi = (routes: Route[], { corsAllowedOrigins = [] }: LocalApiOptions = {}): Server => {
+  const methods = corsAllowedMethods(routes);
+  /** An answer the gateway makes itself: the envelope, the security headers, CORS for the origin. */
+  const gatewayAnswer = (origin: string | undefined, statusCode: number, message: string) => {
+    const result = failure(statusCode, message);
+    result.headers = { ...result.headers, ...SECURITY_HEADERS, ...corsResponseHeaders(origin, corsAllowedOrigins) };
+    return result;
+  };
+
+  const server = createServer(async (request, response) => {
+    const origin = request.headers.origin;
+    const { path, query } = rawPath(request.url ?? '/');
+    const onPath = hasDotSegment(path) ? [] : routes.filter((route) => matchPath(route.path, path) !== undefined);
     const route = onPath.find((candidate) => candidate.method === request.method);
     if (!route) {
       request.resume();
-      send(
-        response,
-        onPath.length
-          ? failure(405, 'Method not allowed', { Allow: onPath.map((r) => r.method).join(', ') })
-          : failure(404, 'Not found'),
-      );
+      if (request.method === 'OPTIONS' && onPath.length && corsAllowedOrigins.length) {
+        response.writeHead(204, corsPreflightHeaders(origin, corsAllowedOrigins, methods));
+        response.end();
+        return;
+      }
+      send(response, gatewayAnswer(origin, 404, HTTP_MESSAGES.notFound));
       return;
     }
     try {
       const body = await readBody(request);
-      if (body === 'too-large') return send(response, failure(413, 'Request body too large'));
+      if (body === 'too-large') return send(response, gatewayAnswer(origin, 413, HTTP_MESSAGES.bodyTooLarge));
       const event = toApiGatewayEvent({
         method: request.method ?? 'GET',
-        path: url.pathname,
+        path,
         headers: request.headers,
-        query: url.searchParams,
+        query,
         body,
         resource: route.path,
-        pathParameters: matchPath(route.path, url.pathname),
+        pathParameters: matchPath(route.path, path),
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       });
       send(response, await route.handler(event, lambdaContext(route.functionName)));
     } catch (error) {
       // What API Gateway answers when the integration fails: a 502 with no detail.
       console.error('Local API: the handler failed', error);
-      send(response, failure(502, 'Bad gateway'));
+      send(response, gatewayAnswer(origin, 502, HTTP_MESSAGES.unavailable));
     }
   });
+
+  // node:http answers oversized headers with a bare 431 of its own; answer in the envelope instead.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return;
+    const [statusCode, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, HTTP_MESSAGES.headersTooLarge]
+        : [400, HTTP_MESSAGES.requestRejected];
+    const result = gatewayAnswer(undefined, statusCode, message);
+    const head = Object.entries({ ...result.headers, 'Content-Length': String(Buffer.byteLength(result.body)) })
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\r\n');
+    socket.end(
+      `HTTP/1.1 ${statusCode} ${statusCode === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\nConnection: close\r\n\r\n${result.body}`,
+    );
+  });
+  return server;
+};

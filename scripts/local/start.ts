@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { readBcryptCost } from '#lib/config.ts';
+import { readBcryptCost, readCorsAllowedOrigins } from '#lib/config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
@@ -67,6 +67,7 @@ const main = async (): Promise<void> => {
           return { method: route.method, path: route.path, functionName: constructId, handler };
         }),
       ),
+      { corsAllowedOrigins: readCorsAllowedOrigins() },
     );
     server.listen(port, host);
     await once(server, 'listening');

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { findFunction, synthesize as synthesizeWithBundles } from '#test/support/synth.ts';
 
@@ -405,11 +406,17 @@ describe('AuthStack', () => {
         ok: false,
         error: expect.any(String),
       });
-      expect(response.ResponseParameters).toMatchObject({
-        'gatewayresponse.header.Content-Type': "'application/json'",
-        'gatewayresponse.header.Cache-Control': "'no-store'",
-      });
+      // The functions' header map, in API Gateway's static syntax: quoted, inner quotes escaped.
+      expect(response.ResponseParameters).toStrictEqual(
+        Object.fromEntries(
+          Object.entries(API_RESPONSE_HEADERS).map(([name, value]) => [
+            `gatewayresponse.header.${name}`,
+            `'${value.replaceAll("'", "\\'")}'`,
+          ]),
+        ),
+      );
     }
+    expect(byType.THROTTLED.ResponseParameters['gatewayresponse.header.X-Frame-Options']).toBe("'DENY'");
     expect(byType.THROTTLED.StatusCode).toBe('429');
     expect(byType.MISSING_AUTHENTICATION_TOKEN.StatusCode).toBe('404');
   });
@@ -465,7 +472,7 @@ describe('AuthStack', () => {
     withWaf.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
   });
 
-  it('answers CORS preflights for the configured origins only, never with credentials', () => {
+  it("answers CORS preflights for the configured origins only, never with credentials, and CORS on the gateway's errors", () => {
     const { template: withCors } = synthesize({ corsAllowedOrigins: 'https://app.example.com' });
     withCors.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
@@ -485,7 +492,29 @@ describe('AuthStack', () => {
     expect(() => synthesize({ corsAllowedOrigins: '*' })).toThrow(
       'Context value corsAllowedOrigins=* must be a comma-separated list of origins like https://app.example.com (no path, no *)',
     );
-  });
+    // The one allowed origin may read the gateway's own errors (429, 403, 413) too.
+    const responses = Object.values(withCors.findResources('AWS::ApiGateway::GatewayResponse'));
+    expect(responses.length).toBeGreaterThan(10);
+    for (const { Properties } of responses) {
+      expect(Properties.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+        'gatewayresponse.header.Access-Control-Expose-Headers': "'Retry-After,WWW-Authenticate'",
+        'gatewayresponse.header.Vary': "'Origin'",
+      });
+    }
+  }, 90_000);
+
+  it('gives gateway errors no CORS origin when several are allowed, and says so at synth', () => {
+    const { template: several, stack } = synthesize({
+      corsAllowedOrigins: 'https://app.example.com,https://www.example.com',
+    });
+    expect(JSON.stringify(several.findResources('AWS::ApiGateway::GatewayResponse'))).not.toContain(
+      'Access-Control-Allow-Origin',
+    );
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Several CORS origins'))).toHaveLength(
+      1,
+    );
+  }, 90_000);
 
   it.each([
     ['the defaults', {}],

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { InvalidCredentialsError } from '#lib/errors.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createTestHandler } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
@@ -56,9 +56,10 @@ const MATRIX: [string, string | null, number, string][] = [
     400,
     'password must be at most 1024 characters',
   ],
-  ['JSON nested 100 deep', nested(100), 400, 'emailOrUsername is required'],
-  // Deeper than the parser's stack allows: caught as unparseable, never a crash.
-  ['JSON nested 100,000 deep', nested(100_000), 400, 'Request body must be valid JSON'],
+  // Refused before parsing: no valid body nests, and none is larger than a few KB.
+  ['JSON nested 9 deep', nested(9), 400, 'Request body is nested too deeply'],
+  ['JSON nested 100,000 deep', nested(100_000), 413, 'Request body too large'],
+  ['a 9 MB JSON array', `[${'1,'.repeat(4.5 * 1024 * 1024)}1]`, 413, 'Request body too large'],
   [
     'a __proto__ key',
     '{"__proto__":{"isAdmin":true},"emailOrUsername":"a","password":"b"}',
@@ -119,7 +120,7 @@ describe('bad input', () => {
   const expectEnvelope = (response: Awaited<ReturnType<ProxyHandler>>, status: number, message: string) => {
     expect(response).toStrictEqual({
       statusCode: status,
-      headers: RESPONSE_HEADERS,
+      headers: API_RESPONSE_HEADERS,
       body: JSON.stringify({ ok: false, error: message }),
     });
     for (const leak of ['Exception', '    at ', 'node_modules', tables.tableName, 'stack', 'middy']) {

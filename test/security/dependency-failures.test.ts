@@ -1,10 +1,10 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createTestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { closedPortEndpoint, type FakeDynamoDbMode, startFakeDynamoDb } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { testKeySet } from '#test/support/keys.ts';
 
 /** The function's timeout in the stack: an answer after it would be no answer at all. */
@@ -23,7 +23,7 @@ const ENV = {
 
 const UNAVAILABLE = {
   statusCode: 503,
-  headers: RESPONSE_HEADERS,
+  headers: API_RESPONSE_HEADERS,
   body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
 };
 

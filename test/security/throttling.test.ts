@@ -1,9 +1,9 @@
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createTestHandler, manualClock } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 
 const THROTTLED_BODY = '{"ok":false,"error":"Too many failed attempts, try again later"}';
 
@@ -40,7 +40,7 @@ describe('per-identifier throttling', () => {
     const response = await attempt('alice', 'secret123');
     expect(response).toStrictEqual({
       statusCode: 429,
-      headers: { ...RESPONSE_HEADERS, 'Retry-After': '60' },
+      headers: { ...API_RESPONSE_HEADERS, 'Retry-After': '60' },
       body: THROTTLED_BODY,
     });
     expect(compare.mock.calls.length).toBe(comparesBefore);

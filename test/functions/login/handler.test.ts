@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '#lib/http/body-limit.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { MAX_IDENTIFIER_LENGTH, MAX_PASSWORD_LENGTH } from '#lib/login/request.ts';
 import { createTestTables, TEST_TOKEN_ISSUER, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { closedPortEndpoint } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
@@ -45,7 +47,7 @@ describe('login handler', () => {
       jsonLoginEvent({ emailOrUsername: 'MovieFan@example.com', password: 'secret123' }),
     );
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toEqual(RESPONSE_HEADERS);
+    expect(response.headers).toEqual(API_RESPONSE_HEADERS);
     const body = JSON.parse(response.body);
     expect(body).toStrictEqual({
       ok: true,
@@ -99,7 +101,7 @@ describe('login handler', () => {
       jsonLoginEvent({ emailOrUsername: 'nobody@example.com', password: 'secret123' }),
     );
     const wrong = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'wrong-password' }));
-    expect(unknown).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
+    expect(unknown).toStrictEqual({ statusCode: 401, headers: API_RESPONSE_HEADERS, body: INVALID });
     expect(wrong).toStrictEqual(unknown);
   });
 
@@ -108,7 +110,7 @@ describe('login handler', () => {
       handler,
       jsonLoginEvent({ emailOrUsername: 'moviefan', password: `secret123${'x'.repeat(80)}` }),
     );
-    expect(response).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
+    expect(response).toStrictEqual({ statusCode: 401, headers: API_RESPONSE_HEADERS, body: INVALID });
   });
 
   it.each([
@@ -137,7 +139,7 @@ describe('login handler', () => {
   ])('answers 400 for %s', async (_, body, message) => {
     expect(await invoke(handler, loginEvent(body))).toStrictEqual({
       statusCode: 400,
-      headers: RESPONSE_HEADERS,
+      headers: API_RESPONSE_HEADERS,
       body: JSON.stringify({ ok: false, error: message }),
     });
   });
@@ -153,7 +155,7 @@ describe('login handler', () => {
     );
     expect(response).toStrictEqual({
       statusCode: 415,
-      headers: RESPONSE_HEADERS,
+      headers: API_RESPONSE_HEADERS,
       body: '{"ok":false,"error":"Content-Type must be application/json"}',
     });
   });
@@ -168,7 +170,7 @@ describe('login handler', () => {
       const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
       expect(response).toStrictEqual({
         statusCode: 500,
-        headers: RESPONSE_HEADERS,
+        headers: API_RESPONSE_HEADERS,
         body: '{"ok":false,"error":"Internal server error"}',
       });
     });
@@ -180,10 +182,84 @@ describe('login handler', () => {
       expect(Date.now() - started).toBeLessThan(8_000);
       expect(response).toStrictEqual({
         statusCode: 503,
-        headers: RESPONSE_HEADERS,
+        headers: API_RESPONSE_HEADERS,
         body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
       });
     });
+  });
+});
+
+describe('login handler with a body larger than any login', () => {
+  let tables: TestTables;
+  let handler: ProxyHandler;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    handler = createTestHandler(tables.env);
+  });
+
+  afterAll(() => tables.drop());
+
+  /** The lengths of the texts JSON.parse saw: the body parser (and its prototype guard) starts there. */
+  const parsedLengths = async (run: () => Promise<unknown>): Promise<number[]> => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      await run();
+      return parse.mock.calls.map(([text]) => String(text).length);
+    } finally {
+      parse.mockRestore();
+    }
+  };
+
+  it('refuses a 9 MB JSON array with 413 before parsing it', async () => {
+    const body = `[${'1,'.repeat(4.5 * 1024 * 1024)}1]`;
+    let response: unknown;
+    const lengths = await parsedLengths(async () => {
+      response = await invoke(handler, loginEvent(body));
+    });
+    expect(response).toStrictEqual({
+      statusCode: 413,
+      headers: API_RESPONSE_HEADERS,
+      body: '{"ok":false,"error":"Request body too large"}',
+    });
+    expect(lengths.filter((length) => length >= MAX_BODY_BYTES)).toEqual([]);
+  });
+
+  it('counts the decoded bytes of a base64 body', async () => {
+    const event = loginEvent(Buffer.from(`{"password":"${'x'.repeat(MAX_BODY_BYTES)}"}`).toString('base64'));
+    event.isBase64Encoded = true;
+    expect((await invoke(handler, event)).statusCode).toBe(413);
+  });
+
+  it('counts bytes, not characters', async () => {
+    const body = JSON.stringify({ emailOrUsername: 'moviefan', password: '€'.repeat(MAX_BODY_BYTES / 3 + 10) });
+    expect(body.length).toBeLessThan(MAX_BODY_BYTES);
+    expect((await invoke(handler, loginEvent(body))).statusCode).toBe(413);
+  });
+
+  it('still reads the largest valid login, every character escaped', async () => {
+    const escaped = (length: number) => `"${'\\u0001'.repeat(length)}"`;
+    const body = `{"emailOrUsername":${escaped(MAX_IDENTIFIER_LENGTH)},"password":${escaped(MAX_PASSWORD_LENGTH)}}`;
+    const response = await invoke(handler, loginEvent(body));
+    // Not 413: the body reached the schema, which refuses control characters in an identifier.
+    expect(JSON.parse(response.body)).toEqual({
+      ok: false,
+      error: 'emailOrUsername must not contain control characters',
+    });
+  });
+
+  it('refuses a deeply nested body with 400 before parsing it', async () => {
+    const body = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
+    let response: unknown;
+    const lengths = await parsedLengths(async () => {
+      response = await invoke(handler, loginEvent(body));
+    });
+    expect(response).toStrictEqual({
+      statusCode: 400,
+      headers: API_RESPONSE_HEADERS,
+      body: '{"ok":false,"error":"Request body is nested too deeply"}',
+    });
+    expect(lengths).not.toContain(body.length);
   });
 });
 
@@ -204,15 +280,18 @@ describe('login handler with CORS origins configured', () => {
       loginEvent('{"emailOrUsername":"nobody","password":"x"}', { 'Content-Type': 'application/json', Origin: origin }),
     );
 
-  it('allows a configured origin, without credentials', async () => {
+  it('allows a configured origin, without credentials, and lets it read Retry-After', async () => {
     const response = await fromOrigin('https://app.example.com');
-    expect(response.headers).toMatchObject({ 'Access-Control-Allow-Origin': 'https://app.example.com' });
-    expect(response.headers).not.toHaveProperty('Access-Control-Allow-Credentials');
+    expect(response.headers).toStrictEqual({
+      ...API_RESPONSE_HEADERS,
+      'Access-Control-Allow-Origin': 'https://app.example.com',
+      'Access-Control-Expose-Headers': 'Retry-After,WWW-Authenticate',
+      Vary: 'Origin',
+    });
   });
 
-  it('does not allow any other origin', async () => {
+  it('gives any other origin no CORS headers at all', async () => {
     const response = await fromOrigin('https://evil.example.net');
-    expect(response.headers?.['Access-Control-Allow-Origin']).not.toBe('https://evil.example.net');
-    expect(response.headers?.['Access-Control-Allow-Origin']).not.toBe('*');
+    expect(response.headers).toStrictEqual({ ...API_RESPONSE_HEADERS, Vary: 'Origin' });
   });
 });

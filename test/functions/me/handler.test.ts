@@ -6,6 +6,7 @@ import { createMeHandler } from '#functions/me/create-handler.ts';
 import { DEFAULTS } from '#lib/config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
@@ -15,7 +16,6 @@ import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { testSessionStarter } from '#test/support/sessions.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -108,7 +108,7 @@ describe('GET /api/auth/me', () => {
   it('returns the safe user of the token, read consistently', async () => {
     const response = await me(`Bearer ${await sign('me-user')}`);
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toEqual(RESPONSE_HEADERS);
+    expect(response.headers).toEqual(API_RESPONSE_HEADERS);
     const body = JSON.parse(response.body);
     expect(body).toStrictEqual({
       ok: true,
@@ -124,7 +124,7 @@ describe('GET /api/auth/me', () => {
   ])('answers 401 to %s', async (_, authorization, header, message) => {
     expect(await me(authorization)).toStrictEqual({
       statusCode: 401,
-      headers: { ...RESPONSE_HEADERS, ...header },
+      headers: { ...API_RESPONSE_HEADERS, ...header },
       body: JSON.stringify({ ok: false, error: message }),
     });
   });
@@ -162,7 +162,7 @@ describe('GET /api/auth/me', () => {
   ])('answers 401 with WWW-Authenticate to %s', async (_, make) => {
     expect(await me(`Bearer ${await make()}`)).toStrictEqual({
       statusCode: 401,
-      headers: { ...RESPONSE_HEADERS, ...INVALID },
+      headers: { ...API_RESPONSE_HEADERS, ...INVALID },
       body: '{"ok":false,"error":"The token is invalid or has expired"}',
     });
   });
@@ -174,7 +174,7 @@ describe('GET /api/auth/me', () => {
     await sessions.end(sid, Date.now());
     expect(await me(`Bearer ${token}`)).toStrictEqual({
       statusCode: 401,
-      headers: { ...RESPONSE_HEADERS, ...INVALID },
+      headers: { ...API_RESPONSE_HEADERS, ...INVALID },
       body: '{"ok":false,"error":"The token is invalid or has expired"}',
     });
   });

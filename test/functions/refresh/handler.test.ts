@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
@@ -55,7 +55,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     const first = await login();
     const response = await refresh(first.refreshToken);
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toEqual(RESPONSE_HEADERS);
+    expect(response.headers).toEqual(API_RESPONSE_HEADERS);
     const { data } = JSON.parse(response.body);
     expect(Object.keys(data).sort()).toEqual(['expiresIn', 'refreshToken', 'token', 'user']);
     expect(data.expiresIn).toBe(900);
@@ -96,7 +96,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     const current = JSON.parse((await refresh(first.refreshToken)).body).data;
     time.advance(31);
     const reused = await refresh(first.refreshToken);
-    expect(reused).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
+    expect(reused).toStrictEqual({ statusCode: 401, headers: API_RESPONSE_HEADERS, body: INVALID });
     // The newest token fails too, and so does the session's access token at /me.
     expect((await refresh(current.refreshToken)).body).toBe(INVALID);
     expect((await me(current.token)).statusCode).toBe(401);
@@ -151,7 +151,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     const future = `${sid}.7.${mac}`;
     const unknown = `${'B'.repeat(22)}.0.${mac}`;
     for (const bad of ['not-a-token', forged, future, unknown, gone.refreshToken, `${first.refreshToken}x`]) {
-      expect(await refresh(bad), bad).toStrictEqual({ statusCode: 401, headers: RESPONSE_HEADERS, body: INVALID });
+      expect(await refresh(bad), bad).toStrictEqual({ statusCode: 401, headers: API_RESPONSE_HEADERS, body: INVALID });
     }
     // None of that touched the real session.
     expect((await refresh(first.refreshToken)).statusCode).toBe(200);
@@ -172,7 +172,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     const response = await sessionRequest(handlers.refresh, { path: '/api/auth/refresh', body });
     expect(response).toStrictEqual({
       statusCode: 400,
-      headers: RESPONSE_HEADERS,
+      headers: API_RESPONSE_HEADERS,
       body: JSON.stringify({ ok: false, error: message }),
     });
   });

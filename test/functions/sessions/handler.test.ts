@@ -4,11 +4,11 @@ import { createUserAdmin } from '#lib/users/admin.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 
-const OK_EMPTY = { statusCode: 200, headers: RESPONSE_HEADERS, body: '{"ok":true,"data":{}}' };
-const NOT_FOUND = { statusCode: 404, headers: RESPONSE_HEADERS, body: '{"ok":false,"error":"Session not found"}' };
+const OK_EMPTY = { statusCode: 200, headers: API_RESPONSE_HEADERS, body: '{"ok":true,"data":{}}' };
+const NOT_FOUND = { statusCode: 404, headers: API_RESPONSE_HEADERS, body: '{"ok":false,"error":"Session not found"}' };
 
 interface Tokens {
   token: string;
@@ -130,7 +130,7 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
     const newer = await login('dan', `Phone/${'x'.repeat(300)}`);
     await post('/api/auth/logout', { body: { refreshToken: ended.refreshToken } });
     const { response, sessions } = await list(older.token);
-    expect(response.headers).toEqual(RESPONSE_HEADERS);
+    expect(response.headers).toEqual(API_RESPONSE_HEADERS);
     expect(sessions.map((s: { id: string }) => s.id)).toEqual([sidOf(newer.token), sidOf(older.token)]);
     const [first, second] = sessions;
     expect(Object.keys(first).sort()).toEqual(['createdAt', 'current', 'expiresAt', 'id', 'lastUsedAt', 'userAgent']);
