@@ -29,7 +29,7 @@ const UNAVAILABLE = {
 
 const FAILED = {
   statusCode: 500,
-  headers: RESPONSE_HEADERS,
+  headers: API_RESPONSE_HEADERS,
   body: '{"ok":false,"error":"Internal server error"}',
 };
 

@@ -8,12 +8,12 @@ import {
   SECRET_RETRY_BACKOFF_SECONDS,
   SECRET_STALE_GRACE_SECONDS,
 } from '#lib/aws/secrets.ts';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { activeKey } from '#lib/tokens/key-set.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { createTestHandler, manualClock } from '#test/support/handler.ts';
-import { RESPONSE_HEADERS } from '#test/support/headers.ts';
 import { testKeySet } from '#test/support/keys.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
@@ -115,7 +115,7 @@ describe('when Secrets Manager goes away after the first read', () => {
     advance(SECRET_STALE_GRACE_SECONDS);
     expect(await invoke(handler, login())).toStrictEqual({
       statusCode: 503,
-      headers: RESPONSE_HEADERS,
+      headers: API_RESPONSE_HEADERS,
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
     expect(refreshFailures().at(-1)?.[1]).toMatchObject({ servingStale: false });
