@@ -36,8 +36,8 @@ module.exports = {
         path: '^lib/',
         pathNot: [
           '^lib/(users|login|sessions)/[a-z-]*table\\.ts$',
-          '^lib/http/(routes|headers|cors|messages)\.ts$',
-          '^lib/tokens/key-timing\.ts$',
+          '^lib/http/(routes|headers|cors|messages)\\.ts$',
+          '^lib/tokens/key-timing\\.ts$',
           '^lib/(config|settings|service|errors)\\.ts$',
         ],
       },

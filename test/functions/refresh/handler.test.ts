@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
-import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 

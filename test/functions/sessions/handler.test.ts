@@ -1,10 +1,10 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
-import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 
 const OK_EMPTY = { statusCode: 200, headers: API_RESPONSE_HEADERS, body: '{"ok":true,"data":{}}' };
