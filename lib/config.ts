@@ -107,7 +107,8 @@ const throttlePolicy = (env: Env): ThrottlePolicy => {
 };
 
 /** The browser origins allowed to call the API (CORS_ALLOWED_ORIGINS), for the local API's own answers. */
-export const readCorsAllowedOrigins = (env: Env = process.env): string[] => readSetting(env, SETTINGS.corsAllowedOrigins);
+export const readCorsAllowedOrigins = (env: Env = process.env): string[] =>
+  readSetting(env, SETTINGS.corsAllowedOrigins);
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
 export const LOCAL_ONLY_SETTINGS = [

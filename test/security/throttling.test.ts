@@ -95,7 +95,7 @@ describe('per-identifier throttling', () => {
     for (const response of responses.filter(({ statusCode }) => statusCode === 429)) {
       expect(response).toStrictEqual({
         statusCode: 429,
-        headers: { ...RESPONSE_HEADERS, 'Retry-After': expect.stringMatching(/^(60|1)$/) },
+        headers: { ...API_RESPONSE_HEADERS, 'Retry-After': expect.stringMatching(/^(60|1)$/) },
         body: THROTTLED_BODY,
       });
     }
