@@ -7,7 +7,6 @@ import { DEFAULTS } from '#lib/config.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
-import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
