@@ -123,10 +123,13 @@ export const createLogin = ({
       throw new InvalidCredentialsError();
     }
 
-    await settleSuccess(result.claim, lookup.user.id);
-    const rehashed = await rehashIfWeak(lookup.user, password);
-    // Each successful login starts a new session; the access token names it (`sid`).
-    const { sessionId, refreshToken } = await startSession(lookup.user, context.userAgent);
+    // Three independent writes, at once: forgetting the failures and the rehash are best effort
+    // (they never reject); each successful login starts a new session, which the token names (`sid`).
+    const [, rehashed, { sessionId, refreshToken }] = await Promise.all([
+      settleSuccess(result.claim, lookup.user.id),
+      rehashIfWeak(lookup.user, password),
+      startSession(lookup.user, context.userAgent),
+    ]);
     const token = await tokens.sign(lookup.user.id, sessionId);
     telemetry.record('success', { ...log, userId: lookup.user.id, sessionId, ...(rehashed && { rehashed }) });
     return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(lookup.user) };
