@@ -7,6 +7,7 @@ import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+export const OPENAPI_PATH = '/api/auth/openapi.json';
 
 /**
  * How long clients may cache the documents. Safe because a key is published as `next` at least
@@ -19,6 +20,8 @@ export interface WellKnownHandlerOptions {
   keys: PublicKeyProvider;
   issuer: string;
   corsAllowedOrigins: string[];
+  /** The API's OpenAPI document (openapi.json, bundled). */
+  openApiDocument: unknown;
 }
 
 /** The discovery document: what API Gateway JWT authorizers and OIDC libraries read to find the keys. */
@@ -30,10 +33,22 @@ export const discoveryDocument = (issuer: string) => ({
   id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
 });
 
-/** `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration`. */
-export const createWellKnownHandler = ({ logger, keys, issuer, corsAllowedOrigins }: WellKnownHandlerOptions) =>
+/**
+ * `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration` and `GET
+ * /api/auth/openapi.json`: the public documents. The OpenAPI document is served here rather than
+ * by a gateway mock integration so that it gets the one header map and CORS for every allowed
+ * origin (a mock integration, like a gateway response, can only carry static header values).
+ */
+export const createWellKnownHandler = ({
+  logger,
+  keys,
+  issuer,
+  corsAllowedOrigins,
+  openApiDocument,
+}: WellKnownHandlerOptions) =>
   createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
     if (event.resource === JWKS_PATH) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === DISCOVERY_PATH) return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === OPENAPI_PATH) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
     return failure(404, HTTP_MESSAGES.notFound);
   });

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { WellKnownConfig } from '#lib/config.ts';
 import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
+import openApiDocument from '#openapi.json' with { type: 'json' };
 import type { WellKnownHandlerOptions } from './create-handler.ts';
 
 /** The real adapters for `config`, built once per container. */
@@ -12,4 +13,5 @@ export const createWellKnownDependencies = (
   logger,
   keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
   issuer: config.token.issuer,
+  openApiDocument,
 });

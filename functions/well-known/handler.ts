@@ -11,7 +11,7 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 // Only for the rare metric published on its own (a failed secret refresh): no flush middleware.
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-/** The Lambda entry point: the JWKS and the OpenID discovery document. */
+/** The Lambda entry point: the JWKS, the OpenID discovery document and the OpenAPI document. */
 export const handler = createWellKnownHandler({
   ...createWellKnownDependencies(config, { logger, metrics }),
   corsAllowedOrigins: config.corsAllowedOrigins,

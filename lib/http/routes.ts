@@ -31,4 +31,5 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/api/auth/sessions/{id}', function: 'sessions' },
   { method: 'GET', path: '/.well-known/jwks.json', function: 'wellKnown' },
   { method: 'GET', path: '/.well-known/openid-configuration', function: 'wellKnown' },
+  { method: 'GET', path: '/api/auth/openapi.json', function: 'wellKnown' },
 ];

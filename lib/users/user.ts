@@ -44,20 +44,26 @@ export const UserItemSchema = v.object({
 
 export type UserItem = v.InferOutput<typeof UserItemSchema>;
 
-/** The user as the contract returns it: profile fields only, never the hash or index keys. */
-export interface SafeUser {
-  id: string;
-  bio: string;
-  name: string;
-  email: string;
-  badges: unknown[];
-  aiUsage: { used: number; limit: number; remaining: number };
-  username: string;
-  avatarUrl: string | null;
-  createdAt: string;
-  countryCode: string | null;
-  dateOfBirth: string | null;
-}
+/**
+ * The user as the contract returns it: profile fields only, never the hash or index keys. The
+ * published contract (openapi.json) is generated from this schema; strict, so a field added to
+ * `toSafeUser` but not here fails the contract tests.
+ */
+export const SafeUserSchema = v.strictObject({
+  id: v.pipe(v.string(), v.description('Opaque identifier (24 hex digits for users created here).')),
+  bio: v.string(),
+  name: v.string(),
+  email: v.pipe(v.string(), v.email()),
+  badges: v.array(v.unknown()),
+  aiUsage: v.strictObject({ used: CountSchema, limit: CountSchema, remaining: CountSchema }),
+  username: v.string(),
+  avatarUrl: v.nullable(v.string()),
+  createdAt: v.pipe(v.string(), v.isoTimestamp()),
+  countryCode: v.nullable(v.string()),
+  dateOfBirth: v.nullable(v.pipe(v.string(), v.isoTimestamp())),
+});
+
+export type SafeUser = v.InferOutput<typeof SafeUserSchema>;
 
 /** Parses a stored item; `undefined` when it does not have the shape a login needs. */
 export const parseUserItem = (item: unknown): UserItem | undefined => {

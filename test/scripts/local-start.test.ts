@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertErrorEnvelope, fetchChecked } from '#test/support/contract.ts';
 
 const isListening = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -42,14 +43,14 @@ describe('npm start', () => {
 
   it('prints a curl line that logs the demo user in', async () => {
     expect(output).toContain(`curl -s -X POST ${url}/api/auth/login`);
-    const response = await fetch(`${url}/api/auth/login`, {
+    const { response, body: text } = await fetchChecked(url, '/api/auth/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ emailOrUsername: 'moviefan@example.com', password: 'secret123' }),
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const body = (await response.json()) as { data: { user: unknown } };
+    const body = JSON.parse(text) as { data: { user: unknown } };
     expect(body.data.user).toMatchObject({
       name: 'Movie Fan',
       username: 'moviefan',
@@ -58,20 +59,21 @@ describe('npm start', () => {
   });
 
   it('serves /api/auth/me and the keys that verify its tokens', async () => {
-    const login = await fetch(`${url}/api/auth/login`, {
+    const login = await fetchChecked(url, '/api/auth/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' }),
     });
-    const { data } = (await login.json()) as { data: { token: string } };
-    const me = await fetch(`${url}/api/auth/me`, { headers: { Authorization: `Bearer ${data.token}` } });
-    expect(me.status).toBe(200);
-    expect(((await me.json()) as { data: { user: { username: string } } }).data.user.username).toBe('moviefan');
+    const { data } = JSON.parse(login.body) as { data: { token: string } };
+    const me = await fetchChecked(url, '/api/auth/me', { headers: { Authorization: `Bearer ${data.token}` } });
+    expect(me.response.status).toBe(200);
+    expect((JSON.parse(me.body) as { data: { user: { username: string } } }).data.user.username).toBe('moviefan');
     // A verifier that knows only the issuer's URL finds the keys and accepts the token.
-    const discovery = (await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as {
+    const discovery = JSON.parse((await fetchChecked(url, '/.well-known/openid-configuration')).body) as {
       issuer: string;
       jwks_uri: string;
     };
+    await fetchChecked(url, '/.well-known/jwks.json');
     expect(discovery.issuer).toBe(url);
     const { payload } = await jwtVerify(data.token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: url });
     expect(payload.sub).toBe('66a1f2c4e5b3a1234567890a');
@@ -81,7 +83,7 @@ describe('npm start', () => {
     for (const path of ['refresh', 'logout', 'logout-all', 'sessions'])
       expect(output).toContain(`${url}/api/auth/${path}`);
     const post = (path: string, body?: unknown, token?: string) =>
-      fetch(`${url}${path}`, {
+      fetchChecked(url, path, {
         method: 'POST',
         headers: {
           ...(body !== undefined && { 'Content-Type': 'application/json' }),
@@ -91,27 +93,42 @@ describe('npm start', () => {
       });
     const login = async () =>
       (
-        (await (await post('/api/auth/login', { emailOrUsername: 'moviefan', password: 'secret123' })).json()) as {
+        JSON.parse((await post('/api/auth/login', { emailOrUsername: 'moviefan', password: 'secret123' })).body) as {
           data: { token: string; refreshToken: string };
         }
       ).data;
     const first = await login();
     const second = await login();
     const refreshed = await post('/api/auth/refresh', { refreshToken: first.refreshToken });
-    expect(refreshed.status).toBe(200);
+    expect(refreshed.response.status).toBe(200);
     const auth = { Authorization: `Bearer ${first.token}` };
-    const { data } = (await (await fetch(`${url}/api/auth/sessions`, { headers: auth })).json()) as {
+    const { data } = JSON.parse((await fetchChecked(url, '/api/auth/sessions', { headers: auth })).body) as {
       data: { sessions: { id: string; current: boolean }[] };
     };
     const other = data.sessions.find((session) => !session.current && second.refreshToken.startsWith(session.id));
     expect(other).toBeDefined();
+    const remove = (id: string) =>
+      fetchChecked(url, `/api/auth/sessions/${id}`, { method: 'DELETE', headers: auth }, '/api/auth/sessions/{id}');
     // The {id} path parameter reaches the function, as API Gateway passes it.
-    const deleted = await fetch(`${url}/api/auth/sessions/${other!.id}`, { method: 'DELETE', headers: auth });
-    expect(deleted.status).toBe(200);
-    expect((await post('/api/auth/refresh', { refreshToken: second.refreshToken })).status).toBe(401);
-    expect((await fetch(`${url}/api/auth/sessions/nope`, { method: 'DELETE', headers: auth })).status).toBe(404);
-    expect((await post('/api/auth/logout', undefined, first.token)).status).toBe(200);
-    expect((await fetch(`${url}/api/auth/me`, { headers: auth })).status).toBe(401);
+    expect((await remove(other!.id)).response.status).toBe(200);
+    expect((await post('/api/auth/refresh', { refreshToken: second.refreshToken })).response.status).toBe(401);
+    expect((await remove('nope')).response.status).toBe(404);
+    expect((await post('/api/auth/logout', undefined, first.token)).response.status).toBe(200);
+    expect((await fetchChecked(url, '/api/auth/me', { headers: auth })).response.status).toBe(401);
+  });
+
+  it('answers every error status of the contract it can be driven to, in the contract', async () => {
+    const post = (body: string, contentType = 'application/json') =>
+      fetchChecked(url, '/api/auth/login', { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    expect((await post('{"emailOrUsername":"moviefan"}')).response.status).toBe(400);
+    expect((await post('{"emailOrUsername":"nobody","password":"x"}')).response.status).toBe(401);
+    expect((await post('x'.repeat(9000))).response.status).toBe(413);
+    expect((await post('{}', 'text/plain')).response.status).toBe(415);
+    const me = await fetchChecked(url, '/api/auth/me', { headers: { Authorization: 'Bearer nope' } });
+    expect(me.response.status).toBe(401);
+    const document = await fetchChecked(url, '/api/auth/openapi.json');
+    expect(document.response.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(JSON.parse(document.body).openapi).toBe('3.1.0');
   });
 
   it('answers an unknown path and a method it does not route with a 404 envelope, as API Gateway does', async () => {
@@ -119,7 +136,9 @@ describe('npm start', () => {
       expect(missing.status).toBe(404);
       expect(missing.headers.get('content-type')).toBe('application/json');
       expect(missing.headers.get('x-frame-options')).toBe('DENY');
-      expect(await missing.json()).toEqual({ ok: false, error: 'Not found' });
+      const body = await missing.text();
+      assertErrorEnvelope(body);
+      expect(JSON.parse(body)).toEqual({ ok: false, error: 'Not found' });
     }
   });
 

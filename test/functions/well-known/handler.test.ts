@@ -6,6 +6,7 @@ import { publicJwks } from '#lib/tokens/key-set.ts';
 import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
+import openApiDocument from '#openapi.json' with { type: 'json' };
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
 import { testKeySet } from '#test/support/keys.ts';
@@ -20,6 +21,7 @@ describe('the well-known documents', async () => {
     keys: createPublicKeyProvider({ value: JSON.stringify(publicJwks(set)) }),
     issuer: ISSUER,
     corsAllowedOrigins: [],
+    openApiDocument,
   }) as ProxyHandler;
   const get = (path: string) => invoke(handler, toApiGatewayEvent({ method: 'GET', path, resource: path }));
 
@@ -74,5 +76,12 @@ describe('the well-known documents', async () => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
     });
+  });
+
+  it('serve the OpenAPI document, public and cacheable', async () => {
+    const response = await get('/api/auth/openapi.json');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({ 'Cache-Control': 'public, max-age=3600', 'X-Frame-Options': 'DENY' });
+    expect(JSON.parse(response.body)).toEqual(openApiDocument);
   });
 });

@@ -13,7 +13,7 @@ import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier, type TokenVerifier } from '#lib/tokens/verifier.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { freePort } from '#scripts/local/free-port.ts';
-import { invoke, type ProxyHandler } from '#test/support/events.ts';
+import { invokeOffContract, type ProxyHandler } from '#test/support/events.ts';
 import { testKeySet } from '#test/support/keys.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -27,7 +27,7 @@ const protectedRoute = (verify: TokenVerifier): ProxyHandler =>
     .handler(async () => success({})) as ProxyHandler;
 
 const call = (handler: ProxyHandler, token: string) =>
-  invoke(
+  invokeOffContract(
     handler,
     toApiGatewayEvent({ method: 'GET', path: '/api/auth/me', headers: { Authorization: `Bearer ${token}` } }),
   );

@@ -1,0 +1,122 @@
+import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
+import {
+  ErrorEnvelopeSchema,
+  GATEWAY_STATUS_CONTRACTS,
+  type ResponseContract,
+  ROUTE_CONTRACTS,
+  type RouteContract,
+} from '#lib/http/contract.ts';
+import { HTTP_ROUTES } from '#lib/http/routes.ts';
+import { SafeUserSchema } from '#lib/users/user.ts';
+
+/** Schemas shared between operations, published under components/schemas by these names. */
+const COMPONENTS = { SafeUser: SafeUserSchema, ErrorEnvelope: ErrorEnvelopeSchema } as const;
+
+const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
+  'Cache-Control': {
+    description: '`no-store` on every answer about credentials; `public, max-age=N` on the public documents.',
+    schema: { type: 'string' },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying this identifier again.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'WWW-Authenticate': {
+    description: 'RFC 6750 challenge: `Bearer realm="movie-knight"`, with `error="invalid_token"` for a bad token.',
+    schema: { type: 'string' },
+  },
+};
+
+type Json = Record<string, unknown>;
+
+/**
+ * valibot to JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1) with the shared schemas as
+ * references to components/schemas. Actions JSON Schema cannot say (a custom `check`) are left
+ * out: the document states the shape, the handler enforces the rest.
+ */
+const jsonSchema = (schema: v.GenericSchema): Json => {
+  const converted = toJsonSchema(schema, {
+    target: 'draft-2020-12',
+    errorMode: 'ignore',
+    definitions: COMPONENTS,
+  }) as Json;
+  const { $schema: _dialect, $defs: _defs, ...rest } = converted;
+  return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
+};
+
+const response = (contract: ResponseContract): Json => {
+  const headers = [
+    ...(contract.headers ?? []).map((name) => [name, { ...HEADER_DOCS[name], required: true }] as const),
+    ...(contract.optionalHeaders ?? []).map((name) => [name, { ...HEADER_DOCS[name], required: false }] as const),
+  ];
+  return {
+    description: contract.description,
+    ...(headers.length > 0 && { headers: Object.fromEntries(headers) }),
+    content: {
+      'application/json': {
+        schema: jsonSchema(contract.schema),
+        ...(contract.example !== undefined && { example: contract.example }),
+      },
+    },
+  };
+};
+
+const operation = (contract: RouteContract): Json => {
+  const statuses: Record<number, ResponseContract> = { ...GATEWAY_STATUS_CONTRACTS, ...contract.responses };
+  return {
+    operationId: contract.operationId,
+    summary: contract.summary,
+    description: contract.description,
+    tags: contract.tags,
+    security: contract.bearerAuth ? [{ bearerAuth: [] }] : [],
+    ...(contract.requestBody && {
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: jsonSchema(contract.requestBody.schema),
+            example: contract.requestBody.example,
+          },
+        },
+      },
+    }),
+    responses: Object.fromEntries(
+      Object.entries(statuses)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([status, contract]) => [status, response(contract)]),
+    ),
+  };
+};
+
+/** The key of a route in ROUTE_CONTRACTS. */
+export const routeKey = (method: string, path: string): string => `${method} ${path}`;
+
+/**
+ * The OpenAPI 3.1 document of every route in the route table, built from the valibot contract
+ * (lib/http/contract.ts). Throws when a route has no contract, so none can be left out.
+ */
+export const buildOpenApiDocument = (): Json => {
+  const paths: Record<string, Json> = {};
+  for (const route of HTTP_ROUTES) {
+    const contract = ROUTE_CONTRACTS[routeKey(route.method, route.path)];
+    if (!contract) throw new Error(`No contract for ${routeKey(route.method, route.path)} in lib/http/contract.ts`);
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(contract) };
+  }
+  const components = toJsonSchemaDefs(COMPONENTS, { target: 'draft-2020-12', errorMode: 'ignore' }) as Json;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Movie Knight Auth',
+      version: '1.0.0',
+      description:
+        'Sign-in for Movie Knight: login by email or username, the signed-in user, and the keys that verify its tokens. Every body is JSON; every error is `{"ok":false,"error":"<message>"}`. Generated from the schemas the handlers validate with (`npm run openapi`).',
+    },
+    servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
+    paths,
+    components: {
+      schemas: JSON.parse(JSON.stringify(components).replaceAll('"#/$defs/', '"#/components/schemas/')),
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+};
