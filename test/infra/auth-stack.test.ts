@@ -191,14 +191,25 @@ describe('AuthStack', () => {
     expect(resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS).toBe(String(900 + 3 * 3600));
   });
 
-  it('routes /api/auth/me, the session routes and the two well-known documents', () => {
-    for (const part of ['me', 'refresh', 'logout', 'logout-all', 'sessions', '{id}', 'jwks.json', '.well-known']) {
+  it('routes /api/auth/me, the session routes, the two well-known documents and the OpenAPI document', () => {
+    for (const part of [
+      'me',
+      'refresh',
+      'logout',
+      'logout-all',
+      'sessions',
+      '{id}',
+      'jwks.json',
+      'openid-configuration',
+      '.well-known',
+      'openapi.json',
+    ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
     }
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (m) => m.Properties.HttpMethod,
     );
-    expect(methods.sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
   });
 
   it('keeps sessions in a table of their own, by id and by user, with a TTL and no salt in the index', () => {
