@@ -1,9 +1,10 @@
 import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import type { TokenGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, type SafeUser, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import { parseUserItem, toSafeUser, type UserItem } from '#lib/users/user.ts';
 import type { AttemptClaim, LoginAttempts } from './attempts.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { LoginRequest } from './request.ts';
@@ -19,14 +20,8 @@ export interface LoginDependencies {
   telemetry: LoginTelemetry;
 }
 
-export interface LoginResult {
-  token: string;
-  /** Opaque; trades for a new token and refresh token at `POST /api/auth/refresh`. */
-  refreshToken: string;
-  /** Seconds until `token` expires. */
-  expiresIn: number;
-  user: SafeUser;
-}
+/** The token, the refresh token of the new session, its lifetime and the safe user (see TokenGrantSchema). */
+export type LoginResult = TokenGrant;
 
 /** What the login knows of the request besides its body. */
 export interface LoginContext {

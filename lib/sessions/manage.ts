@@ -1,21 +1,35 @@
+import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { parseUserItem } from '#lib/users/user.ts';
 import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
-import { type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
+import { MAX_USER_AGENT_LENGTH, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTelemetry } from './telemetry.ts';
 
-/** A session as the list shows it: times in ISO 8601 (UTC), nothing about the device but its user agent. */
-export interface SessionView {
-  id: string;
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  current: boolean;
-}
+/**
+ * A session as the list shows it: times in ISO 8601 (UTC), nothing about the device but its user
+ * agent. The published contract is generated from this schema and the type inferred from it; strict,
+ * so a field added to the list but not here fails the contract tests.
+ */
+export const SessionViewSchema = v.strictObject({
+  id: v.pipe(v.string(), v.nonEmpty(), v.description('The session id: what `DELETE /api/auth/sessions/{id}` takes.')),
+  createdAt: v.pipe(v.string(), v.isoTimestamp(), v.description('When the login that started it happened.')),
+  lastUsedAt: v.pipe(v.string(), v.isoTimestamp(), v.description('Its login or its latest refresh.')),
+  expiresAt: v.pipe(
+    v.string(),
+    v.isoTimestamp(),
+    v.description('When it ends unless refreshed before: the idle end or the absolute end, whichever is first.'),
+  ),
+  userAgent: v.pipe(
+    v.nullable(v.pipe(v.string(), v.maxLength(MAX_USER_AGENT_LENGTH))),
+    v.description("The login request's User-Agent, cut short; null when it sent none."),
+  ),
+  current: v.pipe(v.boolean(), v.description("True for the session of the caller's own access token.")),
+});
+
+export type SessionView = v.InferOutput<typeof SessionViewSchema>;
 
 export interface SessionManagement {
   /**

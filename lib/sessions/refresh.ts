@@ -2,7 +2,8 @@ import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, type SafeUser, toSafeUser } from '#lib/users/user.ts';
+import { parseUserItem, toSafeUser } from '#lib/users/user.ts';
+import type { TokenGrant } from './grant.ts';
 import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
 import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
 import type { SessionStore } from './store.ts';
@@ -18,12 +19,8 @@ export interface RefreshDependencies {
   clock?: Clock;
 }
 
-export interface RefreshResult {
-  token: string;
-  refreshToken: string;
-  expiresIn: number;
-  user: SafeUser;
-}
+/** The same answer as a login's (see TokenGrantSchema). */
+export type RefreshResult = TokenGrant;
 
 export type Refresh = (refreshToken: string) => Promise<RefreshResult>;
 

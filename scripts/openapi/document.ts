@@ -8,14 +8,25 @@ import {
   type RouteContract,
 } from '#lib/http/contract.ts';
 import { HTTP_ROUTES } from '#lib/http/routes.ts';
+import { TokenGrantSchema } from '#lib/sessions/grant.ts';
+import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { SafeUserSchema } from '#lib/users/user.ts';
 
 /** Schemas shared between operations, published under components/schemas by these names. */
-const COMPONENTS = { SafeUser: SafeUserSchema, ErrorEnvelope: ErrorEnvelopeSchema } as const;
+const COMPONENTS = {
+  SafeUser: SafeUserSchema,
+  TokenGrant: TokenGrantSchema,
+  Session: SessionViewSchema,
+  ErrorEnvelope: ErrorEnvelopeSchema,
+} as const;
 
 const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
   'Cache-Control': {
     description: '`no-store` on every answer about credentials; `public, max-age=N` on the public documents.',
+    schema: { type: 'string' },
+  },
+  Pragma: {
+    description: '`no-cache`, for HTTP/1.0 caches, beside `Cache-Control: no-store`.',
     schema: { type: 'string' },
   },
   'Retry-After': {
@@ -62,6 +73,12 @@ const response = (contract: ResponseContract): Json => {
   };
 };
 
+/** None, the bearer token, or the bearer token or nothing (`{}` is how OpenAPI says optional). */
+const security = (bearerAuth: RouteContract['bearerAuth']): object[] => {
+  if (bearerAuth === 'optional') return [{ bearerAuth: [] }, {}];
+  return bearerAuth ? [{ bearerAuth: [] }] : [];
+};
+
 const operation = (contract: RouteContract): Json => {
   const statuses: Record<number, ResponseContract> = { ...GATEWAY_STATUS_CONTRACTS, ...contract.responses };
   return {
@@ -69,10 +86,20 @@ const operation = (contract: RouteContract): Json => {
     summary: contract.summary,
     description: contract.description,
     tags: contract.tags,
-    security: contract.bearerAuth ? [{ bearerAuth: [] }] : [],
+    security: security(contract.bearerAuth),
+    ...(contract.pathParameters && {
+      parameters: Object.entries(contract.pathParameters).map(([name, { description, example }]) => ({
+        name,
+        in: 'path',
+        required: true,
+        description,
+        schema: { type: 'string' },
+        example,
+      })),
+    }),
     ...(contract.requestBody && {
       requestBody: {
-        required: true,
+        required: contract.requestBody.required ?? true,
         content: {
           'application/json': {
             schema: jsonSchema(contract.requestBody.schema),
@@ -110,7 +137,7 @@ export const buildOpenApiDocument = (): Json => {
       title: 'Movie Knight Auth',
       version: '1.0.0',
       description:
-        'Sign-in for Movie Knight: login by email or username, the signed-in user, and the keys that verify its tokens. Every body is JSON; every error is `{"ok":false,"error":"<message>"}`. Generated from the schemas the handlers validate with (`npm run openapi`).',
+        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON; every error is `{"ok":false,"error":"<message>"}`. Generated from the schemas the handlers validate with (`npm run openapi`).',
     },
     servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
     paths,

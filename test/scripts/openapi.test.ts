@@ -79,7 +79,11 @@ describe('openapi.json', () => {
 });
 
 describe('the contract check every handler test runs (test/support/contract.ts)', () => {
-  const envelope = (body: unknown, statusCode = 401, headers = { 'Cache-Control': 'no-store' }) => ({
+  const envelope = (
+    body: unknown,
+    statusCode = 401,
+    headers = { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+  ) => ({
     statusCode,
     headers,
     body: JSON.stringify(body),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { assertMatchesContract } from './contract.ts';
 import { findFunction } from './synth.ts';
 
 export interface Invocation {
@@ -27,7 +28,8 @@ export const functionCode = (template: Template, outdir: string, id: string) => 
 
 /**
  * Loads a bundle in a fresh Node process, as the Lambda runtime does, and invokes it once per
- * event in order (cold, then warm). `env` is the process's whole environment.
+ * event in order (cold, then warm). `env` is the process's whole environment. Answers to API
+ * Gateway events are checked against openapi.json.
  */
 export const invokeBundle = async (
   code: { codeDir: string; handler: string },
@@ -41,7 +43,16 @@ export const invokeBundle = async (
     ['scripts/invoke-bundle.mjs', code.codeDir, code.handler, join(dir, 'events.json'), join(dir, 'results.json')],
     { env: { PATH: process.env.PATH, ...env } },
   );
-  return { ...JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')), logs: stdout + stderr };
+  const invocation: Invocation = {
+    ...JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')),
+    logs: stdout + stderr,
+  };
+  // An HTTP event's answer is checked against the published contract, as invoke does in process.
+  invocation.results.forEach(({ response }, index) => {
+    const event = events[index] as { httpMethod?: string; resource?: string } | undefined;
+    if (event?.httpMethod && event.resource) assertMatchesContract(event.httpMethod, event.resource, response);
+  });
+  return invocation;
 };
 
 /** What CloudFormation resolves the stack's TOKEN_ISSUER (the API's base URL) to, for these runs. */

@@ -59,6 +59,7 @@ describe('the well-known documents', async () => {
       keys: createPublicKeyProvider({ value }),
       issuer: ISSUER,
       corsAllowedOrigins: [],
+      openApiDocument,
     }) as ProxyHandler;
     const path = '/.well-known/jwks.json';
     const response = await invoke(broken, toApiGatewayEvent({ method: 'GET', path, resource: path }));
