@@ -34,8 +34,18 @@ const pageServer = async (): Promise<{ server: Server; origin: string }> => {
 
 interface BrowserAnswer {
   status?: number;
-  body?: { ok: boolean; error?: string; data?: { token?: string; user?: { username: string } } };
+  body?: {
+    ok: boolean;
+    error?: string;
+    data?: {
+      token?: string;
+      refreshToken?: string;
+      user?: { username: string };
+      sessions?: { id: string; current: boolean }[];
+    };
+  };
   retryAfter?: string | null;
+  wwwAuthenticate?: string | null;
   failed?: string;
 }
 
@@ -53,6 +63,7 @@ const browserFetch = (
           status: response.status,
           body: (await response.json()) as BrowserAnswer['body'],
           retryAfter: response.headers.get('Retry-After'),
+          wwwAuthenticate: response.headers.get('WWW-Authenticate'),
         };
       } catch (error) {
         return { failed: String(error) };
@@ -141,6 +152,40 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
     expect(me).toMatchObject({ status: 200, body: { ok: true, data: { user: { username: 'fan' } } } });
   });
 
+  const refresh = (page: Page, refreshToken: string | undefined) =>
+    browserFetch(page, `${apiUrl}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+
+  it('lets the allowed origin refresh, list its sessions, end another (a preflighted DELETE) and log out', async () => {
+    const first = await login(appPage, 'fan', 'secret123');
+    const second = await login(appPage, 'fan', 'secret123');
+    const refreshed = await refresh(appPage, first.body?.data?.refreshToken);
+    expect(refreshed.status).toBe(200);
+    const auth = { Authorization: `Bearer ${refreshed.body?.data?.token}` };
+    const list = await browserFetch(appPage, `${apiUrl}/api/auth/sessions`, { headers: auth });
+    expect(list.status).toBe(200);
+    const other = list.body?.data?.sessions?.find(
+      (session) => !session.current && second.body?.data?.refreshToken?.startsWith(`${session.id}.`),
+    );
+    expect(other).toBeDefined();
+    const deleted = await browserFetch(appPage, `${apiUrl}/api/auth/sessions/${other?.id}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
+    expect(deleted).toEqual(expect.objectContaining({ status: 200, body: { ok: true, data: {} } }));
+    const logout = await browserFetch(appPage, `${apiUrl}/api/auth/logout`, { method: 'POST', headers: auth });
+    expect(logout).toEqual(expect.objectContaining({ status: 200, body: { ok: true, data: {} } }));
+    // The 401 of an ended session, and its exposed RFC 6750 challenge, are readable too.
+    const me = await browserFetch(appPage, `${apiUrl}/api/auth/me`, { headers: auth });
+    expect(me).toMatchObject({ status: 401, body: { ok: false, error: 'The token is invalid or has expired' } });
+    expect(me.wwwAuthenticate).toContain('error="invalid_token"');
+    const spent = await refresh(appPage, second.body?.data?.refreshToken);
+    expect(spent).toMatchObject({ status: 401, body: { ok: false, error: 'Invalid or expired refresh token' } });
+  });
+
   it('lets the allowed origin read the 400, 401 and 429 bodies, and Retry-After', async () => {
     const bad = await login(appPage, '', 'x');
     expect(bad).toMatchObject({ status: 400, body: { ok: false, error: 'emailOrUsername must not be empty' } });
@@ -171,6 +216,12 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
       await login(strangerPage, 'fan', 'secret123'),
       await login(strangerPage, 'fan', 'wrong'),
       await browserFetch(strangerPage, `${apiUrl}/api/auth/me`, { headers: { Authorization: 'Bearer x' } }),
+      await refresh(strangerPage, 'x'),
+      await browserFetch(strangerPage, `${apiUrl}/api/auth/sessions`, { headers: { Authorization: 'Bearer x' } }),
+      await browserFetch(strangerPage, `${apiUrl}/api/auth/sessions/x`, {
+        method: 'DELETE',
+        headers: { Authorization: 'Bearer x' },
+      }),
       await browserFetch(strangerPage, `${apiUrl}/api/auth/nothing`, {}),
     ];
     for (const answer of answers) expect(answer).toEqual({ failed: 'TypeError: Failed to fetch' });
