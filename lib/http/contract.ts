@@ -31,9 +31,7 @@ export const ErrorEnvelopeSchema = v.strictObject({
 });
 
 /** The answer of a login and of a refresh: token, refresh token, lifetime, safe user. */
-export const LoginResponseSchema = successEnvelope(TokenGrantSchema);
-
-export const RefreshResponseSchema = LoginResponseSchema;
+export const TokenGrantResponseSchema = successEnvelope(TokenGrantSchema);
 
 /** `{ ok: true, data: {} }`: done, nothing to tell (logout, logout everywhere, ending a session). */
 export const DoneResponseSchema = successEnvelope(v.strictObject({}));
@@ -190,7 +188,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     responses: {
       200: {
         description: 'The credentials match: a new session, its first refresh token, and an access token.',
-        schema: LoginResponseSchema,
+        schema: TokenGrantResponseSchema,
         headers: NO_STORE,
         example: { ok: true, data: EXAMPLE_GRANT },
       },
@@ -236,7 +234,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     responses: {
       200: {
         description: "The session's next access token and refresh token; the same shape as a login's answer.",
-        schema: RefreshResponseSchema,
+        schema: TokenGrantResponseSchema,
         headers: NO_STORE,
         example: { ok: true, data: { ...EXAMPLE_GRANT, refreshToken: EXAMPLE_REFRESH_TOKEN.replace('.0.', '.1.') } },
       },
