@@ -113,9 +113,16 @@ export const createLocalApi = (routes: Route[], { corsAllowedOrigins = [] }: Loc
       send(response, gatewayAnswer(origin, 404, HTTP_MESSAGES.notFound));
       return;
     }
+    // Too large by its declared length alone: answered at once, without waiting for the body, and
+    // the connection closed so the rest of it is never read.
+    const tooLarge = () => {
+      response.setHeader('Connection', 'close');
+      send(response, gatewayAnswer(origin, 413, HTTP_MESSAGES.bodyTooLarge));
+    };
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
     try {
       const body = await readBody(request);
-      if (body === 'too-large') return send(response, gatewayAnswer(origin, 413, HTTP_MESSAGES.bodyTooLarge));
+      if (body === 'too-large') return tooLarge();
       const event = toApiGatewayEvent({
         method: request.method ?? 'GET',
         path,
@@ -128,11 +135,21 @@ export const createLocalApi = (routes: Route[], { corsAllowedOrigins = [] }: Loc
       });
       send(response, await route.handler(event, lambdaContext(route.functionName)));
     } catch (error) {
+      // A client that went away mid-body is no failure of ours, and there is nobody to answer.
+      if (request.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        console.error('Local API: the client closed the connection before its request was read');
+        return;
+      }
       // What API Gateway answers when the integration fails: a 502 with no detail.
       console.error('Local API: the handler failed', error);
       send(response, gatewayAnswer(origin, 502, HTTP_MESSAGES.unavailable));
     }
   });
+
+  // A client that sends its request slowly, or never finishes it, is cut off as API Gateway
+  // would (its integration timeout is 29 s), not held for node's default five minutes.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
 
   // node:http answers oversized headers with a bare 431 of its own; answer in the envelope instead.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { success } from '#lib/http/response.ts';
@@ -84,6 +84,26 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
       'access-control-allow-origin': APP,
     });
     expect(await response.json()).toEqual({ ok: false, error: 'Request body too large' });
+  });
+
+  it('answers a declared length over 10 MB at once, without waiting for a body that never comes', async () => {
+    const port = Number(new URL(url).port);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        // The head alone, and one byte of the 20 MB it announces.
+        socket.write('POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n');
+        socket.write(`Content-Length: ${20 * 1024 * 1024}\r\n\r\n{`);
+      });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk;
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain('{"ok":false,"error":"Request body too large"}');
   });
 
   it('answers oversized headers with the 431 envelope instead of a bare status', async () => {
