@@ -20,6 +20,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
     const outcome = await ensureKeySet(
       secretsManagerVersions(client, secretId),
       secretsManagerPublicKeys(client, publicKeysSecretId),
+      { request: event.RequestType },
     );
     logger.info('Key set setup', { outcome });
   }

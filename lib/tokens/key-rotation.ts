@@ -42,17 +42,20 @@ const parseOrNull = (value: string): KeySet | null => {
 const publish = (publicKeys: PublicKeysStore, set: KeySet) => publicKeys.publish(JSON.stringify(publicJwks(set)));
 
 /**
- * The stack's setup: the secret starts with a random string from CloudFormation, replaced here by
- * a first key set; a secret that already holds one is kept (an update, a redeploy). Either way the
- * public JWKS is written from it (first, so no key is ever current before it is published), which
- * also fills the public secret of a stack deployed before there was one.
+ * The stack's setup: on Create, the secret holds a random string from CloudFormation, replaced
+ * here by a first key set; a secret that already holds one is kept (an update, a redeploy). On
+ * Update the secret must already hold a set: one that does not parse fails the deploy loudly
+ * rather than be replaced by keys no verifier has seen (every live token would stop verifying).
+ * Either way the public JWKS is written from it (first, so no key is ever current before it is
+ * published), which also fills the public secret of a stack deployed before there was one.
  */
 export const ensureKeySet = async (
   versions: SecretVersions,
   publicKeys: PublicKeysStore,
-  nowSeconds = Math.floor(Date.now() / 1000),
+  { request, nowSeconds = Math.floor(Date.now() / 1000) }: { request: 'Create' | 'Update'; nowSeconds?: number },
 ): Promise<'created' | 'kept'> => {
-  const existing = parseOrNull((await versions.current()).value);
+  const { value } = await versions.current();
+  const existing = request === 'Update' ? parseCurrent(value, 'update the key setup') : parseOrNull(value);
   const set = existing ?? (await createKeySet(nowSeconds));
   await publish(publicKeys, set);
   if (existing) return 'kept';
@@ -60,13 +63,13 @@ export const ensureKeySet = async (
   return 'created';
 };
 
-const parseCurrent = (value: string): KeySet => {
+const parseCurrent = (value: string, refusing = 'rotate'): KeySet => {
   try {
     return parseKeySet(value);
   } catch (error) {
     // parseKeySet's messages never hold key material; neither does this one.
     throw new Error(
-      `Refusing to rotate: the current key set does not parse (${(error as Error).message}). Restore a valid key set; a new one would invalidate every live token.`,
+      `Refusing to ${refusing}: the current key set does not parse (${(error as Error).message}). Restore a valid key set; a new one would invalidate every live token.`,
       { cause: error },
     );
   }

@@ -77,7 +77,9 @@ const kids = (set: KeySet) => set.keys.map((key) => key.kid).sort();
 describe('key set setup', () => {
   it('replaces the random string CloudFormation put in the secret with a key set, publishing it first', async () => {
     const store = versionsOf('x7Gq2randomPasswordFromCloudFormation');
-    expect(await ensureKeySet(store.versions, store.publicKeys, CREATED)).toBe('created');
+    expect(await ensureKeySet(store.versions, store.publicKeys, { request: 'Create', nowSeconds: CREATED })).toBe(
+      'created',
+    );
     const set = await store.currentSet();
     expect(set.keys.map((key) => key.status)).toEqual(['active', 'next']);
     expect(set.keys.map((key) => key.publishedAt)).toEqual([CREATED, CREATED]);
@@ -88,11 +90,19 @@ describe('key set setup', () => {
   it('keeps a key set that is already there (a redeploy must not cut off live tokens), and publishes it', async () => {
     const set = await createKeySet();
     const store = versionsOf(JSON.stringify(set));
-    expect(await ensureKeySet(store.versions, store.publicKeys)).toBe('kept');
+    expect(await ensureKeySet(store.versions, store.publicKeys, { request: 'Update' })).toBe('kept');
     expect((await store.versions.current()).value).toBe(JSON.stringify(set));
     // A stack deployed before the public secret existed gets it filled on the update.
     expect(store.publishedKids().sort()).toEqual(kids(set));
     expect(store.writes).toEqual(['public.publish']);
+  });
+
+  it('fails an update loudly, writing nothing, when the secret no longer holds a key set', async () => {
+    const store = versionsOf('{"keys":"damaged by hand"}');
+    await expect(ensureKeySet(store.versions, store.publicKeys, { request: 'Update' })).rejects.toThrow(
+      /^Refusing to update the key setup: the current key set does not parse/,
+    );
+    expect(store.writes).toEqual([]);
   });
 });
 
