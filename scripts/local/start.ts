@@ -18,7 +18,8 @@ import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts
 const main = async (): Promise<void> => {
   const host = process.env.HOST ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? 3000) || (await freePort());
-  const url = `http://${host}:${port}`;
+  // Listening on every interface still has one address for the printed lines and the issuer.
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
 
   let db: DynamoDbLocal | undefined;
   if (!process.env.DYNAMODB_ENDPOINT) {
