@@ -1,9 +1,21 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Files that synthesize the stack or start processes (the bundles CDK produced, npm scripts, a
+ * browser): a project of their own, so `npx vitest --project unit` answers in seconds.
+ * `npm test` runs both.
+ */
+const SLOW = [
+  'test/infra/**/*.test.ts',
+  'test/browser/**/*.test.ts',
+  'test/security/throttling-processes.test.ts',
+  'test/scripts/local-start.test.ts',
+  'test/scripts/users.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // One DynamoDB Local (a JVM) serves every test file; each file makes its own table.
+    // One DynamoDB Local (a JVM) serves every test file of both projects; each file makes its own table.
     globalSetup: ['test/support/global-setup.ts'],
     // bcrypt and synthesis are CPU-bound; the machine has two cores, often shared by several runs
     // (a synthesis took 45 s under that load).
@@ -11,5 +23,25 @@ export default defineConfig({
     // Quiet by default; tests about logs and metrics turn them on for themselves.
     env: { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        // Runs first: the quick answers come before the slow ones.
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...SLOW],
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'slow',
+          include: SLOW,
+          sequence: { groupOrder: 2 },
+        },
+      },
+    ],
   },
 });
