@@ -26,7 +26,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // Runs first: the quick answers come before the slow ones.
+        // Runs first, while the slow project's synthesis works in a process of its own.
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
@@ -39,6 +39,10 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: SLOW,
+          // The default stack, bundles included, synthesized once per run for every file here.
+          globalSetup: ['test/support/shared-synthesis.ts'],
+          // A file's setup may wait for that synthesis, which takes minutes on a busy machine.
+          hookTimeout: 300_000,
           sequence: { groupOrder: 2 },
         },
       },

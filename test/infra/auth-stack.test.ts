@@ -5,21 +5,54 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
-import { findFunction, synthesize as synthesizeWithBundles } from '#test/support/synth.ts';
+import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
+import {
+  findFunction,
+  type Synthesized,
+  synthesize as synthesizeWithBundles,
+  WITHOUT_BUNDLING,
+} from '#test/support/synth.ts';
 
 /**
- * The template without bundling the seven functions' code (CDK's `aws:cdk:bundling-stacks`):
- * these tests read the template only, and each bundling synth costs tens of seconds on two cores.
- * The bundles themselves are tested in bundle.test.ts and sam-local.test.ts.
+ * The template for other settings, without bundling the seven functions' code: these tests read
+ * the template only, and each bundling synth costs tens of seconds on two cores. The bundles
+ * themselves are tested in bundle.test.ts and sam-local.test.ts.
  */
 const synthesize: typeof synthesizeWithBundles = (context = {}, alter) =>
-  synthesizeWithBundles({ 'aws:cdk:bundling-stacks': [], ...context }, alter);
+  synthesizeWithBundles({ ...WITHOUT_BUNDLING, ...context }, alter);
+
+/** One synthesis for the tests that share a context, made when the first of them asks. */
+const synthesizedOnce = (context: Record<string, unknown>) => {
+  let synthesized: Synthesized | undefined;
+  return () => {
+    synthesized ??= synthesize(context);
+    return synthesized;
+  };
+};
+
+/** What an operator sets for a deployment of their own: rotation, issuer, stage, memory, TTL, throttle. */
+const operated = synthesizedOnce({
+  keyRotationDays: 30,
+  tokenIssuer: 'https://auth.movieknight.site',
+  stageName: 'v1',
+  memorySize: '1024',
+  tokenTtlSeconds: 600,
+  throttlingRateLimit: 5,
+});
+/** The edge switched on: WAF with its rate rule, and CORS for one origin. */
+const withWafAndCors = synthesizedOnce({
+  wafEnabled: 'true',
+  wafRateLimit: 300,
+  corsAllowedOrigins: 'https://app.example.com',
+});
 
 describe('AuthStack', () => {
   let template: Template;
+  /** The default stack's cloud assembly, from the run's one synthesis. */
+  let outdir: string;
 
-  beforeAll(() => {
-    ({ template } = synthesize());
+  beforeAll(async () => {
+    ({ template, outdir } = await sharedSynthesis());
   });
 
   it('routes exactly the rows of the route table, each to its function', () => {
@@ -180,8 +213,7 @@ describe('AuthStack', () => {
       RotationRules: { ScheduleExpression: 'rate(90 days)' },
       RotateImmediatelyOnUpdate: false,
     });
-    const { template: monthly } = synthesize({ keyRotationDays: 30 });
-    monthly.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+    operated().template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
     });
   });
@@ -247,8 +279,7 @@ describe('AuthStack', () => {
   });
 
   it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
-    const { template: custom } = synthesize({ tokenIssuer: 'https://auth.movieknight.site' });
-    expect(findFunction(custom, 'MeFunction').resource.Properties.Environment.Variables.TOKEN_ISSUER).toBe(
+    expect(findFunction(operated().template, 'MeFunction').resource.Properties.Environment.Variables.TOKEN_ISSUER).toBe(
       'https://auth.movieknight.site',
     );
   });
@@ -392,19 +423,14 @@ describe('AuthStack', () => {
   });
 
   it('takes operator settings from CDK context', () => {
-    const { template: custom } = synthesize({
-      stageName: 'v1',
-      memorySize: '1024',
-      tokenTtlSeconds: 900,
-      throttlingRateLimit: 5,
-    });
+    const { template: custom } = operated();
     custom.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'v1',
       MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 5 })]),
     });
     const { resource } = findFunction(custom, 'LoginFunction');
     expect(resource.Properties.MemorySize).toBe(1024);
-    expect(resource.Properties.Environment.Variables.TOKEN_TTL_SECONDS).toBe('900');
+    expect(resource.Properties.Environment.Variables.TOKEN_TTL_SECONDS).toBe('600');
   });
 
   it('answers with the envelope for every gateway response a client can hit', () => {
@@ -459,7 +485,7 @@ describe('AuthStack', () => {
   });
 
   it('puts a per-IP rate rule for the login path on the stage when WAF is switched on', () => {
-    const { template: withWaf } = synthesize({ wafEnabled: 'true', wafRateLimit: 300 });
+    const { template: withWaf } = withWafAndCors();
     withWaf.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: [
@@ -484,7 +510,7 @@ describe('AuthStack', () => {
   });
 
   it("answers CORS preflights for the configured origins only, never with credentials, and CORS on the gateway's errors", () => {
-    const { template: withCors } = synthesize({ corsAllowedOrigins: 'https://app.example.com' });
+    const { template: withCors } = withWafAndCors();
     withCors.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
       Integration: Match.objectLike({
@@ -528,11 +554,10 @@ describe('AuthStack', () => {
   }, 90_000);
 
   it.each([
-    ['the defaults', {}],
-    ['WAF and CORS on', { wafEnabled: 'true', corsAllowedOrigins: 'https://app.example.com' }],
-  ])('passes cdk-nag AwsSolutions with %s, every exception acknowledged with a reason', (_, context) => {
-    const { outdir } = synthesize(context);
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    ['the defaults', () => outdir],
+    ['WAF and CORS on', () => withWafAndCors().outdir],
+  ])('passes cdk-nag AwsSolutions with %s, every exception acknowledged with a reason', (_, assembly) => {
+    const report = JSON.parse(readFileSync(join(assembly(), 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);
   });
 

@@ -4,7 +4,7 @@ import { jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { testKeyEnvironment, testKeySet } from '#test/support/keys.ts';
 import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
-import { synthesize } from '#test/support/synth.ts';
+import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
@@ -53,7 +53,7 @@ describe('the bundle CDK produced', () => {
       [IDENTIFIER_KEY_ARN]: 'bundle-test-identifier-key-0123456789abcdef',
       [REFRESH_KEY_ARN]: 'bundle-test-refresh-key-0123456789abcdefghij',
     });
-    const { template, outdir } = synthesize();
+    const { template, outdir } = await sharedSynthesis();
     code = functionCode(template, outdir, 'LoginFunction');
     codes = {
       RefreshFunction: functionCode(template, outdir, 'RefreshFunction'),

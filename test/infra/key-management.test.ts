@@ -8,7 +8,7 @@ import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { functionCode, invokeBundle, lambdaEnvironment, TEMPLATE_TOKEN_ISSUER } from '#test/support/lambda-process.ts';
-import { synthesize } from '#test/support/synth.ts';
+import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 
 const KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const PUBLIC_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:public-keys';
@@ -83,7 +83,7 @@ describe('signing key setup and rotation', () => {
       [IDENTIFIER_ARN]: 'key-management-identifier-key-0123456789abc',
       [REFRESH_ARN]: 'key-management-refresh-key-0123456789abcdefg',
     });
-    const { template, outdir } = synthesize();
+    const { template, outdir } = await sharedSynthesis();
     code = (id) => functionCode(template, outdir, id);
   });
 

@@ -6,7 +6,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from '#scripts/local/tables.ts';
 import { TEST_BCRYPT_COST } from '#test/support/dynamodb.ts';
 import { functionCode, invokeBundle } from '#test/support/lambda-process.ts';
-import { synthesize } from '#test/support/synth.ts';
+import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -48,7 +48,7 @@ describe('sam local invoke LoginFunction', () => {
     // What `npm run db:local` does: the local tables and the demo user.
     await ensureTables(client, LOCAL_TABLES);
     await seedDemoUser(client, LOCAL_TABLES.users, TEST_BCRYPT_COST);
-    const { template, outdir } = synthesize();
+    const { template, outdir } = await sharedSynthesis();
     code = functionCode(template, outdir, 'LoginFunction');
     refreshCode = functionCode(template, outdir, 'RefreshFunction');
     samEnv = (bundle, id) => {

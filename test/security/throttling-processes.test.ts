@@ -12,7 +12,7 @@ import { jsonLoginEvent } from '#test/support/events.ts';
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { functionCode, invokeBundle, lambdaEnvironment } from '#test/support/lambda-process.ts';
-import { synthesize } from '#test/support/synth.ts';
+import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 
 const SIGNING_KEYS_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-keys';
 const IDENTIFIER_KEY_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:identifier-key';
@@ -86,7 +86,7 @@ describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, 
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
       [IDENTIFIER_KEY_ARN]: IDENTIFIER_KEY,
     });
-    const { template, outdir } = synthesize();
+    const { template, outdir } = await sharedSynthesis();
     code = functionCode(template, outdir, 'LoginFunction');
   });
 

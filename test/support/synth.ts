@@ -14,23 +14,31 @@ export interface Synthesized {
   outdir: string;
 }
 
+/** The stack's name in the cloud assembly, as infra/app.ts names it. */
+export const STACK_NAME = 'MovieKnightAuth';
+
+/** What CDK's `aws:cdk:bundling-stacks` takes to bundle no function: for tests of the template alone. */
+export const WITHOUT_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
 /**
  * Synthesizes the stack as `cdk synth` does (bundling and cdk-nag's AwsSolutions checks
- * included, as in infra/app.ts), into a fresh directory. A finding that is not acknowledged
- * makes synthesis throw.
+ * included, as in infra/app.ts), into `outdir` (a fresh directory unless given). A finding that
+ * is not acknowledged makes synthesis throw. Bundling the seven functions costs tens of seconds on
+ * two cores: a test that needs the default stack's bundles takes the run's one synthesis
+ * (`sharedSynthesis` in shared-synthesis.ts); a test of the template alone passes `WITHOUT_BUNDLING`.
  */
 export const synthesize = (
   context: Record<string, unknown> = {},
   /** A change to the stack before synthesis, for tests that need a stack that is wrong. */
   alter?: (stack: AuthStack) => void,
+  outdir = mkdtempSync(join(tmpdir(), 'mk-auth-cdk-')),
 ): Synthesized => {
-  const outdir = mkdtempSync(join(tmpdir(), 'mk-auth-cdk-'));
   // The metadata the CDK CLI asks for, and that SAM reads: construct paths and asset paths.
   const app = new App({
     outdir,
     context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, ...context },
   });
-  const stack = new AuthStack(app, 'MovieKnightAuth', {
+  const stack = new AuthStack(app, STACK_NAME, {
     settings: readSettings((key) => app.node.tryGetContext(key)),
   });
   alter?.(stack);
