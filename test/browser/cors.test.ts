@@ -86,7 +86,7 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({ email: 'fan@example.com', username: 'fan', name: 'Fan', password: 'secret123' });
+    await tables.createUser('fan');
     app = await pageServer();
     stranger = await pageServer();
     // The real handler modules, as npm start loads them, allowing the app's origin only.

@@ -40,13 +40,7 @@ describe('the bundle CDK produced', () => {
 
   beforeAll(async () => {
     table = await createTestTables();
-    await table.createUser({
-      id: 'bundle-user',
-      email: 'fan@example.com',
-      username: 'fan',
-      name: 'Fan',
-      password: 'secret123',
-    });
+    await table.createUser('fan', { id: 'bundle-user' });
     secrets = await startFakeSecretsManager({
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
       [PUBLIC_KEYS_ARN]: (await testKeyEnvironment()).PUBLIC_KEYS,

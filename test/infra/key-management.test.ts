@@ -69,13 +69,7 @@ describe('signing key setup and rotation', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({
-      id: 'key-fan',
-      email: 'keyfan@example.com',
-      username: 'keyfan',
-      name: 'K',
-      password: 'secret123',
-    });
+    await tables.createUser('keyfan', { id: 'key-fan' });
     // What CloudFormation leaves in a new secret with no value given: a random string.
     secrets = await startFakeSecretsManager({
       [KEYS_ARN]: 'q8ZrandomStringFromCloudFormation',

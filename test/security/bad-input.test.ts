@@ -106,12 +106,7 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({
-      email: 'moviefan@example.com',
-      username: 'moviefan',
-      name: 'Fan',
-      password: 'secret123',
-    });
+    await tables.createUser('moviefan');
     handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' });
   });
 

@@ -15,12 +15,12 @@ describe('user enumeration', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({ email: 'fan@example.com', username: 'moviefan', name: 'Fan', password: 'secret123' });
-    await tables.createUser({ email: 'long@example.com', username: 'long', name: 'Long', password: 'p'.repeat(72) });
+    await tables.createUser('moviefan', { email: 'fan@example.com' });
+    await tables.createUser('long', { password: 'p'.repeat(72) });
     for (const email of ['twin1@example.com', 'twin2@example.com']) {
-      await tables.createUser({ email, username: 'twin', name: 'Twin', password: 'secret123' });
+      await tables.createUser('twin', { email });
     }
-    const broken = await tables.createUser({ email: 'b@example.com', username: 'broken', name: 'B', password: 'x' });
+    const broken = await tables.createUser('broken', { email: 'b@example.com', password: 'x' });
     await tables.put({ ...broken, passwordHash: 'secret123' });
   });
 

@@ -37,7 +37,7 @@ describe('log hygiene', () => {
   beforeAll(async () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     tables = await createTestTables();
-    const item = await tables.createUser({ email: EMAIL, username: USERNAME, name: 'Zelda', password: PASSWORD });
+    const item = await tables.createUser(USERNAME, { email: EMAIL, password: PASSWORD });
     const privateMembers = (await testKeySet()).keys.flatMap((key) => [key.d, key.p, key.q, key.dp, key.dq, key.qi]);
     secrets.push(item.passwordHash as string, tables.env.IDENTIFIER_KEY!, ...privateMembers);
 

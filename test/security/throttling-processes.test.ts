@@ -80,7 +80,7 @@ describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, 
   beforeAll(async () => {
     table = await createTestTables();
     for (const username of ['ivan', 'judy']) {
-      await table.createUser({ email: `${username}@example.com`, username, name: username, password: 'secret123' });
+      await table.createUser(username);
     }
     secrets = await startFakeSecretsManager({
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),

@@ -14,6 +14,12 @@ export const TEST_REFRESH_KEY = 'test-refresh-key-0123456789abcdefghijklmnop';
 /** bcrypt cost for test users: the service's minimum, so timings match production's floor. */
 export const TEST_BCRYPT_COST = 10;
 
+/** The password of every user `createUser` makes, unless the test gives another. */
+export const TEST_PASSWORD = 'secret123';
+
+/** What a test may say about a user it creates, besides the username. */
+export type TestUser = Partial<Omit<NewUser, 'username' | 'passwordHash'>> & { password?: string };
+
 /** The `iss` of tokens the test handlers sign; a URL, as the configuration requires. */
 export const TEST_TOKEN_ISSUER = 'https://auth.example.test';
 
@@ -27,8 +33,12 @@ export interface TestTables {
   env: Record<string, string>;
   /** Writes a users-table item as is. */
   put(item: Record<string, unknown>): Promise<void>;
-  /** Creates a user with `password` hashed, returning the stored item. */
-  createUser(user: Omit<NewUser, 'passwordHash'> & { password: string }): Promise<Record<string, unknown>>;
+  /**
+   * Creates the user `username`, by default `${username}@example.com` named `username` with the
+   * password TEST_PASSWORD (hashed at TEST_BCRYPT_COST) and a random id, unless `user` says
+   * otherwise; returns the stored item.
+   */
+  createUser(username: string, user?: TestUser): Promise<Record<string, unknown>>;
   drop(): Promise<void>;
 }
 
@@ -61,8 +71,14 @@ export const createTestTables = async (): Promise<TestTables> => {
       TOKEN_ISSUER: TEST_TOKEN_ISSUER,
     },
     put,
-    async createUser({ password, ...user }) {
-      const item = newUserItem({ ...user, passwordHash: await hashPassword(password, TEST_BCRYPT_COST) });
+    async createUser(username, { password = TEST_PASSWORD, ...user } = {}) {
+      const item = newUserItem({
+        email: `${username}@example.com`,
+        name: username,
+        ...user,
+        username,
+        passwordHash: await hashPassword(password, TEST_BCRYPT_COST),
+      });
       await put(item);
       return item;
     },

@@ -65,7 +65,7 @@ describe('login handler under arbitrary input', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({ email: 'fan@example.com', username: 'moviefan', name: 'Fan', password: 'secret123' });
+    await tables.createUser('moviefan');
     const logger = new Logger({ logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: 'FuzzTest' });
     const telemetry = createLoginTelemetry(logger, metrics);

@@ -25,12 +25,9 @@ describe('login handler', () => {
 
   beforeAll(async () => {
     table = await createTestTables();
-    await table.createUser({
+    await table.createUser('moviefan', {
       id: '66a1f2c4e5b3a1234567890a',
-      email: 'moviefan@example.com',
-      username: 'moviefan',
       name: 'Movie Fan',
-      password: 'secret123',
       dateOfBirth: '1999-05-20',
     });
     handler = await loadHandler(table.env);

@@ -46,20 +46,8 @@ describe('GET /api/auth/me', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({
-      id: 'me-user',
-      email: 'Me@Example.com',
-      username: 'me-user',
-      name: 'Me',
-      password: 'secret123',
-    });
-    await tables.createUser({
-      id: 'gone-user',
-      email: 'gone@example.com',
-      username: 'gone',
-      name: 'Gone',
-      password: 'secret123',
-    });
+    await tables.createUser('me-user', { id: 'me-user', email: 'Me@Example.com' });
+    await tables.createUser('gone', { id: 'gone-user' });
     const keys = createSigningKeyProvider({ value: tables.env.SIGNING_KEYS! });
     const startSession = testSessionStarter(tables);
     sign = async (subject, overrides = {}, now = NOW) =>

@@ -27,20 +27,8 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({
-      id: 'fan',
-      email: 'fan@example.com',
-      username: 'fan',
-      name: 'Fan',
-      password: 'secret123',
-    });
-    await tables.createUser({
-      id: 'gone',
-      email: 'gone@example.com',
-      username: 'gone',
-      name: 'G',
-      password: 'secret123',
-    });
+    await tables.createUser('fan', { id: 'fan' });
+    await tables.createUser('gone', { id: 'gone' });
   });
 
   beforeEach(() => {

@@ -37,13 +37,7 @@ describe('when Secrets Manager goes away after the first read', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({
-      id: 'outage-user',
-      email: 'outage@example.com',
-      username: 'outage-fan',
-      name: 'O',
-      password: 'secret123',
-    });
+    await tables.createUser('outage-fan', { id: 'outage-user', email: 'outage@example.com' });
     secrets = await startFakeSecretsManager({
       [SIGNING_KEYS_ARN]: JSON.stringify(await testKeySet()),
       [IDENTIFIER_KEY_ARN]: IDENTIFIER_KEY,

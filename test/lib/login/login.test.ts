@@ -57,14 +57,7 @@ describe('login against DynamoDB Local', () => {
 
   beforeAll(async () => {
     table = await createTestTables();
-    await table.createUser({
-      id: 'user-fan',
-      email: 'MovieFan@Example.com',
-      username: 'moviefan',
-      name: 'Movie Fan',
-      password: 'secret123',
-      dateOfBirth: '1999-05-20',
-    });
+    await table.createUser('moviefan', { id: 'user-fan', email: 'MovieFan@Example.com', dateOfBirth: '1999-05-20' });
     logger = recordingLogger();
     counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
     const deps: LoginDependencies = {
@@ -126,32 +119,14 @@ describe('login against DynamoDB Local', () => {
   });
 
   it('rejects a password longer than 72 bytes whose first 72 bytes match', async () => {
-    await table.createUser({
-      id: 'user-long',
-      email: 'long@example.com',
-      username: 'long',
-      name: 'L',
-      password: 'p'.repeat(72),
-    });
+    await table.createUser('long', { id: 'user-long', password: 'p'.repeat(72) });
     await expectInvalidCredentials('long', `${'p'.repeat(72)}extra`);
     expect((await attempt('long', 'p'.repeat(72))).user.id).toBe('user-long');
   });
 
   it('rejects, and logs as an error, an identifier that matches two users', async () => {
-    await table.createUser({
-      id: 'dup-1',
-      email: 'twin@example.com',
-      username: 'twin1',
-      name: 'A',
-      password: 'secret123',
-    });
-    await table.createUser({
-      id: 'dup-2',
-      email: 'TWIN@example.com',
-      username: 'twin2',
-      name: 'B',
-      password: 'secret123',
-    });
+    await table.createUser('twin1', { id: 'dup-1', email: 'twin@example.com' });
+    await table.createUser('twin2', { id: 'dup-2', email: 'TWIN@example.com' });
     const line = await expectInvalidCredentials('twin@example.com', 'secret123');
     expect(line).toMatchObject({ level: 'error', details: { outcome: 'ambiguous_identifier' } });
     expect(counted.calls.at(-1)).toEqual({ hadHash: false });
@@ -174,12 +149,10 @@ describe('login against DynamoDB Local', () => {
   });
 
   it('logs in a user whose optional attributes are all missing', async () => {
-    const { id, email, emailLower, username, name, passwordHash, createdAt } = await table.createUser({
+    const { id, email, emailLower, username, name, passwordHash, createdAt } = await table.createUser('minimal', {
       id: 'minimal',
       email: 'min@example.com',
-      username: 'minimal',
       name: 'Min',
-      password: 'secret123',
     });
     await table.put({ id, email, emailLower, username, name, passwordHash, createdAt });
     expect((await attempt('minimal', 'secret123')).user).toStrictEqual({
@@ -278,7 +251,7 @@ describe('rehash on login', () => {
     keys = JSON.stringify(await testKeySet());
     logger = recordingLogger();
     for (const id of ['weak', 'raced', 'unlucky', 'strong']) {
-      await table.createUser({ id, email: `${id}@example.com`, username: id, name: id, password: 'secret123' });
+      await table.createUser(id, { id });
     }
   });
 

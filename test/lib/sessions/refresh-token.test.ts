@@ -49,7 +49,7 @@ describe('a reader of the sessions table', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({ id: 'u', email: 'u@example.com', username: 'u', name: 'U', password: 'secret123' });
+    await tables.createUser('u', { id: 'u' });
     handlers = createSessionHandlers(tables.env);
   });
 

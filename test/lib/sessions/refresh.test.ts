@@ -39,7 +39,7 @@ describe('refresh outcomes in the log and metrics', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    await tables.createUser({ id: 'u', email: 'u@example.com', username: 'u', name: 'U', password: 'secret123' });
+    await tables.createUser('u', { id: 'u' });
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
       users: createDynamoDbUserStore(tables.client, tables.tableName),
