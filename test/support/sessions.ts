@@ -1,3 +1,5 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { Clock } from '#lib/clock.ts';
 import { DEFAULTS } from '#lib/config.ts';
@@ -5,7 +7,9 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
-import { TEST_REFRESH_KEY, type TestTables } from './dynamodb.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
+import { TEST_REFRESH_KEY, TEST_TOKEN_ISSUER, type TestTables } from './dynamodb.ts';
 
 /** The real session starter on the test tables, with the default policy unless told otherwise. */
 export const testSessionStarter = (tables: TestTables, clock?: Clock, policy: SessionPolicy = DEFAULTS.sessions) =>
@@ -15,3 +19,34 @@ export const testSessionStarter = (tables: TestTables, clock?: Clock, policy: Se
     policy,
     ...(clock && { clock }),
   });
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Live sessions without a login (so without bcrypt's cost): `start(userId)` starts one with the
+ * real starter and signs its access token as the test handlers' login does.
+ */
+export const testSessions = (tables: TestTables) => {
+  // The SDK's defaults, not the functions' 1 s bound: a setup write that times out on a busy
+  // machine and is retried would fail its own condition (the first attempt landed).
+  const patient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: tables.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+  );
+  const startSession = createSessionStarter({
+    sessions: createDynamoDbSessionStore(patient, tables.sessionsTableName),
+    refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
+    policy: DEFAULTS.sessions,
+  });
+  const signer = createTokenSigner(createSigningKeyProvider({ value: tables.env.SIGNING_KEYS ?? '' }), {
+    issuer: TEST_TOKEN_ISSUER,
+    audience: DEFAULTS.audience,
+    ttlSeconds: DEFAULTS.ttlSeconds,
+  });
+  return {
+    async start(userId: string) {
+      const { sessionId, refreshToken } = await startSession({ id: userId }, 'test');
+      return { sessionId, refreshToken, token: await signer.sign(userId, sessionId) };
+    },
+    close: () => patient.destroy(),
+  };
+};
