@@ -10,6 +10,7 @@ const SLOW = [
   'test/browser/**/*.test.ts',
   'test/security/throttling-processes.test.ts',
   'test/scripts/local-start.test.ts',
+  'test/scripts/readme.test.ts',
   'test/scripts/users.test.ts',
 ];
 
