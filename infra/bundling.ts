@@ -4,7 +4,7 @@ import type { BuildOptions } from 'esbuild';
  * How every function of the service is bundled, in esbuild's own terms: the function construct
  * hands these to CDK's NodejsFunction, and `npm run bench` builds its floor and its alternatives
  * with the same, so a comparison is never between two different builds.
- * Chosen by measurement (npm run bench, README "Performance").
+ * Chosen by measurement (npm run bench, docs/performance.md).
  */
 export const BUNDLING = {
   bundle: true,

@@ -61,7 +61,7 @@ const staticValue = (value: string): string => `'${value.replaceAll("'", "\\'")}
  * when exactly one origin is allowed, its CORS headers. A gateway response can only carry static
  * values (or echo a request header unchecked), so with several origins it cannot name the right
  * one without also allowing every other: it then carries no Access-Control-Allow-Origin, and a
- * browser sees the gateway's 429 or 403 as a network error (README, Calling from a browser).
+ * browser sees the gateway's 429 or 403 as a network error (docs/browser.md).
  */
 export const gatewayResponseHeaders = (corsAllowedOrigins: readonly string[]): Record<string, string> => {
   const [only] = corsAllowedOrigins;
@@ -112,7 +112,7 @@ export class AuthApi extends Construct {
     acknowledge('AwsSolutions-COG4', noAuthorizer);
     acknowledge(
       'AwsSolutions-APIG3',
-      'WAF is a stack setting (wafEnabled), off by default because it costs money; see the README, Security.',
+      'WAF is a stack setting (wafEnabled), off by default because it costs money; see docs/security.md.',
     );
     acknowledge(
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -121,7 +121,7 @@ export class AuthApi extends Construct {
     if (props.corsAllowedOrigins.length > 1) {
       Annotations.of(this).addWarningV2(
         'movie-knight:cors-gateway-responses',
-        "Several CORS origins: API Gateway's own errors (429, 403, 413, 404) carry no Access-Control-Allow-Origin, so browsers cannot read them. See the README, Calling from a browser.",
+        "Several CORS origins: API Gateway's own errors (429, 403, 413, 404) carry no Access-Control-Allow-Origin, so browsers cannot read them. See docs/browser.md.",
       );
     }
     for (const [type, statusCode, message] of GATEWAY_RESPONSES) {

@@ -17,7 +17,7 @@ export class LoginAlarms extends Construct {
   constructor(scope: Construct, id: string, props: LoginAlarmsProps) {
     super(scope, id);
     this.failureSpike = new Alarm(this, 'FailureSpike', {
-      alarmDescription: 'Failed logins spiked: credential stuffing or a broken client. See the README, Operations.',
+      alarmDescription: 'Failed logins spiked: credential stuffing or a broken client. See docs/operations.md.',
       metric: new Metric({
         namespace: props.namespace,
         metricName: 'LoginFailed',

@@ -16,7 +16,7 @@ const CountSchema = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /**
  * A user item as stored in the users table. Other services write this table, so items
- * are validated when read rather than trusted. See the README for the item shape.
+ * are validated when read rather than trusted. See docs/users.md for the item shape.
  */
 export const UserItemSchema = v.object({
   id: v.pipe(v.string(), v.nonEmpty()),

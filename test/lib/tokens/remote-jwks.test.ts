@@ -11,7 +11,7 @@ const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-kn
 const signerFor = (set: KeySet) =>
   createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(set) }), settings);
 
-/** What another service does: verify with the published JWKS, fetched over HTTP, as the README shows. */
+/** What another service does: verify with the published JWKS, fetched over HTTP, as docs/tokens.md shows. */
 describe('remoteJwks', () => {
   let published: KeySet;
   let fetches = 0;
