@@ -38,7 +38,7 @@ import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/lo
 import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { functionCode, lambdaEnvironment } from '#test/support/lambda-process.ts';
 import { synthesize } from '#test/support/synth.ts';
-import { createThrowawayCertificate, startTlsProxy } from './bench/tls-proxy.ts';
+import { createThrowawayCertificate, startTlsProxy } from './tls-proxy.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
