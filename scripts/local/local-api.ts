@@ -44,6 +44,8 @@ export const matchPath = (resource: string, path: string): Record<string, string
 export interface LocalApiOptions {
   /** Browser origins allowed to call the API, as CORS_ALLOWED_ORIGINS and the stack's corsAllowedOrigins. */
   corsAllowedOrigins?: readonly string[];
+  /** Told of every answer once it is sent (npm start's one line per request). */
+  onAnswer?: (answer: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 /** API Gateway's REST API payload limit; the functions refuse far smaller bodies themselves. */
@@ -89,7 +91,10 @@ const hasDotSegment = (path: string): boolean => path.split('/').some((segment) 
  * "Missing Authentication Token", which the stack's gateway responses turn into a 404), 413, 431
  * and 502, all in the envelope.
  */
-export const createLocalApi = (routes: Route[], { corsAllowedOrigins = [] }: LocalApiOptions = {}): Server => {
+export const createLocalApi = (
+  routes: Route[],
+  { corsAllowedOrigins = [], onAnswer }: LocalApiOptions = {},
+): Server => {
   const methods = corsAllowedMethods(routes);
   /** An answer the gateway makes itself: the envelope, the security headers, CORS for the origin. */
   const gatewayAnswer = (origin: string | undefined, statusCode: number, message: string) => {
@@ -101,6 +106,17 @@ export const createLocalApi = (routes: Route[], { corsAllowedOrigins = [] }: Loc
   const server = createServer(async (request, response) => {
     const origin = request.headers.origin;
     const { path, query } = rawPath(request.url ?? '/');
+    if (onAnswer) {
+      const started = performance.now();
+      response.once('finish', () =>
+        onAnswer({
+          method: request.method ?? '?',
+          path,
+          status: response.statusCode,
+          ms: performance.now() - started,
+        }),
+      );
+    }
     const onPath = hasDotSegment(path) ? [] : routes.filter((route) => matchPath(route.path, path) !== undefined);
     const route = onPath.find((candidate) => candidate.method === request.method);
     if (!route) {

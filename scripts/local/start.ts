@@ -1,31 +1,38 @@
 /**
  * `npm start`: the API on http://127.0.0.1:3000 with no AWS account and no Docker.
- * Starts DynamoDB Local (unless DYNAMODB_ENDPOINT names one), creates the tables, seeds the demo
- * user, then serves the same handlers Lambda runs.
+ * Checks every setting first, starts DynamoDB Local on 127.0.0.1 (unless DYNAMODB_ENDPOINT names
+ * one), creates the tables, seeds the demo user, then serves the same handlers Lambda runs.
+ * In a terminal it prints one line per request (LOG_FORMAT=json for the JSON lines Lambda writes).
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { readBcryptCost, readCorsAllowedOrigins } from '#lib/config.ts';
+import { ConfigError } from '#lib/errors.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { createLocalApi, type ProxyHandler } from './local-api.ts';
+import { checkFunctionSettings, readStartSettings } from './settings.ts';
 import { stopOnSignal } from './shutdown.ts';
 import { localPublicKeys, localSigningKeys } from './signing-keys.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
 
 const main = async (): Promise<void> => {
-  const host = process.env.HOST ?? '127.0.0.1';
-  const port = Number(process.env.PORT ?? 3000) || (await freePort());
+  const settings = readStartSettings();
+  const { host } = settings;
+  const port = settings.port || (await freePort());
   // Listening on every interface still has one address for the printed lines and the issuer.
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
-
-  let db: DynamoDbLocal | undefined;
-  if (!process.env.DYNAMODB_ENDPOINT) {
-    db = await startDynamoDbLocal({ port: 0 });
-    process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  const human = settings.logFormat === 'human';
+  if (human) {
+    // The request lines say what INFO lines and metrics would; warnings and errors still print.
+    process.env.POWERTOOLS_LOG_LEVEL ||= 'WARN';
+    process.env.POWERTOOLS_METRICS_DISABLED ||= 'true';
   }
+  const ownDb = !process.env.DYNAMODB_ENDPOINT;
+  const dbPort = ownDb ? await freePort() : undefined;
+  if (dbPort) process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dbPort}`;
   // Unset and empty alike fall back to the local defaults.
   process.env.TABLE_NAME ||= LOCAL_TABLES.users;
   process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
@@ -40,15 +47,22 @@ const main = async (): Promise<void> => {
   if (!process.env.IDENTIFIER_KEY_SECRET_ARN) process.env.IDENTIFIER_KEY ||= randomBytes(32).toString('base64url');
   // A new refresh key per start: refresh tokens of an earlier run stop working, as after a key change.
   if (!process.env.REFRESH_KEY_SECRET_ARN) process.env.REFRESH_KEY ||= randomBytes(32).toString('base64url');
+  // Every setting, checked before anything starts.
+  checkFunctionSettings();
 
+  let db: DynamoDbLocal | undefined;
   let server: ReturnType<typeof createLocalApi> | undefined;
   const stop = async (): Promise<void> => {
     server?.close();
     await db?.stop();
   };
-  stopOnSignal(stop, db ? 'the server and DynamoDB Local' : 'the server');
+  stopOnSignal(stop, ownDb ? 'the server and DynamoDB Local' : 'the server');
 
   try {
+    if (dbPort) {
+      console.log(`Starting DynamoDB Local on 127.0.0.1:${dbPort} (Java; this takes a few seconds)...`);
+      db = await startDynamoDbLocal({ port: dbPort });
+    }
     const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });
     await ensureTables(client, {
       users: process.env.TABLE_NAME,
@@ -68,7 +82,12 @@ const main = async (): Promise<void> => {
           return { method: route.method, path: route.path, functionName: constructId, handler };
         }),
       ),
-      { corsAllowedOrigins: readCorsAllowedOrigins() },
+      {
+        corsAllowedOrigins: readCorsAllowedOrigins(),
+        ...(human && {
+          onAnswer: ({ method, path, status, ms }) => console.log(`${method} ${path} ${status} ${ms.toFixed(0)} ms`),
+        }),
+      },
     );
     server.listen(port, host);
     await once(server, 'listening');
@@ -81,11 +100,9 @@ const main = async (): Promise<void> => {
   console.log(
     `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME})`,
   );
-  if (db) {
-    console.log(`Try the demo user:
-  curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
-    -d '{"emailOrUsername":"${DEMO_USER.email}","password":"${DEMO_USER.password}"}'`);
-  }
+  const login = `curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
+    -d '{"emailOrUsername":"${db ? DEMO_USER.email : '<email or username>'}","password":"${db ? DEMO_USER.password : '<password>'}"}'`;
+  console.log(db ? `Try the demo user:\n  ${login}` : `Log in with a user of that database:\n  ${login}`);
   const bearer = '-H "Authorization: Bearer <token>"';
   const refresh = `-H 'Content-Type: application/json' -d '{"refreshToken":"<refreshToken>"}'`;
   console.log(`Then, with the token and refreshToken it returns:
@@ -95,10 +112,15 @@ const main = async (): Promise<void> => {
   curl -s -X POST ${url}/api/auth/logout ${refresh}
   curl -s -X POST ${url}/api/auth/logout-all ${bearer}
 Keys at ${url}/.well-known/jwks.json`);
-  console.log('Ctrl-C stops it.');
+  console.log(
+    human
+      ? 'One line per request below (LOG_FORMAT=json for the JSON log lines). Ctrl-C stops it.'
+      : 'Ctrl-C stops it.',
+  );
 };
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(error instanceof ConfigError ? `npm start: ${message}; nothing was started.` : message);
   process.exit(1);
 });

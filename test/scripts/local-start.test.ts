@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertErrorEnvelope, fetchChecked } from '#test/support/contract.ts';
 
-const isListening = (port: number): Promise<boolean> =>
+const isListening = (port: number, host = '127.0.0.1'): Promise<boolean> =>
   new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
+    const socket = createConnection({ port, host });
     socket.once('connect', () => resolve(!!socket.end()));
     socket.once('error', () => resolve(false));
   });
@@ -142,11 +143,40 @@ describe('npm start', () => {
     }
   });
 
+  it("runs DynamoDB Local on 127.0.0.1 only: not reachable on the machine's other addresses", async () => {
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal);
+    expect(await isListening(dynamoDbPort)).toBe(true);
+    if (other) expect(await isListening(dynamoDbPort, other.address)).toBe(false);
+    expect(output).toContain(`Starting DynamoDB Local on 127.0.0.1:${dynamoDbPort}`);
+  });
+
   it('stops DynamoDB Local too on SIGTERM', async () => {
     expect(await isListening(dynamoDbPort)).toBe(true);
     const exited = once(server, 'exit');
     server.kill('SIGTERM');
     await exited;
     expect(await isListening(dynamoDbPort)).toBe(false);
+  });
+});
+
+describe('npm start with a bad setting', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['POWERTOOLS_LOG_LEVEL', 'LOUD'],
+    ['TOKEN_TTL_SECONDS', 'abc'],
+  ])('refuses %s=%s, naming it, before it starts anything', async (name, value) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {
+      env: { ...process.env, DYNAMODB_ENDPOINT: '', [name]: value },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(output).toContain(`Environment variable ${name} must be`);
+    expect(output).not.toContain('Starting DynamoDB Local');
   });
 });
