@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { readBcryptCost, readSetting } from '#lib/config.ts';
-import { startDynamoDbLocal } from './dynamodb-local.ts';
+import { SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LOCAL_SETTINGS } from './settings.ts';
 import { stopOnSignal } from './shutdown.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from './tables.ts';
@@ -21,7 +21,7 @@ const main = async (): Promise<void> => {
   const db = await startDynamoDbLocal({ port, host, persistPath: values.persist });
   stopOnSignal(() => db.stop(), 'DynamoDB Local');
 
-  const client = createDocumentClient({ endpoint: db.endpoint });
+  const client = createDocumentClient({ endpoint: db.endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
   await ensureTables(client, LOCAL_TABLES);
   await seedDemoUser(client, LOCAL_TABLES.users, cost);
   await seedDemoSession(client, LOCAL_TABLES.sessions);

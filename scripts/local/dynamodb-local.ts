@@ -24,6 +24,12 @@ export interface DynamoDbLocalOptions {
   host?: string | undefined;
 }
 
+/**
+ * Setup requests (creating tables, the readiness probe) may wait this long: a JVM that is still
+ * starting on a busy machine answers its first requests in seconds, not the request path's one.
+ */
+export const SETUP_REQUEST_TIMEOUT_MS = 15_000;
+
 export const JAVA_MISSING_MESSAGE =
   'DynamoDB Local needs Java 17 or newer, and `java` was not found. Install it (Debian/Ubuntu: ' +
   '`sudo apt-get install -y openjdk-17-jre-headless`; macOS: `brew install openjdk@17`) or set ' +
@@ -76,7 +82,7 @@ const waitUntilReady = async (
   output: () => string,
   timeoutMs = 120_000,
 ): Promise<void> => {
-  const client = createDocumentClient({ endpoint });
+  const client = createDocumentClient({ endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {

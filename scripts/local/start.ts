@@ -10,7 +10,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { readBcryptCost, readCorsAllowedOrigins } from '#lib/config.ts';
 import { ConfigError } from '#lib/errors.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
-import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type DynamoDbLocal, SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { createLocalApi, type ProxyHandler } from './local-api.ts';
 import { checkFunctionSettings, readStartSettings } from './settings.ts';
@@ -63,7 +63,10 @@ const main = async (): Promise<void> => {
       console.log(`Starting DynamoDB Local on 127.0.0.1:${dbPort} (Java; this takes a few seconds)...`);
       db = await startDynamoDbLocal({ port: dbPort });
     }
-    const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT });
+    const client = createDocumentClient({
+      endpoint: process.env.DYNAMODB_ENDPOINT,
+      setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS,
+    });
     await ensureTables(client, {
       users: process.env.TABLE_NAME,
       attempts: process.env.ATTEMPTS_TABLE_NAME,

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { hashPassword } from '#lib/users/passwords.ts';
 import { type NewUser, newUserItem } from '#lib/users/user.ts';
+import { SETUP_REQUEST_TIMEOUT_MS } from '#scripts/local/dynamodb-local.ts';
 import { ensureTables } from '#scripts/local/tables.ts';
 import { testKeyEnvironment } from './keys.ts';
 
@@ -49,7 +50,7 @@ export const createTestTables = async (): Promise<TestTables> => {
   const tableName = `users-test-${suffix}`;
   const attemptsTableName = `attempts-test-${suffix}`;
   const sessionsTableName = `sessions-test-${suffix}`;
-  const client = createDocumentClient({ endpoint });
+  const client = createDocumentClient({ endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
   await ensureTables(client, { users: tableName, attempts: attemptsTableName, sessions: sessionsTableName });
   const put = async (item: Record<string, unknown>): Promise<void> => {
     await client.send(new PutCommand({ TableName: tableName, Item: item }));
