@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
+import { SETUP_REQUEST_TIMEOUT_MS } from '#scripts/local/dynamodb-local.ts';
 import { ensureTables, LOCAL_TABLES, seedDemoSession, seedDemoUser } from '#scripts/local/tables.ts';
 import { TEST_BCRYPT_COST } from '#test/support/dynamodb.ts';
 import { functionCode, invokeBundle } from '#test/support/lambda-process.ts';
@@ -92,7 +93,7 @@ describe('sam local invoke LoginFunction', () => {
 
   beforeAll(async () => {
     const endpoint = inject('dynamoDbEndpoint');
-    client = createDocumentClient({ endpoint });
+    client = createDocumentClient({ endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
     // What `npm run db:local` does: the local tables and the demo user.
     await ensureTables(client, LOCAL_TABLES);
     await seedDemoUser(client, LOCAL_TABLES.users, TEST_BCRYPT_COST);

@@ -29,7 +29,7 @@ describe('npm start', () => {
     });
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk));
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 180_000;
     while (!output.includes('Ctrl-C stops it.')) {
       if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -78,7 +78,7 @@ exit $code
     });
     server.stdout!.on('data', (chunk: Buffer) => (output += chunk));
     server.stderr!.on('data', (chunk: Buffer) => (output += chunk));
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + 180_000;
     for (;;) {
       if (server.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
       const answered = await fetch(`${url}/.well-known/jwks.json`).then(
