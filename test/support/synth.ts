@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -16,6 +16,16 @@ export interface Synthesized {
 
 /** The stack's name in the cloud assembly, as infra/app.ts names it. */
 export const STACK_NAME = 'MovieKnightAuth';
+
+/**
+ * cdk.json's context (the feature flags `cdk synth` and `cdk deploy` apply), so the template the
+ * tests check is the one that deploys; but for `minimizePolicies`, which only merges IAM
+ * statements into fewer, larger ones: the least-privilege tests read each grant as its own
+ * statement.
+ */
+const { '@aws-cdk/aws-iam:minimizePolicies': _merged, ...CDK_JSON_CONTEXT } = JSON.parse(
+  readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'),
+).context as Record<string, unknown>;
 
 /** What CDK's `aws:cdk:bundling-stacks` takes to bundle no function: for tests of the template alone. */
 export const WITHOUT_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -36,7 +46,12 @@ export const synthesize = (
   // The metadata the CDK CLI asks for, and that SAM reads: construct paths and asset paths.
   const app = new App({
     outdir,
-    context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true, ...context },
+    context: {
+      ...CDK_JSON_CONTEXT,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      ...context,
+    },
   });
   const stack = new AuthStack(app, STACK_NAME, {
     settings: readSettings((key) => app.node.tryGetContext(key)),
