@@ -6,7 +6,7 @@ import {
   type ResponseContract,
   ROUTE_CONTRACTS,
   type RouteContract,
-} from '#lib/http/contract.ts';
+} from '#lib/contract/route-contracts.ts';
 import { HTTP_ROUTES } from '#lib/http/routes.ts';
 import { TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
@@ -121,13 +121,14 @@ export const routeKey = (method: string, path: string): string => `${method} ${p
 
 /**
  * The OpenAPI 3.1 document of every route in the route table, built from the valibot contract
- * (lib/http/contract.ts). Throws when a route has no contract, so none can be left out.
+ * (lib/contract/route-contracts.ts). Throws when a route has no contract, so none can be left out.
  */
 export const buildOpenApiDocument = (): Json => {
   const paths: Record<string, Json> = {};
   for (const route of HTTP_ROUTES) {
     const contract = ROUTE_CONTRACTS[routeKey(route.method, route.path)];
-    if (!contract) throw new Error(`No contract for ${routeKey(route.method, route.path)} in lib/http/contract.ts`);
+    if (!contract)
+      throw new Error(`No contract for ${routeKey(route.method, route.path)} in lib/contract/route-contracts.ts`);
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(contract) };
   }
   const components = toJsonSchemaDefs(COMPONENTS, { target: 'draft-2020-12', errorMode: 'ignore' }) as Json;

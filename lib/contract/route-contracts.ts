@@ -6,12 +6,12 @@ import {
   SESSION_NOT_FOUND_MESSAGE,
   TOO_MANY_ATTEMPTS_MESSAGE,
 } from '#lib/errors.ts';
+import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
 import { TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
 import { SafeUserSchema } from '#lib/users/user.ts';
-import { HTTP_MESSAGES } from './messages.ts';
 
 /**
  * The API contract in valibot: for each route of the route table (lib/http/routes.ts), its request
