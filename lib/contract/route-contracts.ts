@@ -1,17 +1,41 @@
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import {
   INVALID_CREDENTIALS_MESSAGE,
   INVALID_REFRESH_TOKEN_MESSAGE,
-  SERVICE_UNAVAILABLE_MESSAGE,
   SESSION_NOT_FOUND_MESSAGE,
   TOO_MANY_ATTEMPTS_MESSAGE,
 } from '#lib/errors.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
-import { TokenGrantSchema } from '#lib/sessions/grant.ts';
-import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
-import { SafeUserSchema } from '#lib/users/user.ts';
+import {
+  EXAMPLE_DISCOVERY,
+  EXAMPLE_GRANT,
+  EXAMPLE_JWKS,
+  EXAMPLE_LOGIN_REQUEST,
+  EXAMPLE_REFRESH_TOKEN,
+  EXAMPLE_SESSION_ID,
+  EXAMPLE_SESSIONS,
+  EXAMPLE_USER,
+} from './examples.ts';
+import {
+  BEARER_UNAUTHORIZED,
+  done,
+  error,
+  INTERNAL,
+  NO_STORE,
+  publicDocument,
+  type ResponseContract,
+  UNAVAILABLE,
+  UNNEEDED_BODY,
+} from './responses.ts';
+import {
+  DiscoverySchema,
+  JwksSchema,
+  MeResponseSchema,
+  OpenApiDocumentSchema,
+  SessionsResponseSchema,
+  TokenGrantResponseSchema,
+} from './schemas.ts';
 
 /**
  * The API contract in valibot: for each route of the route table (lib/http/routes.ts), its request
@@ -20,65 +44,7 @@ import { SafeUserSchema } from '#lib/users/user.ts';
  * against that document. Adding a route is one entry in ROUTE_CONTRACTS.
  */
 
-/** `{ ok: true, data }`: the success envelope of the published contract. */
-export const successEnvelope = <TData extends v.GenericSchema>(data: TData) =>
-  v.strictObject({ ok: v.literal(true), data });
-
-/** `{ ok: false, error }`: every error, whoever answers it (function, gateway, local API). */
-export const ErrorEnvelopeSchema = v.strictObject({
-  ok: v.literal(false),
-  error: v.pipe(v.string(), v.description('What went wrong, for a person to read; never internals.')),
-});
-
-/** The answer of a login and of a refresh: token, refresh token, lifetime, safe user. */
-export const TokenGrantResponseSchema = successEnvelope(TokenGrantSchema);
-
-/** `{ ok: true, data: {} }`: done, nothing to tell (logout, logout everywhere, ending a session). */
-export const DoneResponseSchema = successEnvelope(v.strictObject({}));
-
-export const SessionsResponseSchema = successEnvelope(
-  v.strictObject({ sessions: v.pipe(v.array(SessionViewSchema), v.description('Live sessions, newest first.')) }),
-);
-
-export const MeResponseSchema = successEnvelope(v.strictObject({ user: SafeUserSchema }));
-
-/** A public RSA signing key, as the JWKS publishes it: public members only. */
-const PublicJwkSchema = v.strictObject({
-  kty: v.literal('RSA'),
-  kid: v.string(),
-  n: v.string(),
-  e: v.string(),
-  alg: v.literal('RS256'),
-  use: v.literal('sig'),
-});
-
-export const JwksSchema = v.strictObject({ keys: v.array(PublicJwkSchema) });
-
-export const DiscoverySchema = v.strictObject({
-  issuer: v.string(),
-  jwks_uri: v.string(),
-  response_types_supported: v.array(v.string()),
-  subject_types_supported: v.array(v.string()),
-  id_token_signing_alg_values_supported: v.array(v.string()),
-});
-
-/** Response headers the contract names; every answer also carries the security headers. */
-export type ContractHeader = 'Cache-Control' | 'Pragma' | 'Retry-After' | 'WWW-Authenticate';
-
-/** Every answer about a caller or their credentials: never cached (lib/http/headers.ts NO_STORE_HEADERS). */
-const NO_STORE: readonly ContractHeader[] = ['Cache-Control', 'Pragma'];
-
-export interface ResponseContract {
-  description: string;
-  schema: v.GenericSchema;
-  /** Headers this answer always carries. */
-  headers?: readonly ContractHeader[];
-  /** Headers it carries in some cases (e.g. Retry-After on the function's 429 but not the gateway's). */
-  optionalHeaders?: readonly ContractHeader[];
-  /** A real answer of this status. */
-  example?: unknown;
-}
-
+/** One route: what the OpenAPI document says of it beyond the method and path. */
 export interface RouteContract {
   operationId: string;
   summary: string;
@@ -94,85 +60,6 @@ export interface RouteContract {
   responses: Readonly<Record<number, ResponseContract>>;
 }
 
-const error = (description: string, message: string, extra: Partial<ResponseContract> = {}): ResponseContract => ({
-  description,
-  schema: ErrorEnvelopeSchema,
-  headers: NO_STORE,
-  example: { ok: false, error: message },
-  ...extra,
-});
-
-const UNAVAILABLE = error(
-  'A dependency (DynamoDB, Secrets Manager) failed or timed out; retry.',
-  SERVICE_UNAVAILABLE_MESSAGE,
-);
-const INTERNAL = error('A bug or misconfiguration; logged with the request id.', HTTP_MESSAGES.internal);
-
-/** The 401 of a route that needs a bearer token: RFC 6750's challenge says which kind of failure. */
-const BEARER_UNAUTHORIZED = error(
-  'No bearer token, or an invalid or expired one, or one of a session that has ended (RFC 6750 says which in WWW-Authenticate).',
-  'The token is invalid or has expired',
-  { headers: [...NO_STORE, 'WWW-Authenticate'] },
-);
-
-/** The session routes parse a body only if one is sent; none is needed. */
-const UNNEEDED_BODY = error('A body was sent (none is needed) and it is not valid JSON.', HTTP_MESSAGES.invalidJson);
-
-/**
- * What API Gateway itself may answer on any route (its gateway responses, infra/constructs/auth-api.ts),
- * and the local API in its place. A function's own answer of the same status (413, 415) has the same shape.
- */
-export const GATEWAY_STATUS_CONTRACTS: Readonly<Record<number, ResponseContract>> = {
-  403: error('Refused by the gateway or the firewall (WAF).', HTTP_MESSAGES.forbidden),
-  404: error('No such route: an unknown path, or a method the path does not have.', HTTP_MESSAGES.notFound),
-  413: error('The body is larger than any valid request (8 KB).', HTTP_MESSAGES.bodyTooLarge),
-  415: error('The body is not declared as JSON.', HTTP_MESSAGES.unsupportedMediaType),
-  429: error(
-    'Too many requests. From the gateway (rate or burst over the stage limit, or the WAF rate rule): no Retry-After. From the login throttle: Retry-After in seconds.',
-    HTTP_MESSAGES.throttled,
-    { optionalHeaders: ['Retry-After'] },
-  ),
-  502: error('The function failed to answer.', HTTP_MESSAGES.unavailable),
-  504: error('The function did not answer in time.', HTTP_MESSAGES.unavailable),
-};
-
-const EXAMPLE_USER = {
-  id: '66a1f2c4e5b3a1234567890a',
-  bio: '',
-  name: 'Movie Fan',
-  email: 'moviefan@example.com',
-  badges: [],
-  aiUsage: { used: 0, limit: 5, remaining: 5 },
-  username: 'moviefan',
-  avatarUrl: null,
-  createdAt: '2026-06-25T10:30:00.000Z',
-  countryCode: null,
-  dateOfBirth: '1999-05-20T00:00:00.000Z',
-};
-
-const EXAMPLE_TOKEN =
-  'eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiI2NmExZjJjNGU1YjNhMTIzNDU2Nzg5MGEifQ.c2lnbmF0dXJl';
-
-const EXAMPLE_SESSION_ID = 'Rk3vQ9sT0wXbY2mN5pLc8A';
-
-const EXAMPLE_REFRESH_TOKEN = `${EXAMPLE_SESSION_ID}.0.kq1V4cS8yZ2rW7nE3tB6uH0jM5xP9aD2fG4hL8oQ1iR`;
-
-const EXAMPLE_GRANT = { token: EXAMPLE_TOKEN, refreshToken: EXAMPLE_REFRESH_TOKEN, expiresIn: 900, user: EXAMPLE_USER };
-
-const DONE = (description: string): ResponseContract => ({
-  description,
-  schema: DoneResponseSchema,
-  headers: NO_STORE,
-  example: { ok: true, data: {} },
-});
-
-const publicDocument = (description: string, schema: v.GenericSchema, example: unknown): ResponseContract => ({
-  description,
-  schema,
-  headers: ['Cache-Control'],
-  example,
-});
-
 /** One entry per route of HTTP_ROUTES, keyed `METHOD path`. */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
   'POST /api/auth/login': {
@@ -183,7 +70,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     tags: ['auth'],
     requestBody: {
       schema: LoginRequestSchema,
-      example: { emailOrUsername: 'moviefan@example.com', password: 'secret123' },
+      example: EXAMPLE_LOGIN_REQUEST,
     },
     responses: {
       200: {
@@ -259,7 +146,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     bearerAuth: 'optional',
     requestBody: { schema: RefreshRequestSchema, example: { refreshToken: EXAMPLE_REFRESH_TOKEN }, required: false },
     responses: {
-      200: DONE('The session is ended, or there was nothing to end.'),
+      200: done('The session is ended, or there was nothing to end.'),
       400: error(
         'The body is not a JSON object, nests too deep, or refreshToken is missing, not a string, empty or too long.',
         'refreshToken must be a string',
@@ -277,7 +164,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     tags: ['sessions'],
     bearerAuth: true,
     responses: {
-      200: DONE('Every session of the user has ended.'),
+      200: done('Every session of the user has ended.'),
       400: UNNEEDED_BODY,
       401: BEARER_UNAUTHORIZED,
       500: INTERNAL,
@@ -295,21 +182,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         description: 'The live sessions.',
         schema: SessionsResponseSchema,
         headers: NO_STORE,
-        example: {
-          ok: true,
-          data: {
-            sessions: [
-              {
-                id: EXAMPLE_SESSION_ID,
-                createdAt: '2026-11-26T12:00:00.000Z',
-                lastUsedAt: '2026-11-27T08:30:00.000Z',
-                expiresAt: '2026-12-12T08:30:00.000Z',
-                userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
-                current: true,
-              },
-            ],
-          },
-        },
+        example: { ok: true, data: EXAMPLE_SESSIONS },
       },
       400: UNNEEDED_BODY,
       401: BEARER_UNAUTHORIZED,
@@ -325,7 +198,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     bearerAuth: true,
     pathParameters: { id: { description: 'A session id from `GET /api/auth/sessions`.', example: EXAMPLE_SESSION_ID } },
     responses: {
-      200: DONE('The session has ended.'),
+      200: done('The session has ended.'),
       400: UNNEEDED_BODY,
       401: BEARER_UNAUTHORIZED,
       404: error(
@@ -342,18 +215,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     description: 'Every key that may verify a live token: the next, active and recently retired keys. Cacheable.',
     tags: ['keys'],
     responses: {
-      200: publicDocument('The JWK set.', JwksSchema, {
-        keys: [
-          {
-            kty: 'RSA',
-            kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
-            n: '0vx7agoebGcQSuuPiLJXZpt...',
-            e: 'AQAB',
-            alg: 'RS256',
-            use: 'sig',
-          },
-        ],
-      }),
+      200: publicDocument('The JWK set.', JwksSchema, EXAMPLE_JWKS),
       500: INTERNAL,
       503: UNAVAILABLE,
     },
@@ -364,13 +226,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     description: 'Where the keys are, for API Gateway JWT authorizers and OIDC libraries. Cacheable.',
     tags: ['keys'],
     responses: {
-      200: publicDocument('The discovery document.', DiscoverySchema, {
-        issuer: 'https://auth.movieknight.site',
-        jwks_uri: 'https://auth.movieknight.site/.well-known/jwks.json',
-        response_types_supported: ['token'],
-        subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['RS256'],
-      }),
+      200: publicDocument('The discovery document.', DiscoverySchema, EXAMPLE_DISCOVERY),
       500: INTERNAL,
     },
   },
@@ -380,7 +236,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     description: 'The OpenAPI 3.1 document of the API. Cacheable.',
     tags: ['meta'],
     responses: {
-      200: publicDocument('The OpenAPI document.', v.pipe(v.looseObject({ openapi: v.string() })), undefined),
+      200: publicDocument('The OpenAPI document.', OpenApiDocumentSchema, undefined),
       500: INTERNAL,
     },
   },

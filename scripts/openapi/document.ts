@@ -1,12 +1,8 @@
 import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import {
-  ErrorEnvelopeSchema,
-  GATEWAY_STATUS_CONTRACTS,
-  type ResponseContract,
-  ROUTE_CONTRACTS,
-  type RouteContract,
-} from '#lib/contract/route-contracts.ts';
+import { ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
+import { GATEWAY_STATUS_CONTRACTS, type ResponseContract } from '#lib/contract/responses.ts';
+import { ROUTE_CONTRACTS, type RouteContract } from '#lib/contract/route-contracts.ts';
 import { HTTP_ROUTES } from '#lib/http/routes.ts';
 import { TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';

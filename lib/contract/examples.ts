@@ -1,0 +1,65 @@
+/** Real-looking answers and requests for the published document; the contract tests check each against its schema. */
+
+export const EXAMPLE_USER = {
+  id: '66a1f2c4e5b3a1234567890a',
+  bio: '',
+  name: 'Movie Fan',
+  email: 'moviefan@example.com',
+  badges: [],
+  aiUsage: { used: 0, limit: 5, remaining: 5 },
+  username: 'moviefan',
+  avatarUrl: null,
+  createdAt: '2026-06-25T10:30:00.000Z',
+  countryCode: null,
+  dateOfBirth: '1999-05-20T00:00:00.000Z',
+};
+
+const EXAMPLE_TOKEN =
+  'eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiI2NmExZjJjNGU1YjNhMTIzNDU2Nzg5MGEifQ.c2lnbmF0dXJl';
+
+export const EXAMPLE_SESSION_ID = 'Rk3vQ9sT0wXbY2mN5pLc8A';
+
+export const EXAMPLE_REFRESH_TOKEN = `${EXAMPLE_SESSION_ID}.0.kq1V4cS8yZ2rW7nE3tB6uH0jM5xP9aD2fG4hL8oQ1iR`;
+
+export const EXAMPLE_GRANT = {
+  token: EXAMPLE_TOKEN,
+  refreshToken: EXAMPLE_REFRESH_TOKEN,
+  expiresIn: 900,
+  user: EXAMPLE_USER,
+};
+
+export const EXAMPLE_LOGIN_REQUEST = { emailOrUsername: 'moviefan@example.com', password: 'secret123' };
+
+export const EXAMPLE_SESSIONS = {
+  sessions: [
+    {
+      id: EXAMPLE_SESSION_ID,
+      createdAt: '2026-11-26T12:00:00.000Z',
+      lastUsedAt: '2026-11-27T08:30:00.000Z',
+      expiresAt: '2026-12-12T08:30:00.000Z',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+      current: true,
+    },
+  ],
+};
+
+export const EXAMPLE_JWKS = {
+  keys: [
+    {
+      kty: 'RSA',
+      kid: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+      n: '0vx7agoebGcQSuuPiLJXZpt...',
+      e: 'AQAB',
+      alg: 'RS256',
+      use: 'sig',
+    },
+  ],
+};
+
+export const EXAMPLE_DISCOVERY = {
+  issuer: 'https://auth.movieknight.site',
+  jwks_uri: 'https://auth.movieknight.site/.well-known/jwks.json',
+  response_types_supported: ['token'],
+  subject_types_supported: ['public'],
+  id_token_signing_alg_values_supported: ['RS256'],
+};
