@@ -13,6 +13,22 @@ module.exports = {
       to: { path: '^lib/(http|login)/' },
     },
     {
+      name: 'login-not-to-http',
+      comment:
+        'login/ is the use case; http/ is the edge that calls it. A limit both need is checked by a test (test/lib/http/body-limit.test.ts), not by an import.',
+      severity: 'error',
+      from: { path: '^lib/login/' },
+      to: { path: '^lib/http/' },
+    },
+    {
+      name: 'runtime-not-to-contract',
+      comment:
+        'contract/ describes the API for the OpenAPI generator (scripts/openapi*) and the tests; nothing that runs (a function, the stack, npm start) imports it.',
+      severity: 'error',
+      from: { path: '^(functions|infra|lib|scripts)/', pathNot: '^(lib/contract/|scripts/openapi(/|\\.ts$))' },
+      to: { path: '^lib/contract/' },
+    },
+    {
       name: 'aws-not-to-domain',
       comment: 'aws/ wraps the SDK for everyone; it knows nothing of users or tokens.',
       severity: 'error',

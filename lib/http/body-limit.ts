@@ -5,8 +5,8 @@ import { HTTP_MESSAGES } from './messages.ts';
 
 /**
  * The largest body any route accepts, in bytes: rounded up from a login whose identifier and
- * password are at their limits with every character escaped (lib/login/request.ts checks at load
- * that it still fits). A refresh body is smaller. API Gateway would pass up to 10 MB.
+ * password are at their limits with every character escaped (test/lib/http/body-limit.test.ts
+ * checks that every route's largest valid body still fits). API Gateway would pass up to 10 MB.
  */
 export const MAX_BODY_BYTES = 8 * 1024;
 
