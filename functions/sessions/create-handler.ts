@@ -4,16 +4,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import { authenticate } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
+import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { failure, success } from '#lib/http/response.ts';
+import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import type { SessionAccess } from '#lib/sessions/access.ts';
 import type { SessionManagement } from '#lib/sessions/manage.ts';
+import { isSessionId } from '#lib/sessions/refresh-token.ts';
 import { parseRefreshRequest } from '#lib/sessions/request.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
-
-export const LOGOUT_PATH = '/api/auth/logout';
-export const LOGOUT_ALL_PATH = '/api/auth/logout-all';
-export const SESSIONS_PATH = '/api/auth/sessions';
-export const SESSION_PATH = '/api/auth/sessions/{id}';
 
 export interface SessionsHandlerOptions {
   logger: Logger;
@@ -22,9 +20,6 @@ export interface SessionsHandlerOptions {
   verify: TokenVerifier;
   corsAllowedOrigins: string[];
 }
-
-/** A session id is 22 base64url characters; anything else cannot name one, and costs no read. */
-const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * `POST /api/auth/logout`, `POST /api/auth/logout-all`, `GET /api/auth/sessions` and
@@ -49,9 +44,9 @@ export const createSessionsHandler = ({
       before: (request) => (request.event.body ? jsonBody.before?.(request) : undefined),
     })
     .handler(async (event) => {
-      const route = `${event.httpMethod} ${event.resource}`;
+      const route = routeKey(event.httpMethod, event.resource);
       switch (route) {
-        case `POST ${LOGOUT_PATH}`: {
+        case routeKey('POST', HTTP_PATHS.logout): {
           if (event.body !== null && event.body !== undefined && event.body !== '') {
             await manage.logoutByRefreshToken(parseRefreshRequest(event.body));
           } else {
@@ -61,23 +56,23 @@ export const createSessionsHandler = ({
           }
           return success({});
         }
-        case `POST ${LOGOUT_ALL_PATH}`: {
+        case routeKey('POST', HTTP_PATHS.logoutAll): {
           await manage.logoutAll((await caller(event)).sub);
           return success({});
         }
-        case `GET ${SESSIONS_PATH}`: {
+        case routeKey('GET', HTTP_PATHS.sessions): {
           const claims = await caller(event);
           return success({ sessions: await manage.list(claims.sub, claims.sid) });
         }
-        case `DELETE ${SESSION_PATH}`: {
+        case routeKey('DELETE', HTTP_PATHS.session): {
           const claims = await caller(event);
           const id = event.pathParameters?.id ?? '';
-          if (!SESSION_ID_PATTERN.test(id)) throw new SessionNotFoundError();
+          if (!isSessionId(id)) throw new SessionNotFoundError();
           await manage.endOwn(claims.sub, id);
           return success({});
         }
         default:
-          return failure(404, 'Not found');
+          return failure(404, HTTP_MESSAGES.notFound);
       }
     });
 };

@@ -2,12 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { HTTP_MESSAGES } from '#lib/http/messages.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
+import { HTTP_PATHS } from '#lib/http/routes.ts';
 import { SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
-
-export const JWKS_PATH = '/.well-known/jwks.json';
-export const DISCOVERY_PATH = '/.well-known/openid-configuration';
-export const OPENAPI_PATH = '/api/auth/openapi.json';
 
 /**
  * How long clients may cache the documents. Safe because a key is published as `next` at least
@@ -27,7 +24,7 @@ export interface WellKnownHandlerOptions {
 /** The discovery document: what API Gateway JWT authorizers and OIDC libraries read to find the keys. */
 export const discoveryDocument = (issuer: string) => ({
   issuer,
-  jwks_uri: `${issuer.replace(/\/$/, '')}${JWKS_PATH}`,
+  jwks_uri: `${issuer.replace(/\/$/, '')}${HTTP_PATHS.jwks}`,
   response_types_supported: ['token'],
   subject_types_supported: ['public'],
   id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
@@ -47,8 +44,9 @@ export const createWellKnownHandler = ({
   openApiDocument,
 }: WellKnownHandlerOptions) =>
   createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
-    if (event.resource === JWKS_PATH) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
-    if (event.resource === DISCOVERY_PATH) return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
-    if (event.resource === OPENAPI_PATH) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === HTTP_PATHS.jwks) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === HTTP_PATHS.discovery)
+      return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === HTTP_PATHS.openApi) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
     return failure(404, HTTP_MESSAGES.notFound);
   });

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, corsAllowedMethods, corsResponseHeaders } from '#lib/http/cors.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_MESSAGES } from '#lib/http/messages.ts';
-import { HTTP_ROUTES } from '#lib/http/routes.ts';
+import { HTTP_PATHS, HTTP_ROUTES } from '#lib/http/routes.ts';
 
 export interface AuthApiProps {
   stageName: string;
@@ -90,7 +90,7 @@ export class AuthApi extends Construct {
         stageName: props.stageName,
         ...throttle,
         // The login method gets the same limits explicitly, so a future route cannot eat its budget.
-        methodOptions: { '/api/auth/login/POST': throttle },
+        methodOptions: { [`${HTTP_PATHS.login}/POST`]: throttle },
         metricsEnabled: true,
         // One JSON line per request: caller IP, status, latency. Never bodies: they hold passwords.
         accessLogDestination: new LogGroupLogDestination(

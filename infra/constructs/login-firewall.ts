@@ -1,5 +1,6 @@
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { HTTP_PATHS } from '#lib/http/routes.ts';
 
 export interface LoginFirewallProps {
   /** The API Gateway stage to protect. */
@@ -47,7 +48,7 @@ export class LoginFirewall extends Construct {
                 byteMatchStatement: {
                   fieldToMatch: { uriPath: {} },
                   positionalConstraint: 'ENDS_WITH',
-                  searchString: '/api/auth/login',
+                  searchString: HTTP_PATHS.login,
                   textTransformations: [{ priority: 0, type: 'NONE' }],
                 },
               },

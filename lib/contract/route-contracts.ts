@@ -5,8 +5,10 @@ import {
   SESSION_NOT_FOUND_MESSAGE,
   TOO_MANY_ATTEMPTS_MESSAGE,
 } from '#lib/errors.ts';
+import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
+import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import {
   EXAMPLE_DISCOVERY,
   EXAMPLE_GRANT,
@@ -30,7 +32,6 @@ import {
 } from './responses.ts';
 import {
   DiscoverySchema,
-  JwksSchema,
   MeResponseSchema,
   OpenApiDocumentSchema,
   SessionsResponseSchema,
@@ -60,9 +61,9 @@ export interface RouteContract {
   responses: Readonly<Record<number, ResponseContract>>;
 }
 
-/** One entry per route of HTTP_ROUTES, keyed `METHOD path`. */
+/** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
-  'POST /api/auth/login': {
+  [routeKey('POST', HTTP_PATHS.login)]: {
     operationId: 'login',
     summary: 'Login',
     description:
@@ -93,7 +94,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'GET /api/auth/me': {
+  [routeKey('GET', HTTP_PATHS.me)]: {
     operationId: 'getMe',
     summary: 'The signed-in user',
     description: "The safe user of the bearer token's subject, read consistently.",
@@ -111,7 +112,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'POST /api/auth/refresh': {
+  [routeKey('POST', HTTP_PATHS.refresh)]: {
     operationId: 'refresh',
     summary: 'Refresh',
     description:
@@ -137,7 +138,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'POST /api/auth/logout': {
+  [routeKey('POST', HTTP_PATHS.logout)]: {
     operationId: 'logout',
     summary: 'Log out',
     description:
@@ -156,7 +157,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'POST /api/auth/logout-all': {
+  [routeKey('POST', HTTP_PATHS.logoutAll)]: {
     operationId: 'logoutAll',
     summary: 'Log out everywhere',
     description:
@@ -171,7 +172,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'GET /api/auth/sessions': {
+  [routeKey('GET', HTTP_PATHS.sessions)]: {
     operationId: 'listSessions',
     summary: 'The live sessions',
     description: "The bearer token's user's live sessions, newest first; `current` marks the caller's own.",
@@ -190,7 +191,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'DELETE /api/auth/sessions/{id}': {
+  [routeKey('DELETE', HTTP_PATHS.session)]: {
     operationId: 'deleteSession',
     summary: 'End one session',
     description: "End one of the bearer token's user's live sessions (another device, say), by the id the list shows.",
@@ -209,18 +210,18 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
-  'GET /.well-known/jwks.json': {
+  [routeKey('GET', HTTP_PATHS.jwks)]: {
     operationId: 'getJwks',
     summary: 'Public signing keys (JWKS)',
     description: 'Every key that may verify a live token: the next, active and recently retired keys. Cacheable.',
     tags: ['keys'],
     responses: {
-      200: publicDocument('The JWK set.', JwksSchema, EXAMPLE_JWKS),
+      200: publicDocument('The JWK set.', PublicJwksSchema, EXAMPLE_JWKS),
       500: INTERNAL,
       503: UNAVAILABLE,
     },
   },
-  'GET /.well-known/openid-configuration': {
+  [routeKey('GET', HTTP_PATHS.discovery)]: {
     operationId: 'getDiscovery',
     summary: 'Discovery document',
     description: 'Where the keys are, for API Gateway JWT authorizers and OIDC libraries. Cacheable.',
@@ -230,7 +231,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       500: INTERNAL,
     },
   },
-  'GET /api/auth/openapi.json': {
+  [routeKey('GET', HTTP_PATHS.openApi)]: {
     operationId: 'getOpenApiDocument',
     summary: 'This document',
     description: 'The OpenAPI 3.1 document of the API. Cacheable.',

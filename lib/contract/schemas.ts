@@ -16,18 +16,6 @@ export const SessionsResponseSchema = successEnvelope(
 
 export const MeResponseSchema = successEnvelope(v.strictObject({ user: SafeUserSchema }));
 
-/** A public RSA signing key, as the JWKS publishes it: public members only. */
-const PublicJwkSchema = v.strictObject({
-  kty: v.literal('RSA'),
-  kid: v.string(),
-  n: v.string(),
-  e: v.string(),
-  alg: v.literal('RS256'),
-  use: v.literal('sig'),
-});
-
-export const JwksSchema = v.strictObject({ keys: v.array(PublicJwkSchema) });
-
 export const DiscoverySchema = v.strictObject({
   issuer: v.string(),
   jwks_uri: v.string(),

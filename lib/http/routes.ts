@@ -21,15 +21,32 @@ export interface HttpRoute {
   function: HttpFunctionName;
 }
 
+/** Every path the API serves, by name: the functions route on these, the table below lists them. */
+export const HTTP_PATHS = {
+  login: '/api/auth/login',
+  me: '/api/auth/me',
+  refresh: '/api/auth/refresh',
+  logout: '/api/auth/logout',
+  logoutAll: '/api/auth/logout-all',
+  sessions: '/api/auth/sessions',
+  session: '/api/auth/sessions/{id}',
+  jwks: '/.well-known/jwks.json',
+  discovery: '/.well-known/openid-configuration',
+  openApi: '/api/auth/openapi.json',
+} as const;
+
 export const HTTP_ROUTES: readonly HttpRoute[] = [
-  { method: 'POST', path: '/api/auth/login', function: 'login' },
-  { method: 'GET', path: '/api/auth/me', function: 'me' },
-  { method: 'POST', path: '/api/auth/refresh', function: 'refresh' },
-  { method: 'POST', path: '/api/auth/logout', function: 'sessions' },
-  { method: 'POST', path: '/api/auth/logout-all', function: 'sessions' },
-  { method: 'GET', path: '/api/auth/sessions', function: 'sessions' },
-  { method: 'DELETE', path: '/api/auth/sessions/{id}', function: 'sessions' },
-  { method: 'GET', path: '/.well-known/jwks.json', function: 'wellKnown' },
-  { method: 'GET', path: '/.well-known/openid-configuration', function: 'wellKnown' },
-  { method: 'GET', path: '/api/auth/openapi.json', function: 'wellKnown' },
+  { method: 'POST', path: HTTP_PATHS.login, function: 'login' },
+  { method: 'GET', path: HTTP_PATHS.me, function: 'me' },
+  { method: 'POST', path: HTTP_PATHS.refresh, function: 'refresh' },
+  { method: 'POST', path: HTTP_PATHS.logout, function: 'sessions' },
+  { method: 'POST', path: HTTP_PATHS.logoutAll, function: 'sessions' },
+  { method: 'GET', path: HTTP_PATHS.sessions, function: 'sessions' },
+  { method: 'DELETE', path: HTTP_PATHS.session, function: 'sessions' },
+  { method: 'GET', path: HTTP_PATHS.jwks, function: 'wellKnown' },
+  { method: 'GET', path: HTTP_PATHS.discovery, function: 'wellKnown' },
+  { method: 'GET', path: HTTP_PATHS.openApi, function: 'wellKnown' },
 ];
+
+/** The key of a route in tables keyed by method and path (`POST /api/auth/login`). */
+export const routeKey = (method: string, path: string): string => `${method} ${path}`;

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
+import { jsonObjectBody } from '#lib/json-body.ts';
 import { toIdentifier, type UserIdentifier } from '#lib/users/identifier.ts';
 
 /** Longest identifier accepted: the longest valid email address (RFC 5321 path limit). */
@@ -35,9 +36,6 @@ export interface LoginRequest {
   password: string;
 }
 
-const isJsonObject = (body: unknown): body is Record<string, unknown> =>
-  typeof body === 'object' && body !== null && !Array.isArray(body);
-
 const issueMessage = (issue: v.BaseIssue<unknown>): string => {
   const key = issue.path?.[0]?.key;
   // A missing key is reported by the object schema with an undefined input.
@@ -52,8 +50,7 @@ const issueMessage = (issue: v.BaseIssue<unknown>): string => {
  * Throws BadRequestError with a message naming the first field that is wrong.
  */
 export const parseLoginRequest = (body: unknown): LoginRequest => {
-  if (!isJsonObject(body)) throw new BadRequestError('Request body must be a JSON object');
-  const result = v.safeParse(LoginRequestSchema, body, { abortPipeEarly: true });
+  const result = v.safeParse(LoginRequestSchema, jsonObjectBody(body), { abortPipeEarly: true });
   if (!result.success) throw new BadRequestError(issueMessage(result.issues[0]));
   return { identifier: toIdentifier(result.output.emailOrUsername), password: result.output.password };
 };

@@ -21,10 +21,21 @@ const SESSION_ID_BYTES = 16;
 /** 256 random bits per session, as the MAC's secret input beside the key. */
 const SALT_BYTES = 32;
 
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.(0|[1-9][0-9]{0,8})\.([A-Za-z0-9_-]{43})$/;
+/** HMAC-SHA256's output. */
+const MAC_BYTES = 32;
+
+/** A pattern for `bytes` bytes in unpadded base64url: 4 characters for every 3 bytes, rounded up. */
+const base64urlOf = (bytes: number) => `[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}`;
+
+const SESSION_ID = base64urlOf(SESSION_ID_BYTES);
+const SESSION_ID_PATTERN = new RegExp(`^${SESSION_ID}$`);
+const TOKEN_PATTERN = new RegExp(`^(${SESSION_ID})\\.(0|[1-9][0-9]{0,8})\\.(${base64urlOf(MAC_BYTES)})$`);
 
 /** A new, random session id. */
 export const newSessionId = (): string => randomBytes(SESSION_ID_BYTES).toString('base64url');
+
+/** True when `id` has the shape of a session id; anything else cannot name one, and costs no read. */
+export const isSessionId = (id: string): boolean => SESSION_ID_PATTERN.test(id);
 
 /** A new, random per-session salt. */
 export const newSessionSalt = (): string => randomBytes(SALT_BYTES).toString('base64url');

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
+import { jsonObjectBody } from '#lib/json-body.ts';
 import { MAX_REFRESH_TOKEN_LENGTH } from './refresh-token.ts';
 
 /** The body of `POST /api/auth/refresh` and of a logout by refresh token; extra keys are ignored. */
@@ -11,16 +12,12 @@ export const RefreshRequestSchema = v.object({
   ),
 });
 
-const isJsonObject = (body: unknown): body is Record<string, unknown> =>
-  typeof body === 'object' && body !== null && !Array.isArray(body);
-
 /**
  * Validates a parsed JSON body at the boundary and returns the refresh token. Throws
  * BadRequestError naming what is wrong; says nothing about whether the token is genuine.
  */
 export const parseRefreshRequest = (body: unknown): string => {
-  if (!isJsonObject(body)) throw new BadRequestError('Request body must be a JSON object');
-  if (body.refreshToken === undefined) throw new BadRequestError('refreshToken is required');
+  if (jsonObjectBody(body).refreshToken === undefined) throw new BadRequestError('refreshToken is required');
   const result = v.safeParse(RefreshRequestSchema, body, { abortPipeEarly: true });
   if (!result.success) throw new BadRequestError(result.issues[0].message);
   return result.output.refreshToken;

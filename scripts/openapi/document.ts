@@ -3,7 +3,7 @@ import type * as v from 'valibot';
 import { ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
 import { GATEWAY_STATUS_CONTRACTS, type ResponseContract } from '#lib/contract/responses.ts';
 import { ROUTE_CONTRACTS, type RouteContract } from '#lib/contract/route-contracts.ts';
-import { HTTP_ROUTES } from '#lib/http/routes.ts';
+import { HTTP_ROUTES, routeKey } from '#lib/http/routes.ts';
 import { TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { SafeUserSchema } from '#lib/users/user.ts';
@@ -112,12 +112,10 @@ const operation = (contract: RouteContract): Json => {
   };
 };
 
-/** The key of a route in ROUTE_CONTRACTS. */
-export const routeKey = (method: string, path: string): string => `${method} ${path}`;
-
 /**
  * The OpenAPI 3.1 document of every route in the route table, built from the valibot contract
- * (lib/contract/route-contracts.ts). Throws when a route has no contract, so none can be left out.
+ * (lib/contract/route-contracts.ts). Throws when a route has no contract or a contract no route, so
+ * none can be left out or left behind.
  */
 export const buildOpenApiDocument = (): Json => {
   const paths: Record<string, Json> = {};
@@ -127,6 +125,9 @@ export const buildOpenApiDocument = (): Json => {
       throw new Error(`No contract for ${routeKey(route.method, route.path)} in lib/contract/route-contracts.ts`);
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(contract) };
   }
+  const routes = new Set(HTTP_ROUTES.map((route) => routeKey(route.method, route.path)));
+  const orphan = Object.keys(ROUTE_CONTRACTS).find((key) => !routes.has(key));
+  if (orphan) throw new Error(`${orphan} in lib/contract/route-contracts.ts is no route of lib/http/routes.ts`);
   const components = toJsonSchemaDefs(COMPONENTS, { target: 'draft-2020-12', errorMode: 'ignore' }) as Json;
   return {
     openapi: '3.1.0',
