@@ -8,6 +8,7 @@ import {
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
+import { SETTINGS } from '#lib/settings.ts';
 import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import {
   EXAMPLE_DISCOVERY,
@@ -60,6 +61,9 @@ export interface RouteContract {
   /** The route's own answers; the gateway's (GATEWAY_STATUS_CONTRACTS) are added to every route. */
   responses: Readonly<Record<number, ResponseContract>>;
 }
+
+/** How long a spent refresh token still answers with the new pair, unless a deployment sets otherwise. */
+const REUSE_GRACE_SECONDS = SETTINGS.refreshReuseGraceSeconds.default;
 
 /** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
@@ -115,8 +119,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
   [routeKey('POST', HTTP_PATHS.refresh)]: {
     operationId: 'refresh',
     summary: 'Refresh',
-    description:
-      'Trade a refresh token for a new access token and refresh token (rotation): the one presented is spent. Presenting it again within a few seconds of its rotation (another tab, a lost answer) gets the same new pair; presenting it later, or any older one, ends the session (reuse detection). Every failure is the same 401. No Authorization header.',
+    description: `Trade a refresh token for a new access token and refresh token (rotation): the one presented is spent. Presenting it again within ${REUSE_GRACE_SECONDS} seconds of its rotation (the default grace; another tab, a lost answer) gets the same new pair; presenting it later, or any older one, ends the session (reuse detection). Every failure is the same 401. No Authorization header.`,
     tags: ['sessions'],
     requestBody: { schema: RefreshRequestSchema, example: { refreshToken: EXAMPLE_REFRESH_TOKEN } },
     responses: {
