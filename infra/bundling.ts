@@ -19,6 +19,9 @@ export const BUNDLING = {
   // node_modules (about 30 ms less here), and the version we test is the version that runs.
   external: [],
   minify: true,
+  // Class names survive minifying, so an error in a log line is named by its class (lib/errors.ts
+  // and jose both take `name` from the class).
+  keepNames: true,
   // A map ships beside the bundle (without sources), for decoding a trace when needed.
   sourcemap: true,
   sourcesContent: false,

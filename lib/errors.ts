@@ -1,9 +1,14 @@
 /**
  * Errors the service can raise. Each carries the HTTP status it maps to and whether its
  * message may reach a client (`expose`), following Middy's convention: only errors below
- * 500 are exposed, and 503 only with its fixed, generic message.
+ * 500 are exposed, and 503 only with its fixed, generic message. Like jose's errors, each class
+ * has a stable `code` (on the class and on every instance) for callers to branch on, never the
+ * message, and its `name` is the class's.
  */
 export class AuthServiceError extends Error {
+  static readonly code: string = 'ERR_AUTH_SERVICE';
+  /** The class's code: `error.code === BadRequestError.code`. */
+  readonly code: string;
   readonly statusCode: number = 500;
   readonly expose: boolean = false;
   /** Response headers that belong with this error (such as Retry-After). */
@@ -11,42 +16,36 @@ export class AuthServiceError extends Error {
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'AuthServiceError';
+    // The bundles keep class names (infra/bundling.ts keepNames), so a log line names the class.
+    this.name = new.target.name;
+    this.code = (new.target as typeof AuthServiceError).code;
   }
 }
 
 /** The request is malformed; the message names the field and what is wrong with it. */
 export class BadRequestError extends AuthServiceError {
+  static override readonly code = 'ERR_BAD_REQUEST';
   override readonly statusCode = 400;
   override readonly expose = true;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BadRequestError';
-  }
 }
 
 /** The request is larger than any valid one; refused before it is parsed. */
 export class PayloadTooLargeError extends AuthServiceError {
+  static override readonly code = 'ERR_PAYLOAD_TOO_LARGE';
   override readonly statusCode = 413;
   override readonly expose = true;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PayloadTooLargeError';
-  }
 }
 
 /** The one answer for every credential failure, so a client cannot tell which part was wrong. */
 export const INVALID_CREDENTIALS_MESSAGE = 'Invalid email, username or password';
 
 export class InvalidCredentialsError extends AuthServiceError {
+  static override readonly code = 'ERR_INVALID_CREDENTIALS';
   override readonly statusCode = 401;
   override readonly expose = true;
 
   constructor(options?: ErrorOptions) {
     super(INVALID_CREDENTIALS_MESSAGE, options);
-    this.name = 'InvalidCredentialsError';
   }
 }
 
@@ -55,30 +54,14 @@ export class InvalidCredentialsError extends AuthServiceError {
  * (missing, expired, tampered, wrong issuer); RFC 6750's WWW-Authenticate says which kind.
  */
 export class UnauthorizedError extends AuthServiceError {
+  static override readonly code = 'ERR_UNAUTHORIZED';
   override readonly statusCode = 401;
   override readonly expose = true;
   override readonly headers: Record<string, string>;
 
   constructor(message: string, wwwAuthenticate: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'UnauthorizedError';
     this.headers = { 'WWW-Authenticate': wwwAuthenticate };
-  }
-}
-
-/**
- * A bearer token that fails a check of ours beyond jose's own (a claim of the wrong type, say).
- * The bearer middleware answers it like jose's verification failures: 401, never 5xx.
- */
-export class InvalidTokenError extends AuthServiceError {
-  static readonly code = 'ERR_INVALID_TOKEN';
-  readonly code = InvalidTokenError.code;
-  override readonly statusCode = 401;
-  override readonly expose = true;
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidTokenError';
   }
 }
 
@@ -86,12 +69,12 @@ export class InvalidTokenError extends AuthServiceError {
 export const INVALID_REFRESH_TOKEN_MESSAGE = 'Invalid or expired refresh token';
 
 export class InvalidRefreshTokenError extends AuthServiceError {
+  static override readonly code = 'ERR_INVALID_REFRESH_TOKEN';
   override readonly statusCode = 401;
   override readonly expose = true;
 
   constructor(options?: ErrorOptions) {
     super(INVALID_REFRESH_TOKEN_MESSAGE, options);
-    this.name = 'InvalidRefreshTokenError';
   }
 }
 
@@ -99,12 +82,12 @@ export class InvalidRefreshTokenError extends AuthServiceError {
 export const SESSION_NOT_FOUND_MESSAGE = 'Session not found';
 
 export class SessionNotFoundError extends AuthServiceError {
+  static override readonly code = 'ERR_SESSION_NOT_FOUND';
   override readonly statusCode = 404;
   override readonly expose = true;
 
   constructor(options?: ErrorOptions) {
     super(SESSION_NOT_FOUND_MESSAGE, options);
-    this.name = 'SessionNotFoundError';
   }
 }
 
@@ -112,13 +95,13 @@ export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again la
 
 /** The identifier is throttled after repeated failures; Retry-After says for how long. */
 export class TooManyAttemptsError extends AuthServiceError {
+  static override readonly code = 'ERR_TOO_MANY_ATTEMPTS';
   override readonly statusCode = 429;
   override readonly expose = true;
   override readonly headers: Record<string, string>;
 
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
     super(TOO_MANY_ATTEMPTS_MESSAGE, options);
-    this.name = 'TooManyAttemptsError';
     this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }
@@ -127,25 +110,22 @@ export const SERVICE_UNAVAILABLE_MESSAGE = 'Service temporarily unavailable, ple
 
 /** A dependency (DynamoDB, Secrets Manager) failed; the client gets a fixed message only. */
 export class ServiceUnavailableError extends AuthServiceError {
+  static override readonly code = 'ERR_SERVICE_UNAVAILABLE';
   override readonly statusCode = 503;
   override readonly expose = true;
 
   constructor(options?: ErrorOptions) {
     super(SERVICE_UNAVAILABLE_MESSAGE, options);
-    this.name = 'ServiceUnavailableError';
   }
 }
 
 /** The function is misconfigured; raised at start so a bad deploy fails fast and loudly. */
 export class ConfigError extends AuthServiceError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ConfigError';
-  }
+  static override readonly code = 'ERR_CONFIG';
 }
 
-/** Why a user administration command was refused; `code` is stable for scripts and tests. */
-export type UserAdminErrorCode =
+/** Why a user administration command was refused. */
+export type UserAdminReason =
   | 'invalid_input'
   | 'email_taken'
   | 'username_taken'
@@ -153,13 +133,13 @@ export type UserAdminErrorCode =
   | 'ambiguous'
   | 'conflict';
 
-/** A user administration command that cannot be done as asked; nothing was written. */
+/** A user administration command that cannot be done as asked; nothing was written. `reason` says why. */
 export class UserAdminError extends AuthServiceError {
-  readonly code: UserAdminErrorCode;
+  static override readonly code = 'ERR_USER_ADMIN';
+  readonly reason: UserAdminReason;
 
-  constructor(code: UserAdminErrorCode, message: string, options?: ErrorOptions) {
+  constructor(reason: UserAdminReason, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'UserAdminError';
-    this.code = code;
+    this.reason = reason;
   }
 }

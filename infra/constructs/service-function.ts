@@ -59,6 +59,7 @@ export class ServiceFunction extends NodejsFunction {
         banner: BUNDLING.banner.js,
         externalModules: [...BUNDLING.external],
         minify: BUNDLING.minify,
+        keepNames: BUNDLING.keepNames,
         sourceMap: BUNDLING.sourcemap,
         sourcesContent: BUNDLING.sourcesContent,
       },

@@ -43,7 +43,6 @@ const INVALID_TOKEN_CODES = new Set([
 
 /** True when verification failed because of the token, not because the keys could not be had. */
 const isInvalidToken = (error: unknown): boolean => {
-  if (error instanceof AuthServiceError) return error.statusCode === 401;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && INVALID_TOKEN_CODES.has(code);
 };

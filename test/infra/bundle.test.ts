@@ -19,7 +19,12 @@ describe('the bundle CDK produced', () => {
   let codes: Record<'RefreshFunction' | 'SessionsFunction', ReturnType<typeof functionCode>>;
 
   /** Runs a bundle with the function's environment from the template, as Lambda sets it. */
-  const runFunction = (bundle: ReturnType<typeof functionCode>, name: string, events: unknown[]) =>
+  const runFunction = (
+    bundle: ReturnType<typeof functionCode>,
+    name: string,
+    events: unknown[],
+    overrides: Record<string, string> = {},
+  ) =>
     invokeBundle(
       bundle,
       {
@@ -33,10 +38,12 @@ describe('the bundle CDK produced', () => {
         IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
         REFRESH_KEY_SECRET_ARN: REFRESH_KEY_ARN,
         ...lambdaEnvironment(name, { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
+        ...overrides,
       },
       events,
     );
-  const runInLambdaLikeProcess = (events: unknown[]) => runFunction(code, 'LoginFunction', events);
+  const runInLambdaLikeProcess = (events: unknown[], overrides?: Record<string, string>) =>
+    runFunction(code, 'LoginFunction', events, overrides);
 
   beforeAll(async () => {
     table = await createTestTables();
@@ -97,11 +104,13 @@ describe('the bundle CDK produced', () => {
     secrets.state.calls = 0;
     secrets.state.failFirst = 3 * 3;
     const login = jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' });
-    const { results } = await runInLambdaLikeProcess([login, login, login]);
+    const { results, logs } = await runInLambdaLikeProcess([login, login, login], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
     expect(results[0]?.response).toMatchObject({
       statusCode: 503,
       body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
     });
+    // Minified, the bundle still names the error by its class (infra/bundling.ts keepNames).
+    expect(logs).toContain('"name":"ServiceUnavailableError"');
     expect(results[2]?.response.statusCode).toBe(200);
     expect(secrets.state.calls).toBe(3 * 3 + 3);
   });

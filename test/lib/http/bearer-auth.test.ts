@@ -2,8 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { JWTClaimValidationFailed } from 'jose/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuthServiceError, InvalidTokenError } from '#lib/errors.ts';
+import { AuthServiceError } from '#lib/errors.ts';
 import { httpBearerAuth } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { success } from '#lib/http/response.ts';
@@ -82,10 +83,10 @@ describe('httpBearerAuth', () => {
     expect(response.headers?.['WWW-Authenticate']).toBe('Bearer realm="movie-knight", error="invalid_token"');
   });
 
-  it('answers 401 to a typed invalid-token error of our own', async () => {
+  it("answers 401 when the verifier refuses a claim of the wrong type (jose's claim failure)", async () => {
     const response = await call(
       protectedRoute(async () => {
-        throw new InvalidTokenError('sub must be a string');
+        throw new JWTClaimValidationFailed('"sub" claim has the wrong type', {}, 'sub', 'check_failed');
       }),
       await sign(),
     );

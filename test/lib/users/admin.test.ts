@@ -8,13 +8,13 @@ import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/suppo
 
 const profile = (n: string) => ({ email: `user${n}@example.com`, username: `user${n}`, name: `User ${n}` });
 
-const codeOf = async (promise: Promise<unknown>) => {
+const reasonOf = async (promise: Promise<unknown>) => {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(UserAdminError);
-  return (error as UserAdminError).code;
+  return (error as UserAdminError).reason;
 };
 
 describe('user administration against DynamoDB Local', () => {
@@ -54,10 +54,10 @@ describe('user administration against DynamoDB Local', () => {
   });
 
   it('refuses a taken email in any case, and a taken username, writing nothing', async () => {
-    expect(await codeOf(admin.create({ ...profile('2'), email: 'USER1@example.com' }, 'password123'))).toBe(
+    expect(await reasonOf(admin.create({ ...profile('2'), email: 'USER1@example.com' }, 'password123'))).toBe(
       'email_taken',
     );
-    expect(await codeOf(admin.create({ ...profile('2'), username: 'user1' }, 'password123'))).toBe('username_taken');
+    expect(await reasonOf(admin.create({ ...profile('2'), username: 'user1' }, 'password123'))).toBe('username_taken');
     expect(await item(uniqueValueId('username', 'user2'))).toBeUndefined();
     expect(await item(uniqueValueId('email', 'user2@example.com'))).toBeUndefined();
   });
@@ -69,7 +69,7 @@ describe('user administration against DynamoDB Local', () => {
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const [loser] = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    expect((loser!.reason as UserAdminError).code).toBe('email_taken');
+    expect((loser!.reason as UserAdminError).reason).toBe('email_taken');
     // The loser's username guard was not left behind.
     const winner = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ username: string }>)
       .value;
@@ -106,8 +106,8 @@ describe('user administration against DynamoDB Local', () => {
   });
 
   it('refuses a new password that breaks the rules, or an unknown user', async () => {
-    expect(await codeOf(admin.setPassword('user6', 'short'))).toBe('invalid_input');
-    expect(await codeOf(admin.setPassword('nobody-here', 'long-enough'))).toBe('not_found');
+    expect(await reasonOf(admin.setPassword('user6', 'short'))).toBe('invalid_input');
+    expect(await reasonOf(admin.setPassword('nobody-here', 'long-enough'))).toBe('not_found');
   });
 
   it('shows the safe user only', async () => {
@@ -136,7 +136,7 @@ describe('user administration against DynamoDB Local', () => {
       emailLower: 'legacy@example.com',
       username: 'legacy',
     });
-    expect(await codeOf(admin.create({ ...profile('7'), email: 'Legacy@example.com' }, 'password123'))).toBe(
+    expect(await reasonOf(admin.create({ ...profile('7'), email: 'Legacy@example.com' }, 'password123'))).toBe(
       'email_taken',
     );
   });
