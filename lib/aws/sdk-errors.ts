@@ -3,7 +3,7 @@ import { AuthServiceError, ServiceUnavailableError } from '#lib/errors.ts';
 
 type SdkError = Parameters<typeof isTransientError>[0];
 
-/** The error and its causes, outermost first: Powertools Parameters wraps the SDK's error in its own. */
+/** The error and its causes, outermost first, so an SDK error wrapped in another still counts. */
 const causes = function* (error: unknown): Generator<Error> {
   for (let depth = 0; error instanceof Error && depth < 10; depth += 1) {
     yield error;

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
 import { BOUNDED_CLIENT_CONFIG } from './sdk-config.ts';
@@ -47,14 +47,14 @@ export interface SecretReaderOptions {
   metrics?: Pick<Metrics, 'singleMetric'>;
 }
 
-let provider: SecretsProvider | undefined;
+/** One client per container, shared by every secret it reads. */
+let sharedClient: SecretsManagerClient | undefined;
 
 /** One read of the secret: its value, a 503 (transient failure, empty or binary secret) or a 500. */
-const fetchSecret = async (secrets: SecretsProvider, secretId: string): Promise<string> => {
-  let secret: unknown;
+const fetchSecret = async (client: SecretsManagerClient, secretId: string): Promise<string> => {
+  let secret: string | undefined;
   try {
-    // The reader keeps the value and its age itself (Powertools' cache throws once it is stale).
-    secret = await secrets.get(secretId, { forceFetch: true });
+    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretId })));
   } catch (error) {
     throw toServiceError('Secret read failed', error);
   }
@@ -65,8 +65,10 @@ const fetchSecret = async (secrets: SecretsProvider, secretId: string): Promise<
 };
 
 /**
- * A reader for one secret. Secrets Manager is read through Powertools Parameters and the value
- * kept per container for `maxAgeSeconds`. When a refresh fails, the last good value is served for
+ * A reader for one secret. Secrets Manager is read with the SDK's GetSecretValue and the value
+ * kept per container for `maxAgeSeconds`: the cache is this reader's own, because the grace
+ * below needs the last good value after its max age, which a cache that drops or refetches it
+ * (Powertools Parameters') does not keep. When a refresh fails, the last good value is served for
  * up to SECRET_STALE_GRACE_SECONDS more, refreshes back off (SECRET_RETRY_BACKOFF_SECONDS), and
  * each failure is logged and counted. Without a usable value (a cold container, or past the
  * grace) the failure is the answer: 503 when worth a retry, 500 otherwise.
@@ -79,8 +81,8 @@ export const createSecretReader = (
     const { value } = source;
     return async () => value;
   }
-  provider ??= new SecretsProvider({ clientConfig: BOUNDED_CLIENT_CONFIG });
-  const secrets = provider;
+  sharedClient ??= new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
+  const client = sharedClient;
   const { secretId } = source;
   let cached: { value: string; fetchedAt: number } | undefined;
   let failures = 0;
@@ -91,7 +93,7 @@ export const createSecretReader = (
 
   const refresh = async (now: number): Promise<string> => {
     try {
-      const value = await fetchSecret(secrets, secretId);
+      const value = await fetchSecret(client, secretId);
       cached = { value, fetchedAt: now };
       failures = 0;
       return value;

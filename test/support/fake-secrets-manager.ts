@@ -24,7 +24,7 @@ type Request = {
 /**
  * A Secrets Manager on loopback, speaking its JSON protocol for the calls this service makes
  * (GetSecretValue, PutSecretValue, DescribeSecret, UpdateSecretVersionStage) with versions and
- * staging labels, so the real SDK path runs offline: the functions' reads through Powertools, the
+ * staging labels, so the real SDK path runs offline: the functions' reads (lib/aws/secrets.ts), the
  * key setup and the rotation steps. It can fail its first `failFirst` calls, which the real service
  * cannot do on demand.
  */

@@ -25,8 +25,8 @@ const serialize = (value: unknown) =>
   JSON.stringify(value, (_key, v) => (v instanceof Error ? { name: v.name, message: v.message, cause: v.cause } : v));
 
 /**
- * The login function's secrets read from a loopback Secrets Manager through the real SDK and
- * Powertools, which then goes away: the container keeps working on what it read.
+ * The login function's secrets read from a loopback Secrets Manager through the real SDK, which
+ * then goes away: the container keeps working on what it read.
  */
 describe('when Secrets Manager goes away after the first read', () => {
   let tables: TestTables;
