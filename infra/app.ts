@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuthStack } from './auth-stack.ts';
-import { readSettings } from './settings.ts';
+import { readSettings } from './stack-settings.ts';
 
 const app = new App();
 new AuthStack(app, 'MovieKnightAuth', {

@@ -10,7 +10,7 @@ import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/se
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
 import { UsersTable } from '#infra/constructs/users-table.ts';
-import { LOCAL_ONLY_SETTINGS } from '#lib/config.ts';
+import { LOCAL_ONLY_SETTINGS } from '#lib/function-config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';

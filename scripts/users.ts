@@ -14,8 +14,8 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { read } from 'read';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { readBcryptCost } from '#lib/config.ts';
 import { AuthServiceError, ConfigError, UserAdminError } from '#lib/errors.ts';
+import { readBcryptCost } from '#lib/function-config.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 
 const USAGE = `Usage: npm run users -- <command> [options]

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readLoginConfig } from '#lib/config.ts';
+import { readLoginConfig } from '#lib/function-config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createLoginHandler } from './create-handler.ts';
 import { createLoginDependencies } from './dependencies.ts';

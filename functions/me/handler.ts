@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readMeConfig } from '#lib/config.ts';
+import { readMeConfig } from '#lib/function-config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createMeHandler } from './create-handler.ts';
 import { createMeDependencies } from './dependencies.ts';

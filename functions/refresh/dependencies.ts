@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { RefreshConfig } from '#lib/config.ts';
+import type { RefreshConfig } from '#lib/function-config.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readRefreshConfig } from '#lib/config.ts';
+import { readRefreshConfig } from '#lib/function-config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createRefreshHandler } from './create-handler.ts';
 import { createRefreshDependencies } from './dependencies.ts';

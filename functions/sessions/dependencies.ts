@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SessionRoutesConfig } from '#lib/config.ts';
+import type { SessionRoutesConfig } from '#lib/function-config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';

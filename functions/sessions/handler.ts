@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readSessionRoutesConfig } from '#lib/config.ts';
+import { readSessionRoutesConfig } from '#lib/function-config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createSessionsHandler } from './create-handler.ts';
 import { createSessionsDependencies } from './dependencies.ts';

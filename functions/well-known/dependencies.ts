@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { WellKnownConfig } from '#lib/config.ts';
+import type { WellKnownConfig } from '#lib/function-config.ts';
 import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 import openApiDocument from '#openapi.json' with { type: 'json' };
 import type { WellKnownHandlerOptions } from './create-handler.ts';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readWellKnownConfig } from '#lib/config.ts';
+import { readWellKnownConfig } from '#lib/function-config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import { createWellKnownHandler } from './create-handler.ts';
 import { createWellKnownDependencies } from './dependencies.ts';

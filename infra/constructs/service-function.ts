@@ -11,7 +11,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 export interface ServiceFunctionProps {
   /** The entry point, relative to the repository: `functions/<name>/handler.ts`. */
   entry: string;
-  /** Environment the handler reads at start (see lib/config.ts). */
+  /** Environment the handler reads at start (see lib/function-config.ts). */
   environment: Record<string, string>;
   memorySize: number;
   logRetention: RetentionDays;

@@ -4,8 +4,8 @@ import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } f
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { ThrottlePolicy } from '#lib/config.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
+import type { ThrottlePolicy } from '#lib/function-config.ts';
 import { LOGIN_ATTEMPTS_TABLE } from './attempts-table.ts';
 
 /**

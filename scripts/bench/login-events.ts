@@ -1,7 +1,7 @@
 /** What the sections drive the login with: its events, its environment, the calls it makes. */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { USERS_TABLE } from '#lib/users/table.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { startDynamoDbLocal } from '#scripts/local/dynamodb-local.ts';
 import { ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';

@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
 import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { readRefreshConfig } from '#lib/config.ts';
+import { readRefreshConfig } from '#lib/function-config.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';

@@ -5,7 +5,7 @@ import bcrypt from 'bcryptjs';
 import { importJWK, SignJWT } from 'jose';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginDependencies } from '#functions/login/dependencies.ts';
-import { readLoginConfig } from '#lib/config.ts';
+import { readLoginConfig } from '#lib/function-config.ts';
 import { activeKey, type KeySet, SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 import { lambdaContext } from '#scripts/local/api-gateway-event.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { readBcryptCost, readSetting } from '#lib/config.ts';
+import { readBcryptCost, readSetting } from '#lib/function-config.ts';
 import { SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { LOCAL_SETTINGS } from './settings.ts';
 import { stopOnSignal } from './shutdown.ts';

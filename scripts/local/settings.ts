@@ -7,7 +7,7 @@ import {
   readSessionRoutesConfig,
   readSetting,
   readWellKnownConfig,
-} from '#lib/config.ts';
+} from '#lib/function-config.ts';
 import { integerSetting, type Setting } from '#lib/settings.ts';
 
 type Env = Record<string, string | undefined>;

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { readBcryptCost, readCorsAllowedOrigins } from '#lib/config.ts';
 import { ConfigError } from '#lib/errors.ts';
+import { readBcryptCost, readCorsAllowedOrigins } from '#lib/function-config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { type DynamoDbLocal, SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';

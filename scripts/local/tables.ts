@@ -5,7 +5,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS } from '#lib/config.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { createLoginAttemptsTableInput } from '#lib/login/attempts-table.ts';
 import { createSessionsTableInput } from '#lib/sessions/table.ts';
 import { hashPassword } from '#lib/users/passwords.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readSettings } from '#infra/settings.ts';
-import { readSetting } from '#lib/config.ts';
+import { readSettings } from '#infra/stack-settings.ts';
+import { readSetting } from '#lib/function-config.ts';
 import { SETTINGS, type Setting } from '#lib/settings.ts';
 
 type Shared = Setting & { env: string; context: string };

@@ -10,7 +10,7 @@ import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
 import { createSessionsDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionRoutesConfig } from '#lib/config.ts';
+import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionRoutesConfig } from '#lib/function-config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { Clock } from '#lib/clock.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';

@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuthStack } from '#infra/auth-stack.ts';
-import { readSettings } from '#infra/settings.ts';
+import { readSettings } from '#infra/stack-settings.ts';
 
 export interface Synthesized {
   stack: AuthStack;

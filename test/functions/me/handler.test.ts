@@ -3,7 +3,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
-import { DEFAULTS } from '#lib/config.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThrottlePolicy } from '#lib/config.ts';
+import type { ThrottlePolicy } from '#lib/function-config.ts';
 import {
   type AttemptClaim,
   type ClaimResult,

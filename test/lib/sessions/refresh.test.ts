@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { DEFAULTS } from '#lib/config.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
+import { DEFAULTS } from '#lib/function-config.ts';
 import { createRefresh, judgeGeneration } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '#lib/errors.ts';
 import {
   readBcryptCost,
   readKeyRotationConfig,
   readLoginConfig,
   readMeConfig,
   readWellKnownConfig,
-} from '#lib/config.ts';
-import { ConfigError } from '#lib/errors.ts';
+} from '#lib/function-config.ts';
 
 const KEY = 'k'.repeat(32);
 const MINIMAL = {
