@@ -52,7 +52,7 @@ export const createSessionsHandler = ({
           } else {
             // Any genuine token of the user ends its session, even one that has ended already.
             const claims = await authenticate(event.headers, verify);
-            await manage.logoutSession(claims.sub, claims.sid);
+            await manage.logoutByAccessToken(claims.sub, claims.sid);
           }
           return success({});
         }
@@ -68,7 +68,7 @@ export const createSessionsHandler = ({
           const claims = await caller(event);
           const id = event.pathParameters?.id ?? '';
           if (!isSessionId(id)) throw new SessionNotFoundError();
-          await manage.endOwn(claims.sub, id);
+          await manage.logoutById(claims.sub, id);
           return success({});
         }
         default:

@@ -37,14 +37,14 @@ export interface SessionManagement {
    * safe). Says nothing either way: an unknown, ended or forged token is not an error (RFC 7009).
    */
   logoutByRefreshToken(refreshToken: string): Promise<void>;
-  /** Ends the session an access token names (its `sid`), if it is the caller's. */
-  logoutSession(userId: string, sessionId: string): Promise<void>;
+  /** Ends the session an access token names (its `sid`), if it is the caller's; ended already is fine. */
+  logoutByAccessToken(userId: string, sessionId: string): Promise<void>;
   /** Ends every session of the user, the caller's own included, with one write on the user. */
   logoutAll(userId: string): Promise<void>;
   /** The user's live sessions, newest first. */
   list(userId: string, currentSessionId: string): Promise<SessionView[]>;
-  /** Ends one of the user's own live sessions; SessionNotFoundError for any other id. */
-  endOwn(userId: string, sessionId: string): Promise<void>;
+  /** Ends one of the user's own live sessions, by its id; SessionNotFoundError for any other id. */
+  logoutById(userId: string, sessionId: string): Promise<void>;
 }
 
 export interface SessionManagementDependencies {
@@ -81,7 +81,7 @@ export const createSessionManagement = ({
       }
     },
 
-    async logoutSession(userId, sessionId) {
+    async logoutByAccessToken(userId, sessionId) {
       const session = await sessions.get(sessionId);
       if (session?.userId !== userId) return;
       if (await sessions.end(sessionId, clock().getTime())) {
@@ -112,13 +112,13 @@ export const createSessionManagement = ({
       }));
     },
 
-    async endOwn(userId, sessionId) {
+    async logoutById(userId, sessionId) {
       const now = clock().getTime();
       const validAfter = await validAfterOf(userId);
       // Ownership and liveness are the write's condition: no read of the session to race with.
       const ended = await sessions.end(sessionId, now, { userId, validAfter, idleSeconds: policy.idleSeconds });
       if (!ended) throw new SessionNotFoundError();
-      telemetry.ended('deleted', { sessionId, userId });
+      telemetry.ended('logout', { sessionId, userId, by: 'session_id' });
     },
   };
 };
