@@ -5,8 +5,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
-import type { ThrottlePolicy } from '#lib/function-config.ts';
 import { LOGIN_ATTEMPTS_TABLE } from './attempts-table.ts';
+import type { ThrottlePolicy } from './throttle-policy.ts';
 
 /**
  * One identifier's counters as stored (epoch milliseconds for times). `attempts` counts the
@@ -49,7 +49,7 @@ export interface LoginAttempts {
    * before any bcrypt work. Refused while the identifier is locked, or while earlier claims and
    * failures use up its budget and do not settle within about a second.
    */
-  claim(key: string): Promise<ClaimResult>;
+  claim(identifierHash: string): Promise<ClaimResult>;
 }
 
 /** The lock a count of failures earns: none below the threshold, then doubling up to the cap. */
@@ -127,7 +127,7 @@ export const createDynamoDbLoginAttempts = (
 
   /** One conditional UpdateItem; a failed condition is an answer (with the item it saw), not an error. */
   const write = async (
-    key: string,
+    identifierHash: string,
     input: Pick<UpdateCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeValues'>,
     failure: string,
   ): Promise<Write> => {
@@ -141,7 +141,7 @@ export const createDynamoDbLoginAttempts = (
       const { Attributes } = await client.send(
         new UpdateCommand({
           TableName: tableName,
-          Key: { [partitionKey]: key },
+          Key: { [partitionKey]: identifierHash },
           UpdateExpression: input.UpdateExpression,
           ConditionExpression: input.ConditionExpression,
           ExpressionAttributeNames: used({ '#key': partitionKey, '#ttl': timeToLiveAttribute }),
@@ -168,9 +168,9 @@ export const createDynamoDbLoginAttempts = (
   });
 
   /** The usual claim: adds one to `attempts` if the rule allows it (and creates the item if there is none). */
-  const claimNormally = (key: string, now: number, id: string) =>
+  const claimNormally = (identifierHash: string, now: number, id: string) =>
     write(
-      key,
+      identifierHash,
       {
         UpdateExpression:
           'SET attempts = if_not_exists(attempts, :zero) + :one, failures = if_not_exists(failures, :zero), ' +
@@ -190,9 +190,9 @@ export const createDynamoDbLoginAttempts = (
     );
 
   /** Past its window (or in a shape this code does not know): start over with this claim alone. */
-  const restart = (key: string, now: number, id: string) =>
+  const restart = (identifierHash: string, now: number, id: string) =>
     write(
-      key,
+      identifierHash,
       {
         UpdateExpression:
           'SET attempts = :one, failures = :zero, lockedUntil = :zero, claims = :ids, ' +
@@ -204,9 +204,9 @@ export const createDynamoDbLoginAttempts = (
     );
 
   /** The claims in flight are stale (their functions died): drop them and claim, if nobody claimed since. */
-  const reclaim = (key: string, now: number, id: string, seen: AttemptRecord) =>
+  const reclaim = (identifierHash: string, now: number, id: string, seen: AttemptRecord) =>
     write(
-      key,
+      identifierHash,
       {
         UpdateExpression:
           'SET attempts = failures + :one, claims = :ids, generation = generation + :one, lastClaimAt = :now, ' +
@@ -218,9 +218,9 @@ export const createDynamoDbLoginAttempts = (
     );
 
   /** Gives the claim back; nothing to do if it is gone (given back already, or taken back as stale). */
-  const release = async (key: string, id: string) => {
+  const release = async (identifierHash: string, id: string) => {
     await write(
-      key,
+      identifierHash,
       {
         UpdateExpression: 'SET attempts = attempts - :one DELETE claims :ids',
         ConditionExpression: 'contains(claims, :id)',
@@ -235,7 +235,7 @@ export const createDynamoDbLoginAttempts = (
    * expects the count it last saw: concurrent failures each retry with the count the last one
    * left. `start` is the item right after the claim.
    */
-  const fail = async (key: string, id: string, start: AttemptRecord) => {
+  const fail = async (identifierHash: string, id: string, start: AttemptRecord) => {
     let seen: AttemptRecord | undefined = start;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       // Our claim is gone: this failure is counted already (a write the SDK retried had been
@@ -254,7 +254,7 @@ export const createDynamoDbLoginAttempts = (
       };
       const result: Write = seen
         ? await write(
-            key,
+            identifierHash,
             {
               UpdateExpression:
                 'SET failures = :failures, forgetAt = :forget, #ttl = :ttl' +
@@ -267,7 +267,7 @@ export const createDynamoDbLoginAttempts = (
           )
         : // The item is gone (an operator cleared it meanwhile): the failure starts a new one.
           await write(
-            key,
+            identifierHash,
             {
               UpdateExpression:
                 'SET attempts = :one, failures = :one, lockedUntil = :lockedUntil, generation = :zero, ' +
@@ -284,11 +284,11 @@ export const createDynamoDbLoginAttempts = (
     throw new ServiceUnavailableError({ cause: new Error('Too much contention counting a failure') });
   };
 
-  const succeed = async (key: string, id: string, claimed: AttemptRecord) => {
+  const succeed = async (identifierHash: string, id: string, claimed: AttemptRecord) => {
     const before = claimed.failures;
     if (before > 0) {
       const { applied } = await write(
-        key,
+        identifierHash,
         {
           UpdateExpression:
             'SET attempts = attempts - :released, failures = failures - :before, generation = generation + :one ' +
@@ -308,11 +308,11 @@ export const createDynamoDbLoginAttempts = (
       if (applied) return;
       // Someone else forgot those failures already: only our claim is left to give back.
     }
-    await release(key, id);
+    await release(identifierHash, id);
   };
 
   /** `before` is the item as it was just before the claim, without it (undefined: nothing counted). */
-  const granted = (key: string, id: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
+  const granted = (identifierHash: string, id: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
     const counted = before ?? {
       attempts: 0,
       failures: 0,
@@ -331,41 +331,41 @@ export const createDynamoDbLoginAttempts = (
     return {
       granted: true,
       claim: {
-        fail: () => fail(key, id, after),
-        succeed: () => succeed(key, id, counted),
-        release: () => release(key, id),
+        fail: () => fail(identifierHash, id, after),
+        succeed: () => succeed(identifierHash, id, counted),
+        release: () => release(identifierHash, id),
       },
     };
   };
 
   return {
-    async claim(key) {
+    async claim(identifierHash) {
       const id = randomUUID();
       let waited = 0;
       for (let round = 0; round < MAX_ROUNDS; round += 1) {
         const now = clock().getTime();
-        const normal = await claimNormally(key, now, id);
+        const normal = await claimNormally(identifierHash, now, id);
         // A fresh item had nothing before the claim: `old` is undefined, as for a restart.
-        if (normal.applied) return granted(key, id, now, normal.old);
+        if (normal.applied) return granted(identifierHash, id, now, normal.old);
         const seen = normal.old;
         if (seen?.claims.has(id)) {
           // Our own claim, applied by a write the SDK retried: it holds.
           const others = new Set([...seen.claims].filter((claim) => claim !== id));
-          return granted(key, id, now, { ...seen, attempts: seen.attempts - 1, claims: others });
+          return granted(identifierHash, id, now, { ...seen, attempts: seen.attempts - 1, claims: others });
         }
         if (!seen || seen.forgetAt <= now) {
-          const restarted = await restart(key, now, id);
-          if (restarted.applied) return granted(key, id, now, undefined);
+          const restarted = await restart(identifierHash, now, id);
+          if (restarted.applied) return granted(identifierHash, id, now, undefined);
           continue;
         }
         if (seen.lockedUntil > now) {
           return { granted: false, retryAfterSeconds: Math.ceil((seen.lockedUntil - now) / 1000) };
         }
         if (seen.attempts > seen.failures && seen.lastClaimAt <= now - CLAIM_SECONDS * 1000) {
-          const reclaimed = await reclaim(key, now, id, seen);
+          const reclaimed = await reclaim(identifierHash, now, id, seen);
           if (reclaimed.applied) {
             const dropped = { attempts: seen.failures, generation: seen.generation + 1, claims: new Set<string>() };
-            return granted(key, id, now, { ...seen, ...dropped });
+            return granted(identifierHash, id, now, { ...seen, ...dropped });
           }
           continue;
         }

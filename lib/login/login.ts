@@ -86,12 +86,12 @@ export const createLogin = ({
     // Independent work, all started at once (the claim waits only for the key it is made
     // under); the attempt is counted (claimed) before any bcrypt work. All of it happens for
     // every identifier alike.
-    const keyed = identifierHash(identifier);
+    const hashing = identifierHash(identifier);
     const [claimed, found, ready, hashed] = await Promise.allSettled([
-      keyed.then((key) => attempts.claim(key)),
+      hashing.then((hash) => attempts.claim(hash)),
       users.findByIdentifier(identifier),
       tokens.ready(),
-      keyed,
+      hashing,
     ]);
     if (claimed.status === 'rejected' || hashed.status === 'rejected') {
       throw claimed.status === 'rejected' ? claimed.reason : (hashed as PromiseRejectedResult).reason;
