@@ -54,7 +54,7 @@ module.exports = {
           '^lib/(users|login|sessions)/[a-z-]*table\\.ts$',
           '^lib/http/(routes|headers|cors|messages)\\.ts$',
           '^lib/tokens/key-timing\\.ts$',
-          '^lib/(function-config|settings|service|errors)\\.ts$',
+          '^lib/(settings|service|errors)\\.ts$',
         ],
       },
     },

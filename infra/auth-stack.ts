@@ -10,9 +10,15 @@ import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/se
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
 import { UsersTable } from '#infra/constructs/users-table.ts';
-import { LOCAL_ONLY_SETTINGS } from '#lib/function-config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
+import {
+  KEY_VARIABLES,
+  LOCAL_ONLY_SETTINGS,
+  secretArnVariable,
+  settingsEnvironment,
+  TABLE_VARIABLES,
+} from '#lib/settings.ts';
 import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
@@ -91,23 +97,31 @@ export class AuthStack extends Stack {
     });
     const issuer = settings.tokenIssuer ?? api.baseUrl(settings.stageName);
     const functionDefaults = { logLevel: settings.logLevel, logRetention: settings.logRetention };
+    // Every variable named by the one settings definition (lib/settings.ts) that the functions read.
     const tokenEnvironment = {
-      TOKEN_ISSUER: issuer,
-      TOKEN_AUDIENCE: settings.tokenAudience,
-      TOKEN_TTL_SECONDS: String(settings.tokenTtlSeconds),
-      CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
+      ...settingsEnvironment({
+        tokenIssuer: issuer,
+        tokenAudience: settings.tokenAudience,
+        tokenTtlSeconds: settings.tokenTtlSeconds,
+        corsAllowedOrigins: settings.corsAllowedOrigins,
+      }),
       // Local-only settings, declared empty so that `sam local --env-vars` may set them (SAM
       // overrides only declared variables). The functions refuse them if set in AWS.
       ...Object.fromEntries(LOCAL_ONLY_SETTINGS.map((name) => [name, ''])),
     };
-
+    const usersTableEnvironment = { [TABLE_VARIABLES.users]: users.table.tableName };
     const sessionEnvironment = {
-      SESSIONS_TABLE_NAME: sessions.table.tableName,
-      REFRESH_TOKEN_TTL_SECONDS: String(settings.refreshTokenTtlSeconds),
-      REFRESH_TOKEN_IDLE_SECONDS: String(settings.refreshTokenIdleSeconds),
-      REFRESH_REUSE_GRACE_SECONDS: String(settings.refreshReuseGraceSeconds),
-      MAX_SESSIONS_PER_USER: String(settings.maxSessionsPerUser),
+      [TABLE_VARIABLES.sessions]: sessions.table.tableName,
+      ...settingsEnvironment({
+        refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+        refreshTokenIdleSeconds: settings.refreshTokenIdleSeconds,
+        refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
+        maxSessionsPerUser: settings.maxSessionsPerUser,
+      }),
     };
+    const secretEnvironment = (name: keyof typeof KEY_VARIABLES, secret: { secretArn: string }) => ({
+      [secretArnVariable(KEY_VARIABLES[name])]: secret.secretArn,
+    });
 
     const fn = (name: HttpFunctionName, props: Omit<ServiceFunctionProps, 'entry' | 'logLevel' | 'logRetention'>) =>
       new ServiceFunction(this, HTTP_FUNCTIONS[name].constructId, {
@@ -122,14 +136,16 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
-        SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
-        TABLE_NAME: users.table.tableName,
-        ATTEMPTS_TABLE_NAME: attempts.table.tableName,
-        IDENTIFIER_KEY_SECRET_ARN: identifierKey.secretArn,
-        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
-        BCRYPT_COST: String(settings.bcryptCost),
-        THROTTLE_MAX_FAILURES: String(settings.throttleMaxFailures),
-        THROTTLE_WINDOW_SECONDS: String(settings.throttleWindowSeconds),
+        ...secretEnvironment('signingKeys', signingKeys.secret),
+        ...usersTableEnvironment,
+        [TABLE_VARIABLES.attempts]: attempts.table.tableName,
+        ...secretEnvironment('identifierKey', identifierKey),
+        ...secretEnvironment('refreshKey', refreshKey),
+        ...settingsEnvironment({
+          bcryptCost: settings.bcryptCost,
+          throttleMaxFailures: settings.throttleMaxFailures,
+          throttleWindowSeconds: settings.throttleWindowSeconds,
+        }),
       },
     });
     users.grantLookup(loginFunction);
@@ -145,8 +161,8 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
-        PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn,
-        TABLE_NAME: users.table.tableName,
+        ...secretEnvironment('publicKeys', signingKeys.publicKeys),
+        ...usersTableEnvironment,
       },
     });
     users.grantReadById(meFunction);
@@ -161,9 +177,9 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
-        SIGNING_KEYS_SECRET_ARN: signingKeys.secret.secretArn,
-        TABLE_NAME: users.table.tableName,
-        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
+        ...secretEnvironment('signingKeys', signingKeys.secret),
+        ...usersTableEnvironment,
+        ...secretEnvironment('refreshKey', refreshKey),
       },
     });
     users.grantReadById(refreshFunction);
@@ -179,9 +195,9 @@ export class AuthStack extends Stack {
       environment: {
         ...tokenEnvironment,
         ...sessionEnvironment,
-        PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn,
-        TABLE_NAME: users.table.tableName,
-        REFRESH_KEY_SECRET_ARN: refreshKey.secretArn,
+        ...secretEnvironment('publicKeys', signingKeys.publicKeys),
+        ...usersTableEnvironment,
+        ...secretEnvironment('refreshKey', refreshKey),
       },
     });
     users.grantReadById(sessionsFunction);
@@ -192,7 +208,7 @@ export class AuthStack extends Stack {
 
     const wellKnownFunction = fn('wellKnown', {
       memorySize: 512,
-      environment: { ...tokenEnvironment, PUBLIC_KEYS_SECRET_ARN: signingKeys.publicKeys.secretArn },
+      environment: { ...tokenEnvironment, ...secretEnvironment('publicKeys', signingKeys.publicKeys) },
     });
     signingKeys.grantVerifying(wellKnownFunction);
 

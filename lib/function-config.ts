@@ -1,57 +1,51 @@
 import type { SecretSource } from '#lib/aws/secrets.ts';
+import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
+import type { TokenPolicy } from '#lib/tokens/signer.ts';
 import { ConfigError } from './errors.ts';
-import { parseSetting, SETTINGS, type Setting, type SettingValue } from './settings.ts';
-
-export { DEFAULTS } from './settings.ts';
+import {
+  DYNAMODB_ENDPOINT_VARIABLE,
+  KEY_VARIABLES,
+  LOCAL_ONLY_SETTINGS,
+  parseSetting,
+  SETTINGS,
+  type Setting,
+  type SettingValue,
+  secretArnVariable,
+  TABLE_VARIABLES,
+} from './settings.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** When a failing identifier is throttled, and for how long (see lib/login/attempts.ts). */
-export interface ThrottlePolicy {
-  /** Failures after which an identifier is throttled. */
-  maxFailures: number;
-  /** How long failures are remembered after the last one (or after the lock it caused ends). */
-  windowSeconds: number;
-  /** First lock; each further failure doubles it. */
-  baseLockSeconds: number;
-  /** Longest lock. */
-  maxLockSeconds: number;
+/** What every HTTP function reads: where DynamoDB is (locally), the tokens, and CORS. */
+interface HttpConfig {
+  /** Only for DynamoDB Local; unset in AWS. */
+  dynamoDbEndpoint: string | undefined;
+  tokenPolicy: TokenPolicy;
+  /** Browser origins allowed to call the API; none means no CORS headers. */
+  corsAllowedOrigins: string[];
 }
 
-/** Tokens: the claims they carry and how long they live. */
-export interface TokenConfig {
-  issuer: string;
-  audience: string;
-  ttlSeconds: number;
-}
-
-/** Sessions: where they are kept and how long they live. */
-export interface SessionConfig {
-  tableName: string;
-  policy: SessionPolicy;
+/** Where sessions are kept and how long they live. */
+interface SessionsTableConfig {
+  sessionsTableName: string;
+  sessionPolicy: SessionPolicy;
 }
 
 /** The login function's configuration. */
-export interface LoginConfig {
-  tableName: string;
+export interface LoginConfig extends HttpConfig, SessionsTableConfig {
+  usersTableName: string;
   attemptsTableName: string;
-  /** Only for DynamoDB Local; unset in AWS. */
-  dynamoDbEndpoint: string | undefined;
   identifierKey: SecretSource;
   /** The HMAC key of refresh tokens (see lib/sessions/refresh-token.ts). */
   refreshKey: SecretSource;
-  sessions: SessionConfig;
   /**
    * The private key set (lib/tokens/key-set.ts): a Secrets Manager secret in AWS, a value locally.
    * Only functions that sign tokens read it.
    */
   signingKeys: SecretSource;
-  token: TokenConfig;
   bcryptCost: number;
-  throttle: ThrottlePolicy;
-  /** Browser origins allowed to call the API; none means no CORS headers. */
-  corsAllowedOrigins: string[];
+  throttlePolicy: ThrottlePolicy;
 }
 
 const required = (env: Env, name: string): string => {
@@ -82,18 +76,19 @@ export const readSetting = <TSetting extends Setting & { env: string }>(
 
 /** `<NAME>_SECRET_ARN` (AWS) or `<NAME>` itself (local), exactly one of them. */
 const secretSource = (env: Env, name: string, minBytes = 32): SecretSource => {
-  const secretId = optional(env, `${name}_SECRET_ARN`);
+  const arnVariable = secretArnVariable(name);
+  const secretId = optional(env, arnVariable);
   const value = optional(env, name);
-  if (secretId && value) throw new ConfigError(`Set only one of ${name}_SECRET_ARN and ${name}`);
+  if (secretId && value) throw new ConfigError(`Set only one of ${arnVariable} and ${name}`);
   if (secretId) return { secretId };
   if (value) {
     if (Buffer.byteLength(value) < minBytes) throw new ConfigError(`${name} must be at least ${minBytes} bytes`);
     return { value };
   }
-  throw new ConfigError(`Environment variable ${name}_SECRET_ARN (or ${name} locally) is required`);
+  throw new ConfigError(`Environment variable ${arnVariable} (or ${name} locally) is required`);
 };
 
-const throttlePolicy = (env: Env): ThrottlePolicy => {
+const readThrottlePolicy = (env: Env): ThrottlePolicy => {
   const policy = {
     maxFailures: readSetting(env, SETTINGS.throttleMaxFailures),
     windowSeconds: readSetting(env, SETTINGS.throttleWindowSeconds),
@@ -101,7 +96,9 @@ const throttlePolicy = (env: Env): ThrottlePolicy => {
     maxLockSeconds: readSetting(env, SETTINGS.throttleMaxLockSeconds),
   };
   if (policy.maxLockSeconds < policy.baseLockSeconds) {
-    throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must not be less than THROTTLE_BASE_LOCK_SECONDS');
+    throw new ConfigError(
+      `${SETTINGS.throttleMaxLockSeconds.env} must not be less than ${SETTINGS.throttleBaseLockSeconds.env}`,
+    );
   }
   return policy;
 };
@@ -109,15 +106,6 @@ const throttlePolicy = (env: Env): ThrottlePolicy => {
 /** The browser origins allowed to call the API (CORS_ALLOWED_ORIGINS), for the local API's own answers. */
 export const readCorsAllowedOrigins = (env: Env = process.env): string[] =>
   readSetting(env, SETTINGS.corsAllowedOrigins);
-
-/** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
-export const LOCAL_ONLY_SETTINGS = [
-  'DYNAMODB_ENDPOINT',
-  'SIGNING_KEYS',
-  'PUBLIC_KEYS',
-  'IDENTIFIER_KEY',
-  'REFRESH_KEY',
-] as const;
 
 /**
  * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every
@@ -135,30 +123,29 @@ const refuseLocalOnlySettings = (env: Env): void => {
 
 // A JWK set is JSON: its shape is checked when it is parsed, not by length.
 /** The private key set, for the functions that sign. */
-const signingKeys = (env: Env): SecretSource => secretSource(env, 'SIGNING_KEYS', 1);
+const signingKeys = (env: Env): SecretSource => secretSource(env, KEY_VARIABLES.signingKeys, 1);
 /** The public JWKS (lib/tokens/public-jwks.ts), for the functions that only verify or publish. */
-const publicKeys = (env: Env): SecretSource => secretSource(env, 'PUBLIC_KEYS', 1);
+const publicKeys = (env: Env): SecretSource => secretSource(env, KEY_VARIABLES.publicKeys, 1);
 
-const readTokenConfig = (env: Env): TokenConfig => ({
+const readTokenPolicy = (env: Env): TokenPolicy => ({
   issuer: readSetting(env, SETTINGS.tokenIssuer),
   audience: readSetting(env, SETTINGS.tokenAudience),
   ttlSeconds: readSetting(env, SETTINGS.tokenTtlSeconds),
 });
 
-const readSessionConfig = (env: Env): SessionConfig => {
-  const policy = {
+const readSessionsTableConfig = (env: Env): SessionsTableConfig => {
+  const sessionPolicy = {
     ttlSeconds: readSetting(env, SETTINGS.refreshTokenTtlSeconds),
     idleSeconds: readSetting(env, SETTINGS.refreshTokenIdleSeconds),
     reuseGraceSeconds: readSetting(env, SETTINGS.refreshReuseGraceSeconds),
     maxPerUser: readSetting(env, SETTINGS.maxSessionsPerUser),
   };
-  return { tableName: required(env, 'SESSIONS_TABLE_NAME'), policy };
+  return { sessionsTableName: required(env, TABLE_VARIABLES.sessions), sessionPolicy };
 };
 
-/** What every HTTP function reads: where DynamoDB is (locally), the tokens, and CORS. */
-const readHttpConfig = (env: Env) => ({
-  dynamoDbEndpoint: optional(env, 'DYNAMODB_ENDPOINT'),
-  token: readTokenConfig(env),
+const readHttpConfig = (env: Env): HttpConfig => ({
+  dynamoDbEndpoint: optional(env, DYNAMODB_ENDPOINT_VARIABLE),
+  tokenPolicy: readTokenPolicy(env),
   corsAllowedOrigins: readSetting(env, SETTINGS.corsAllowedOrigins),
 });
 
@@ -167,101 +154,98 @@ export const readLoginConfig = (env: Env = process.env): LoginConfig => {
   refuseLocalOnlySettings(env);
   return {
     ...readHttpConfig(env),
-    tableName: required(env, 'TABLE_NAME'),
-    attemptsTableName: required(env, 'ATTEMPTS_TABLE_NAME'),
-    identifierKey: secretSource(env, 'IDENTIFIER_KEY'),
-    refreshKey: secretSource(env, 'REFRESH_KEY'),
-    sessions: readSessionConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    attemptsTableName: required(env, TABLE_VARIABLES.attempts),
+    identifierKey: secretSource(env, KEY_VARIABLES.identifierKey),
+    refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
+    ...readSessionsTableConfig(env),
     signingKeys: signingKeys(env),
     bcryptCost: readBcryptCost(env),
-    throttle: throttlePolicy(env),
+    throttlePolicy: readThrottlePolicy(env),
   };
 };
 
 /** `/api/auth/me`: the users and sessions tables, the public keys that verify, the claims. */
-export interface MeConfig {
-  tableName: string;
-  sessions: SessionConfig;
-  dynamoDbEndpoint: string | undefined;
+export interface MeConfig extends HttpConfig, SessionsTableConfig {
+  usersTableName: string;
   publicKeys: SecretSource;
-  token: TokenConfig;
-  corsAllowedOrigins: string[];
 }
 
 export const readMeConfig = (env: Env = process.env): MeConfig => {
   refuseLocalOnlySettings(env);
   return {
     ...readHttpConfig(env),
-    tableName: required(env, 'TABLE_NAME'),
-    sessions: readSessionConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    ...readSessionsTableConfig(env),
     publicKeys: publicKeys(env),
   };
 };
 
-/**
- * `/api/auth/refresh` and the session routes (logout, logout everywhere, the list): the users and
- * sessions tables, the refresh key, the tokens.
- */
-export interface SessionsConfig {
-  tableName: string;
-  sessions: SessionConfig;
+/** `/api/auth/refresh`: the users and sessions tables, the refresh key, and the private key set it signs with. */
+export interface RefreshConfig extends HttpConfig, SessionsTableConfig {
+  usersTableName: string;
   refreshKey: SecretSource;
-  dynamoDbEndpoint: string | undefined;
-  token: TokenConfig;
-  corsAllowedOrigins: string[];
-}
-
-const readSessionsConfig = (env: Env): SessionsConfig => {
-  refuseLocalOnlySettings(env);
-  return {
-    ...readHttpConfig(env),
-    tableName: required(env, 'TABLE_NAME'),
-    sessions: readSessionConfig(env),
-    refreshKey: secretSource(env, 'REFRESH_KEY'),
-  };
-};
-
-/** `/api/auth/refresh` signs new access tokens: it reads the private key set. */
-export interface RefreshConfig extends SessionsConfig {
   signingKeys: SecretSource;
 }
 
-export const readRefreshConfig = (env: Env = process.env): RefreshConfig => ({
-  ...readSessionsConfig(env),
-  signingKeys: signingKeys(env),
-});
+export const readRefreshConfig = (env: Env = process.env): RefreshConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    ...readHttpConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    ...readSessionsTableConfig(env),
+    refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
+    signingKeys: signingKeys(env),
+  };
+};
 
-/** The session routes only verify access tokens: they read the public JWKS. */
-export interface SessionRoutesConfig extends SessionsConfig {
+/**
+ * The sessions function (logout, logout everywhere, the list, ending one session): the users and
+ * sessions tables, the refresh key, and the public JWKS (it only verifies access tokens).
+ */
+export interface SessionsConfig extends HttpConfig, SessionsTableConfig {
+  usersTableName: string;
+  refreshKey: SecretSource;
   publicKeys: SecretSource;
 }
 
-export const readSessionRoutesConfig = (env: Env = process.env): SessionRoutesConfig => ({
-  ...readSessionsConfig(env),
-  publicKeys: publicKeys(env),
-});
+export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    ...readHttpConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    ...readSessionsTableConfig(env),
+    refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
+    publicKeys: publicKeys(env),
+  };
+};
 
 /** `/.well-known/*`: the public keys and the issuer. */
 export interface WellKnownConfig {
   publicKeys: SecretSource;
-  token: TokenConfig;
+  tokenPolicy: TokenPolicy;
   corsAllowedOrigins: string[];
 }
 
 export const readWellKnownConfig = (env: Env = process.env): WellKnownConfig => {
   refuseLocalOnlySettings(env);
-  const { token, corsAllowedOrigins } = readHttpConfig(env);
-  return { publicKeys: publicKeys(env), token, corsAllowedOrigins };
+  const { tokenPolicy, corsAllowedOrigins } = readHttpConfig(env);
+  return { publicKeys: publicKeys(env), tokenPolicy, corsAllowedOrigins };
 };
 
 /** The bcrypt cost alone, for the scripts that hash passwords (users CLI, local seeding). */
 export const readBcryptCost = (env: Env = process.env): number => readSetting(env, SETTINGS.bcryptCost);
 
-/** The key rotation function: how long a retired key stays published (the stack derives it). */
+/**
+ * The key rotation function: how long a retired key stays published (the stack derives it), and
+ * the public JWKS secret it rewrites at each rotation.
+ */
 export interface KeyRotationConfig {
   retiredKeyRetainSeconds: number;
+  publicKeysSecretId: string;
 }
 
 export const readKeyRotationConfig = (env: Env = process.env): KeyRotationConfig => ({
   retiredKeyRetainSeconds: readSetting(env, SETTINGS.retiredKeyRetainSeconds),
+  publicKeysSecretId: required(env, secretArnVariable(KEY_VARIABLES.publicKeys)),
 });

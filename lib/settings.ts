@@ -158,6 +158,49 @@ export const SETTINGS = {
   }),
 } as const;
 
+/** The environment variables that name the tables the stack makes. */
+export const TABLE_VARIABLES = {
+  users: 'USERS_TABLE_NAME',
+  attempts: 'ATTEMPTS_TABLE_NAME',
+  sessions: 'SESSIONS_TABLE_NAME',
+} as const;
+
+/**
+ * The keys each function may read: in AWS `<NAME>_SECRET_ARN` (see secretArnVariable), which the
+ * stack sets to a Secrets Manager secret; locally `<NAME>` itself, holding the value.
+ */
+export const KEY_VARIABLES = {
+  signingKeys: 'SIGNING_KEYS',
+  publicKeys: 'PUBLIC_KEYS',
+  identifierKey: 'IDENTIFIER_KEY',
+  refreshKey: 'REFRESH_KEY',
+} as const;
+
+/** The environment variable that holds a key's secret ARN in AWS. */
+export const secretArnVariable = <TName extends string>(name: TName): `${TName}_SECRET_ARN` => `${name}_SECRET_ARN`;
+
+/** DynamoDB Local's URL, for local runs only. */
+export const DYNAMODB_ENDPOINT_VARIABLE = 'DYNAMODB_ENDPOINT';
+
+/** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
+export const LOCAL_ONLY_SETTINGS = [DYNAMODB_ENDPOINT_VARIABLE, ...Object.values(KEY_VARIABLES)] as const;
+
+type SettingName = keyof typeof SETTINGS;
+
+/**
+ * Shared settings as the environment a function reads them from: each under its variable, lists
+ * comma-separated. What the stack sets on its functions.
+ */
+export const settingsEnvironment = (
+  values: Partial<Record<SettingName, string | number | readonly string[]>>,
+): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(values).map(([name, value]) => [
+      SETTINGS[name as SettingName].env,
+      Array.isArray(value) ? value.join(',') : String(value),
+    ]),
+  );
+
 /** Parses a raw value with a setting's schema. */
 export const parseSetting = <TSchema extends v.GenericSchema>(
   setting: Setting<TSchema>,

@@ -7,7 +7,7 @@
  *
  * The password is read from a prompt that does not echo, or from stdin when it is not a
  * terminal (`printf '%s' "$PW" | npm run users -- create ...`); never from the command line,
- * where it would sit in shell history and the process list. Uses TABLE_NAME, AWS_REGION and
+ * where it would sit in shell history and the process list. Uses USERS_TABLE_NAME, AWS_REGION and
  * AWS credentials as any AWS tool does, or DYNAMODB_ENDPOINT for DynamoDB Local.
  */
 import { text } from 'node:stream/consumers';
@@ -23,7 +23,7 @@ const USAGE = `Usage: npm run users -- <command> [options]
   set-password --user EMAIL_OR_USERNAME
   show --user EMAIL_OR_USERNAME
 The password is prompted for (no echo), or read from stdin; never given as an option.
-Environment: TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST.`;
+Environment: USERS_TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST.`;
 
 class UsageError extends Error {}
 
@@ -56,11 +56,11 @@ const main = async (): Promise<void> => {
   });
   const [command] = positionals;
   if (values.help) return console.log(USAGE);
-  const tableName = process.env.TABLE_NAME?.trim();
-  if (!tableName) throw new UsageError('Environment variable TABLE_NAME is required');
+  const usersTableName = process.env.USERS_TABLE_NAME?.trim();
+  if (!usersTableName) throw new UsageError('Environment variable USERS_TABLE_NAME is required');
 
   const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
-  const admin = createUserAdmin(client, tableName, readBcryptCost());
+  const admin = createUserAdmin(client, usersTableName, readBcryptCost());
   const user = () => {
     if (!values.user) throw new UsageError(`${command} needs --user EMAIL_OR_USERNAME`);
     return values.user;

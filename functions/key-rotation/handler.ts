@@ -14,9 +14,7 @@ import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
-const { retiredKeyRetainSeconds } = readKeyRotationConfig();
-const publicKeysSecretId = process.env.PUBLIC_KEYS_SECRET_ARN;
-if (!publicKeysSecretId) throw new Error('Environment variable PUBLIC_KEYS_SECRET_ARN is required');
+const { retiredKeyRetainSeconds, publicKeysSecretId } = readKeyRotationConfig();
 const publicKeys = secretsManagerPublicKeys(client, publicKeysSecretId);
 
 /** The Secrets Manager rotation function for the signing key set (see lib/tokens/key-rotation.ts). */

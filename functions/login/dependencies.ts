@@ -41,19 +41,23 @@ export const createLoginDependencies = (
   const secretOptions = { clock, logger, metrics };
   const identifierKey = createSecretReader(config.identifierKey, secretOptions);
   const refreshKey = createSecretReader(config.refreshKey, secretOptions);
-  const users = createDynamoDbUserStore(client, config.tableName);
-  const tokens = createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.token, clock);
+  const users = createDynamoDbUserStore(client, config.usersTableName);
+  const tokens = createTokenSigner(
+    createSigningKeyProvider(config.signingKeys, secretOptions),
+    config.tokenPolicy,
+    clock,
+  );
   const sessionTelemetry = createSessionTelemetry(logger, metrics);
   const login = createLogin({
     users,
-    attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttle, clock),
+    attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttlePolicy, clock),
     identifierHash: createIdentifierHash(identifierKey),
     passwords: createPasswordVerifier(config.bcryptCost),
     tokens,
     startSession: createSessionStarter({
-      sessions: createDynamoDbSessionStore(client, config.sessions.tableName),
+      sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
       refreshTokens: createRefreshTokens(refreshKey),
-      policy: config.sessions.policy,
+      policy: config.sessionPolicy,
       clock,
       onCapped: (details) => sessionTelemetry.ended('cap', details),
     }),

@@ -19,16 +19,16 @@ export const createMeDependencies = (
   return {
     logger,
     access: createSessionAccess({
-      sessions: createDynamoDbSessionStore(client, config.sessions.tableName),
-      users: createDynamoDbUserStore(client, config.tableName),
-      policy: config.sessions.policy,
+      sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+      users: createDynamoDbUserStore(client, config.usersTableName),
+      policy: config.sessionPolicy,
       clock,
     }),
     verify: createTokenVerifier({
       keys: verificationKeys(createPublicKeyProvider(config.publicKeys, { logger, metrics })),
-      issuer: config.token.issuer,
-      audience: config.token.audience,
-      maxTokenAgeSeconds: config.token.ttlSeconds,
+      issuer: config.tokenPolicy.issuer,
+      audience: config.tokenPolicy.audience,
+      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
       clock,
     }),
   };

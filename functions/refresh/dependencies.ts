@@ -22,11 +22,11 @@ export const createRefreshDependencies = (
   const telemetry = createSessionTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
   const refresh = createRefresh({
-    sessions: createDynamoDbSessionStore(client, config.sessions.tableName),
-    users: createDynamoDbUserStore(client, config.tableName),
+    sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+    users: createDynamoDbUserStore(client, config.usersTableName),
     refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
-    tokens: createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.token, clock),
-    policy: config.sessions.policy,
+    tokens: createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.tokenPolicy, clock),
+    policy: config.sessionPolicy,
     telemetry,
     clock,
   });

@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SessionRoutesConfig } from '#lib/function-config.ts';
+import type { SessionsConfig } from '#lib/function-config.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
@@ -16,13 +16,13 @@ import type { SessionsHandlerOptions } from './create-handler.ts';
 
 /** The real adapters for `config`, built once per container. Tests pass their own clock. */
 export const createSessionsDependencies = (
-  config: SessionRoutesConfig,
+  config: SessionsConfig,
   { logger, metrics, clock = systemClock }: { logger: Logger; metrics?: Metrics; clock?: Clock },
 ): Omit<SessionsHandlerOptions, 'corsAllowedOrigins'> => {
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
-  const sessions = createDynamoDbSessionStore(client, config.sessions.tableName);
-  const users = createDynamoDbUserStore(client, config.tableName);
-  const { policy } = config.sessions;
+  const sessions = createDynamoDbSessionStore(client, config.sessionsTableName);
+  const users = createDynamoDbUserStore(client, config.usersTableName);
+  const policy = config.sessionPolicy;
   const secretOptions = { clock, logger, ...(metrics && { metrics }) };
   return {
     logger,
@@ -37,9 +37,9 @@ export const createSessionsDependencies = (
     access: createSessionAccess({ sessions, users, policy, clock }),
     verify: createTokenVerifier({
       keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
-      issuer: config.token.issuer,
-      audience: config.token.audience,
-      maxTokenAgeSeconds: config.token.ttlSeconds,
+      issuer: config.tokenPolicy.issuer,
+      audience: config.tokenPolicy.audience,
+      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
       clock,
     }),
   };

@@ -12,6 +12,6 @@ export const createWellKnownDependencies = (
 ): Omit<WellKnownHandlerOptions, 'corsAllowedOrigins'> => ({
   logger,
   keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
-  issuer: config.token.issuer,
+  issuer: config.tokenPolicy.issuer,
   openApiDocument,
 });

@@ -5,6 +5,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { KEY_VARIABLES, secretArnVariable, settingsEnvironment } from '#lib/settings.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface SigningKeysProps {
@@ -76,8 +77,8 @@ export class SigningKeys extends Construct {
       ...functionDefaults,
       entry: 'functions/key-rotation/handler.ts',
       environment: {
-        RETIRED_KEY_RETAIN_SECONDS: String(props.retainRetiredSeconds),
-        PUBLIC_KEYS_SECRET_ARN: this.publicKeys.secretArn,
+        ...settingsEnvironment({ retiredKeyRetainSeconds: props.retainRetiredSeconds }),
+        [secretArnVariable(KEY_VARIABLES.publicKeys)]: this.publicKeys.secretArn,
       },
     });
     this.publicKeys.grantWrite(rotationFunction);

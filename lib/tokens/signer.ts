@@ -7,7 +7,8 @@ import type { SigningKeyProvider } from './signing-key-provider.ts';
 /** RFC 9068's media type for JWT access tokens, in the `typ` header. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-export interface TokenSettings {
+/** Access tokens: the issuer and audience they name, and how long they live. */
+export interface TokenPolicy {
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -32,7 +33,7 @@ export interface TokenSigner {
  */
 export const createTokenSigner = (
   keys: SigningKeyProvider,
-  { issuer, audience, ttlSeconds }: TokenSettings,
+  { issuer, audience, ttlSeconds }: TokenPolicy,
   clock: Clock = systemClock,
 ): TokenSigner => ({
   ttlSeconds,

@@ -70,11 +70,11 @@ export interface UserAdmin {
 /** User administration on the users table, for the `npm run users` CLI and other tooling. */
 export const createUserAdmin = (
   client: DynamoDBDocumentClient,
-  tableName: string,
+  usersTableName: string,
   bcryptCost: number,
   clock: Clock = systemClock,
 ): UserAdmin => {
-  const store = createDynamoDbUserStore(client, tableName);
+  const store = createDynamoDbUserStore(client, usersTableName);
 
   const find = async (emailOrUsername: string): Promise<UserItem> => {
     const items = await store.findByIdentifier(toIdentifier(emailOrUsername));
@@ -100,7 +100,7 @@ export const createUserAdmin = (
         new TransactWriteCommand({
           // The user, then its email guard, then its username guard: the order the reasons come back in.
           TransactItems: [item, ...guardItems(item)].map((Item) => ({
-            Put: { TableName: tableName, Item, ConditionExpression: 'attribute_not_exists(id)' },
+            Put: { TableName: usersTableName, Item, ConditionExpression: 'attribute_not_exists(id)' },
           })),
         }),
       );

@@ -2,7 +2,7 @@
 import { Agent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS } from '#lib/function-config.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';
 import { type Bundles, COLD_COMPARE, type Measured, runFresh, type Variant, writeEvents } from './bundles.ts';
 import { type BenchEnv, bundleEnvironment, LOGIN_BODY, loginEventFor, oneWrite, runtimeReads } from './login-events.ts';

@@ -1,7 +1,7 @@
 /** Section 3: cold starts of the bundle CDK produced, in fresh Node processes, against the floor. */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULTS } from '#lib/function-config.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';
 import { type Bundles, COLD_COMPARE, type Measured, runFresh, type Variant, writeEvents } from './bundles.ts';
 import { LOGIN_BODY, loginEventFor } from './login-events.ts';

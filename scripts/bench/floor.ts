@@ -25,7 +25,7 @@ export const handler = middy<APIGatewayProxyEvent & { body: unknown }, APIGatewa
     const [{ Items = [] }, { Item }] = await Promise.all([
       client.send(
         new QueryCommand({
-          TableName: process.env.TABLE_NAME,
+          TableName: process.env.USERS_TABLE_NAME,
           IndexName: 'username-index',
           KeyConditionExpression: 'username = :v',
           ExpressionAttributeValues: { ':v': body.emailOrUsername },

@@ -1,8 +1,8 @@
 /** What the sections drive the login with: its events, its environment, the calls it makes. */
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { USERS_TABLE } from '#lib/users/table.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';
@@ -33,7 +33,7 @@ export const bundleEnvironment = (
   env: BenchEnv,
   endpoints: { dynamoDb: string; secretsManager: string },
 ): Record<string, string> => ({
-  TABLE_NAME: env.TABLE_NAME ?? '',
+  USERS_TABLE_NAME: env.USERS_TABLE_NAME ?? '',
   ATTEMPTS_TABLE_NAME: env.ATTEMPTS_TABLE_NAME ?? '',
   THROTTLE_MAX_FAILURES: env.THROTTLE_MAX_FAILURES ?? '',
   SIGNING_KEYS_SECRET_ARN: SECRET_ARNS.signingKeys,
@@ -57,7 +57,7 @@ export const runtimeReads = async (client: DocumentClient, env: BenchEnv) => {
     attempts.claim('bench'),
     client.send(
       new QueryCommand({
-        TableName: env.TABLE_NAME,
+        TableName: env.USERS_TABLE_NAME,
         IndexName: USERS_TABLE.indexes.username.indexName,
         KeyConditionExpression: '#k = :v',
         ExpressionAttributeNames: { '#k': USERS_TABLE.indexes.username.partitionKey },

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { createKeySet } from '#lib/tokens/key-set.ts';
 import { startDynamoDbLocal } from '#scripts/local/dynamodb-local.ts';
 import { ensureTables, LOCAL_TABLES, seedDemoUser } from '#scripts/local/tables.ts';
@@ -42,7 +42,7 @@ const main = async (): Promise<void> => {
     await seedDemoUser(client, LOCAL_TABLES.users, cost);
     const keySet = await createKeySet();
     const env = {
-      TABLE_NAME: LOCAL_TABLES.users,
+      USERS_TABLE_NAME: LOCAL_TABLES.users,
       ATTEMPTS_TABLE_NAME: LOCAL_TABLES.attempts,
       DYNAMODB_ENDPOINT: db.endpoint,
       SIGNING_KEYS: JSON.stringify(keySet),

@@ -28,7 +28,7 @@ export const sessionCosts = async (
   const start = createSessionStarter({
     sessions: createDynamoDbSessionStore(client, env.SESSIONS_TABLE_NAME ?? ''),
     refreshTokens: createRefreshTokens(createSecretReader({ value: env.REFRESH_KEY ?? '' })),
-    policy: config.sessions.policy,
+    policy: config.sessionPolicy,
   });
   const user = { id: 'bench-session-user' };
   const starts: number[] = [];

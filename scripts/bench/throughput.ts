@@ -11,7 +11,7 @@ export const throughput = async (endpoint: string, compareMs: number): Promise<v
       ...process.env,
       PORT: '0',
       DYNAMODB_ENDPOINT: endpoint,
-      TABLE_NAME: LOCAL_TABLES.users,
+      USERS_TABLE_NAME: LOCAL_TABLES.users,
       ATTEMPTS_TABLE_NAME: LOCAL_TABLES.attempts,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',

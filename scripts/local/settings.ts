@@ -4,7 +4,7 @@ import {
   readLoginConfig,
   readMeConfig,
   readRefreshConfig,
-  readSessionRoutesConfig,
+  readSessionsConfig,
   readSetting,
   readWellKnownConfig,
 } from '#lib/function-config.ts';
@@ -58,7 +58,7 @@ export const readStartSettings = (env: Env = process.env) => ({
  * Local is up and the handlers are imported.
  */
 export const checkFunctionSettings = (env: Env = process.env): void => {
-  for (const read of [readLoginConfig, readMeConfig, readRefreshConfig, readSessionRoutesConfig, readWellKnownConfig]) {
+  for (const read of [readLoginConfig, readMeConfig, readRefreshConfig, readSessionsConfig, readWellKnownConfig]) {
     read(env);
   }
 };

@@ -34,7 +34,7 @@ const main = async (): Promise<void> => {
   const dbPort = ownDb ? await freePort() : undefined;
   if (dbPort) process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${dbPort}`;
   // Unset and empty alike fall back to the local defaults.
-  process.env.TABLE_NAME ||= LOCAL_TABLES.users;
+  process.env.USERS_TABLE_NAME ||= LOCAL_TABLES.users;
   process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
   process.env.SESSIONS_TABLE_NAME ||= LOCAL_TABLES.sessions;
   // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
@@ -68,12 +68,12 @@ const main = async (): Promise<void> => {
       setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS,
     });
     await ensureTables(client, {
-      users: process.env.TABLE_NAME,
+      users: process.env.USERS_TABLE_NAME,
       attempts: process.env.ATTEMPTS_TABLE_NAME,
       sessions: process.env.SESSIONS_TABLE_NAME,
     });
     // Only a database we started is ours to seed; an existing one keeps its users as they are.
-    if (db) await seedDemoUser(client, process.env.TABLE_NAME, readBcryptCost());
+    if (db) await seedDemoUser(client, process.env.USERS_TABLE_NAME, readBcryptCost());
     client.destroy();
 
     // Imported after the environment is set: the handlers read their configuration at load.
@@ -101,7 +101,7 @@ const main = async (): Promise<void> => {
 
   console.log(`Movie Knight Auth is listening on ${url}`);
   console.log(
-    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME})`,
+    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.USERS_TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME})`,
   );
   const login = `curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
     -d '{"emailOrUsername":"${db ? DEMO_USER.email : '<email or username>'}","password":"${db ? DEMO_USER.password : '<password>'}"}'`;

@@ -5,9 +5,9 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { createLoginAttemptsTableInput } from '#lib/login/attempts-table.ts';
 import { createSessionsTableInput } from '#lib/sessions/table.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { hashPassword } from '#lib/users/passwords.ts';
 import { createUsersTableInput, guardItems } from '#lib/users/table.ts';
 import { newUserItem } from '#lib/users/user.ts';

@@ -119,7 +119,7 @@ describe('AuthStack', () => {
       Handler: 'index.handler',
     });
     expect(resource.Properties.Environment.Variables).toMatchObject({
-      TABLE_NAME: { Ref: expect.any(String) },
+      USERS_TABLE_NAME: { Ref: expect.any(String) },
       SIGNING_KEYS_SECRET_ARN: { Ref: expect.stringMatching(/^SigningKeysSecret/) },
       // The issuer is the API's base URL: https://<api id>.execute-api.<region>.<suffix>/<stage>.
       TOKEN_ISSUER: {

@@ -30,7 +30,7 @@ describe('the bundle CDK produced', () => {
       {
         ...(bundle.environment as Record<string, string>),
         // The template's references, resolved as CloudFormation would to this run's resources.
-        TABLE_NAME: table.tableName,
+        USERS_TABLE_NAME: table.usersTableName,
         ATTEMPTS_TABLE_NAME: table.attemptsTableName,
         SESSIONS_TABLE_NAME: table.sessionsTableName,
         SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
@@ -169,7 +169,7 @@ describe('the bundle CDK produced', () => {
   it('refuses to start in AWS with a local-only setting', async () => {
     const env = {
       ...(code.environment as Record<string, string>),
-      TABLE_NAME: table.tableName,
+      USERS_TABLE_NAME: table.usersTableName,
       ATTEMPTS_TABLE_NAME: table.attemptsTableName,
       SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
       IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,

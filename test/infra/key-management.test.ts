@@ -45,7 +45,7 @@ describe('signing key setup and rotation', () => {
       fn,
       {
         ...resolve(fn.environment),
-        TABLE_NAME: tables.tableName,
+        USERS_TABLE_NAME: tables.usersTableName,
         ATTEMPTS_TABLE_NAME: tables.attemptsTableName,
         SESSIONS_TABLE_NAME: tables.sessionsTableName,
         ...lambdaEnvironment(id, { dynamoDb: tables.endpoint, secretsManager: secrets.endpoint }),

@@ -125,7 +125,7 @@ describe('sam local invoke LoginFunction', () => {
   afterAll(() => client.destroy());
 
   it('uses the tables npm run db:local creates', () => {
-    expect(env.TABLE_NAME).toBe(LOCAL_TABLES.users);
+    expect(env.USERS_TABLE_NAME).toBe(LOCAL_TABLES.users);
     expect(env.ATTEMPTS_TABLE_NAME).toBe(LOCAL_TABLES.attempts);
     expect(env.SESSIONS_TABLE_NAME).toBe(LOCAL_TABLES.sessions);
   });

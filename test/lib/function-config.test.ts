@@ -10,7 +10,7 @@ import {
 
 const KEY = 'k'.repeat(32);
 const MINIMAL = {
-  TABLE_NAME: 'users',
+  USERS_TABLE_NAME: 'users',
   ATTEMPTS_TABLE_NAME: 'attempts',
   SIGNING_KEYS: '{"keys":[]}',
   IDENTIFIER_KEY: KEY,
@@ -25,7 +25,7 @@ describe('readLoginConfig', () => {
   it('applies the documented defaults', () => {
     expect(
       readLoginConfig({
-        TABLE_NAME: 'users',
+        USERS_TABLE_NAME: 'users',
         ATTEMPTS_TABLE_NAME: 'attempts',
         SIGNING_KEYS_SECRET_ARN: 'arn:signing',
         IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
@@ -34,24 +34,22 @@ describe('readLoginConfig', () => {
         TOKEN_ISSUER: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
       }),
     ).toEqual({
-      tableName: 'users',
+      usersTableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: undefined,
       identifierKey: { secretId: 'arn:identifier' },
       refreshKey: { secretId: 'arn:refresh' },
-      sessions: {
-        tableName: 'sessions',
-        // 30 days absolute, 15 days idle, 30 s retry grace, 100 sessions.
-        policy: { ttlSeconds: 2_592_000, idleSeconds: 1_296_000, reuseGraceSeconds: 30, maxPerUser: 100 },
-      },
+      sessionsTableName: 'sessions',
+      // 30 days absolute, 15 days idle, 30 s retry grace, 100 sessions.
+      sessionPolicy: { ttlSeconds: 2_592_000, idleSeconds: 1_296_000, reuseGraceSeconds: 30, maxPerUser: 100 },
       signingKeys: { secretId: 'arn:signing' },
-      token: {
+      tokenPolicy: {
         issuer: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
         audience: 'movie-knight',
         ttlSeconds: 900,
       },
       bcryptCost: 10,
-      throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+      throttlePolicy: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
       corsAllowedOrigins: [],
     });
   });
@@ -76,30 +74,28 @@ describe('readLoginConfig', () => {
         MAX_SESSIONS_PER_USER: '5',
       }),
     ).toEqual({
-      tableName: 'users',
+      usersTableName: 'users',
       attemptsTableName: 'attempts',
       dynamoDbEndpoint: 'http://127.0.0.1:8000',
       identifierKey: { value: KEY },
       refreshKey: { value: KEY },
-      sessions: {
-        tableName: 'sessions',
-        policy: { ttlSeconds: 86_400, idleSeconds: 3600, reuseGraceSeconds: 10, maxPerUser: 5 },
-      },
+      sessionsTableName: 'sessions',
+      sessionPolicy: { ttlSeconds: 86_400, idleSeconds: 3600, reuseGraceSeconds: 10, maxPerUser: 5 },
       signingKeys: { value: '{"keys":[]}' },
-      token: {
+      tokenPolicy: {
         issuer: 'http://127.0.0.1:3000',
         audience: 'aud',
         ttlSeconds: 600,
       },
       bcryptCost: 12,
-      throttle: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
+      throttlePolicy: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
       corsAllowedOrigins: ['https://app.example.com', 'https://www.example.com'],
     });
   });
 
   it.each<Case>([
-    [{ ...MINIMAL, TABLE_NAME: undefined }, 'Environment variable TABLE_NAME is required'],
-    [{ ...MINIMAL, TABLE_NAME: ' ' }, 'Environment variable TABLE_NAME is required'],
+    [{ ...MINIMAL, USERS_TABLE_NAME: undefined }, 'Environment variable USERS_TABLE_NAME is required'],
+    [{ ...MINIMAL, USERS_TABLE_NAME: ' ' }, 'Environment variable USERS_TABLE_NAME is required'],
     [{ ...MINIMAL, ATTEMPTS_TABLE_NAME: undefined }, 'Environment variable ATTEMPTS_TABLE_NAME is required'],
     [
       { ...MINIMAL, SIGNING_KEYS: undefined },
@@ -154,19 +150,29 @@ describe('the settings the scripts and the rotation function read', () => {
   });
 
   it('requires RETIRED_KEY_RETAIN_SECONDS as a whole number of seconds', () => {
-    expect(readKeyRotationConfig({ RETIRED_KEY_RETAIN_SECONDS: '14400' })).toEqual({ retiredKeyRetainSeconds: 14_400 });
-    expect(() => readKeyRotationConfig({})).toThrow(
+    const publicKeys = { PUBLIC_KEYS_SECRET_ARN: 'arn:public' };
+    expect(readKeyRotationConfig({ ...publicKeys, RETIRED_KEY_RETAIN_SECONDS: '14400' })).toEqual({
+      retiredKeyRetainSeconds: 14_400,
+      publicKeysSecretId: 'arn:public',
+    });
+    expect(() => readKeyRotationConfig(publicKeys)).toThrow(
       new ConfigError('Environment variable RETIRED_KEY_RETAIN_SECONDS is required'),
     );
-    expect(() => readKeyRotationConfig({ RETIRED_KEY_RETAIN_SECONDS: '1.5' })).toThrow(
+    expect(() => readKeyRotationConfig({ ...publicKeys, RETIRED_KEY_RETAIN_SECONDS: '1.5' })).toThrow(
       new ConfigError('Environment variable RETIRED_KEY_RETAIN_SECONDS must be an integer from 60 to 2592000'),
+    );
+  });
+
+  it('requires the public JWKS secret the rotation rewrites', () => {
+    expect(() => readKeyRotationConfig({ RETIRED_KEY_RETAIN_SECONDS: '14400' })).toThrow(
+      new ConfigError('Environment variable PUBLIC_KEYS_SECRET_ARN is required'),
     );
   });
 });
 
 describe('readLoginConfig in AWS Lambda', () => {
   const inLambda = {
-    TABLE_NAME: 'users',
+    USERS_TABLE_NAME: 'users',
     ATTEMPTS_TABLE_NAME: 'attempts',
     SIGNING_KEYS_SECRET_ARN: 'arn:signing',
     IDENTIFIER_KEY_SECRET_ARN: 'arn:identifier',
@@ -203,7 +209,7 @@ describe('readLoginConfig in AWS Lambda', () => {
 
 describe('the verifying functions', () => {
   const verifying = {
-    TABLE_NAME: 'users',
+    USERS_TABLE_NAME: 'users',
     SESSIONS_TABLE_NAME: 'sessions',
     TOKEN_ISSUER: 'https://auth.example.test',
     PUBLIC_KEYS_SECRET_ARN: 'arn:public',

@@ -21,7 +21,7 @@ describe('npm start', () => {
   let output = '';
 
   beforeAll(async () => {
-    const { DYNAMODB_ENDPOINT, TABLE_NAME, SIGNING_KEYS, PUBLIC_KEYS, ...env } = process.env;
+    const { DYNAMODB_ENDPOINT, USERS_TABLE_NAME, SIGNING_KEYS, PUBLIC_KEYS, ...env } = process.env;
     // What `npm start` runs, on this same Node, without the tsx wrapper process in between.
     server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {
       env: { ...env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'SILENT' },

@@ -69,7 +69,7 @@ exit $code
     );
     chmodSync(join(bin, 'curl'), 0o755);
 
-    const { DYNAMODB_ENDPOINT, TABLE_NAME, SIGNING_KEYS, PUBLIC_KEYS, ...env } = process.env;
+    const { DYNAMODB_ENDPOINT, USERS_TABLE_NAME, SIGNING_KEYS, PUBLIC_KEYS, ...env } = process.env;
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     server = spawn(process.execPath, ['--import', 'tsx', 'scripts/local/start.ts'], {

@@ -10,7 +10,7 @@ const users = (tables: TestTables, args: string[], stdin = '', env: Record<strin
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
       env: {
         ...process.env,
-        TABLE_NAME: tables.tableName,
+        USERS_TABLE_NAME: tables.usersTableName,
         DYNAMODB_ENDPOINT: tables.endpoint,
         BCRYPT_COST: '10',
         ...env,
@@ -41,7 +41,9 @@ describe('npm run users', () => {
     const user = JSON.parse(stdout);
     expect(user).toMatchObject({ email: 'Ops@Example.com', username: 'ops', dateOfBirth: '1990-01-02T00:00:00.000Z' });
     expect(stdout).not.toContain('passwordHash');
-    const { Item } = await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id: user.id } }));
+    const { Item } = await tables.client.send(
+      new GetCommand({ TableName: tables.usersTableName, Key: { id: user.id } }),
+    );
     // The trailing newline of `echo` is not part of the password.
     expect(await bcrypt.compare('a long passphrase', Item?.passwordHash)).toBe(true);
   });

@@ -118,7 +118,7 @@ describe('bad input', () => {
       headers: API_RESPONSE_HEADERS,
       body: JSON.stringify({ ok: false, error: message }),
     });
-    for (const leak of ['Exception', '    at ', 'node_modules', tables.tableName, 'stack', 'middy']) {
+    for (const leak of ['Exception', '    at ', 'node_modules', tables.usersTableName, 'stack', 'middy']) {
       expect(response.body).not.toContain(leak);
     }
   };

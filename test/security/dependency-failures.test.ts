@@ -11,7 +11,7 @@ import { testKeySet } from '#test/support/keys.ts';
 const LAMBDA_TIMEOUT_MS = 10_000;
 
 const ENV = {
-  TABLE_NAME: 'users',
+  USERS_TABLE_NAME: 'users',
   ATTEMPTS_TABLE_NAME: 'attempts',
   SESSIONS_TABLE_NAME: 'sessions',
   REFRESH_KEY: 'dependency-test-refresh-key-0123456789abc',
@@ -84,7 +84,7 @@ describe("when the failure is ours, not the dependency's", () => {
 
   it('answers 500 when the table does not exist (a deploy or configuration mistake)', async () => {
     const tables = await createTestTables();
-    const handler = createTestHandler({ ...ENV, ...tables.env, TABLE_NAME: 'no-such-table' });
+    const handler = createTestHandler({ ...ENV, ...tables.env, USERS_TABLE_NAME: 'no-such-table' });
     const response = await invoke(handler, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
     await tables.drop();
     expect(response).toStrictEqual(FAILED);

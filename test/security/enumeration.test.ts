@@ -66,7 +66,11 @@ describe('user enumeration', () => {
           unknown
         >;
         const table =
-          TableName === tables.tableName ? 'users' : TableName === tables.attemptsTableName ? 'attempts' : TableName;
+          TableName === tables.usersTableName
+            ? 'users'
+            : TableName === tables.attemptsTableName
+              ? 'attempts'
+              : TableName;
         return { command: command.constructor.name, table, IndexName, UpdateExpression, ConditionExpression };
       });
       const rounds = compare.mock.calls.map(([, hash]) => bcrypt.getRounds(hash as string));

@@ -58,7 +58,7 @@ describe('log hygiene', () => {
         handler,
         loginEvent(`emailOrUsername=${USERNAME}&password=${PASSWORD}`, { 'Content-Type': 'text/plain' }),
       );
-      const missingTable = createTestHandler({ ...env, TABLE_NAME: 'no-such-table' });
+      const missingTable = createTestHandler({ ...env, USERS_TABLE_NAME: 'no-such-table' });
       await invoke(missingTable, jsonLoginEvent({ emailOrUsername: EMAIL, password: PASSWORD })); // 500
       const unreachable = createTestHandler({ ...env, DYNAMODB_ENDPOINT: await closedPortEndpoint() });
       await invoke(unreachable, jsonLoginEvent({ emailOrUsername: USERNAME, password: PASSWORD })); // 503

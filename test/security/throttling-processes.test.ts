@@ -3,9 +3,9 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { jsonLoginEvent } from '#test/support/events.ts';
@@ -33,7 +33,7 @@ describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, 
   const inProcesses = async (attempts: { emailOrUsername: string; password: string }[][]) => {
     const env = {
       ...(code.environment as Record<string, string>),
-      TABLE_NAME: table.tableName,
+      USERS_TABLE_NAME: table.usersTableName,
       ATTEMPTS_TABLE_NAME: table.attemptsTableName,
       SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
       IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,

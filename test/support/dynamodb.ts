@@ -26,7 +26,7 @@ export const TEST_TOKEN_ISSUER = 'https://auth.example.test';
 
 export interface TestTables {
   endpoint: string;
-  tableName: string;
+  usersTableName: string;
   attemptsTableName: string;
   sessionsTableName: string;
   client: DynamoDBDocumentClient;
@@ -47,22 +47,22 @@ export interface TestTables {
 export const createTestTables = async (): Promise<TestTables> => {
   const endpoint = inject('dynamoDbEndpoint');
   const suffix = randomUUID();
-  const tableName = `users-test-${suffix}`;
+  const usersTableName = `users-test-${suffix}`;
   const attemptsTableName = `attempts-test-${suffix}`;
   const sessionsTableName = `sessions-test-${suffix}`;
   const client = createDocumentClient({ endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
-  await ensureTables(client, { users: tableName, attempts: attemptsTableName, sessions: sessionsTableName });
+  await ensureTables(client, { users: usersTableName, attempts: attemptsTableName, sessions: sessionsTableName });
   const put = async (item: Record<string, unknown>): Promise<void> => {
-    await client.send(new PutCommand({ TableName: tableName, Item: item }));
+    await client.send(new PutCommand({ TableName: usersTableName, Item: item }));
   };
   return {
     endpoint,
-    tableName,
+    usersTableName,
     attemptsTableName,
     sessionsTableName,
     client,
     env: {
-      TABLE_NAME: tableName,
+      USERS_TABLE_NAME: usersTableName,
       ATTEMPTS_TABLE_NAME: attemptsTableName,
       SESSIONS_TABLE_NAME: sessionsTableName,
       REFRESH_KEY: TEST_REFRESH_KEY,
@@ -84,7 +84,7 @@ export const createTestTables = async (): Promise<TestTables> => {
       return item;
     },
     async drop() {
-      for (const name of [tableName, attemptsTableName, sessionsTableName])
+      for (const name of [usersTableName, attemptsTableName, sessionsTableName])
         await client.send(new DeleteTableCommand({ TableName: name }));
       client.destroy();
     },

@@ -10,7 +10,7 @@ import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
 import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
 import { createSessionsDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionRoutesConfig } from '#lib/function-config.ts';
+import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionsConfig } from '#lib/function-config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */
@@ -63,7 +63,7 @@ export const createSessionHandlers = (
       corsAllowedOrigins: [],
     }) as ProxyHandler,
     sessions: createSessionsHandler({
-      ...createSessionsDependencies(readSessionRoutesConfig(env), withClock),
+      ...createSessionsDependencies(readSessionsConfig(env), withClock),
       corsAllowedOrigins: [],
     }) as ProxyHandler,
     me: createMeHandler({ ...createMeDependencies(meConfig, withClock), corsAllowedOrigins: [] }) as ProxyHandler,

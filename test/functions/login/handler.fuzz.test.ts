@@ -34,7 +34,7 @@ describe('login handler under arbitrary input', () => {
     const telemetry = createLoginTelemetry(logger, metrics);
     // The real chain and adapters; bcrypt at cost 4 so 200 runs stay quick (the cost is not under test).
     const login = createLogin({
-      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       attempts: createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, {
         maxFailures: 5,
         windowSeconds: 900,

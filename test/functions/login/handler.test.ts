@@ -163,7 +163,7 @@ describe('login handler', () => {
     });
 
     it('answers 500 with a generic message and no detail when the table does not exist', async () => {
-      const broken = await loadHandler({ ...table.env, TABLE_NAME: 'no-such-table' });
+      const broken = await loadHandler({ ...table.env, USERS_TABLE_NAME: 'no-such-table' });
       const response = await invoke(broken, jsonLoginEvent({ emailOrUsername: 'moviefan', password: 'secret123' }));
       expect(response).toStrictEqual({
         statusCode: 500,

@@ -3,10 +3,10 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { importJWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
@@ -76,7 +76,7 @@ describe('GET /api/auth/me', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       access: createSessionAccess({
         sessions,
-        users: createDynamoDbUserStore(tables.client, tables.tableName),
+        users: createDynamoDbUserStore(tables.client, tables.usersTableName),
         policy: DEFAULTS.sessions,
       }),
       // As deployed: the verifier reads the public JWKS only.
@@ -177,7 +177,7 @@ describe('GET /api/auth/me', () => {
 
   it('answers 401 to a valid token whose user no longer exists', async () => {
     const token = await sign('gone-user');
-    await tables.client.send(new DeleteCommand({ TableName: tables.tableName, Key: { id: 'gone-user' } }));
+    await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'gone-user' } }));
     expect((await me(`Bearer ${token}`)).statusCode).toBe(401);
   });
 });

@@ -129,7 +129,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     const gone = await login('gone');
     await tables.client.send(
       new UpdateCommand({
-        TableName: tables.tableName,
+        TableName: tables.usersTableName,
         Key: { id: 'gone' },
         UpdateExpression: 'REMOVE passwordHash',
       }),

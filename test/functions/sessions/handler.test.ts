@@ -167,7 +167,7 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
   it('ends every session of a user whose password an operator changes (rehash on login does not)', async () => {
     const sessions = [await login('cat'), await login('cat')];
     time.advance(1);
-    await createUserAdmin(tables.client, tables.tableName, TEST_BCRYPT_COST, time.clock).setPassword(
+    await createUserAdmin(tables.client, tables.usersTableName, TEST_BCRYPT_COST, time.clock).setPassword(
       'cat',
       'a-new-password',
     );

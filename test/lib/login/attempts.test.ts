@@ -1,6 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThrottlePolicy } from '#lib/function-config.ts';
 import {
   type AttemptClaim,
   type ClaimResult,
@@ -8,6 +7,7 @@ import {
   type LoginAttempts,
   lockSeconds,
 } from '#lib/login/attempts.ts';
+import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
 

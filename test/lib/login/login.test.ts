@@ -4,11 +4,11 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { createDynamoDbLoginAttempts, type LoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
@@ -61,7 +61,7 @@ describe('login against DynamoDB Local', () => {
     logger = recordingLogger();
     counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
     const deps: LoginDependencies = {
-      users: createDynamoDbUserStore(table.client, table.tableName),
+      users: createDynamoDbUserStore(table.client, table.usersTableName),
       // A threshold no test here reaches: throttling has its own tests.
       attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
         maxFailures: 100,
@@ -181,7 +181,7 @@ describe('login against DynamoDB Local', () => {
       maxLockSeconds: 900,
     });
     const ownLogin = createLogin({
-      users: createDynamoDbUserStore(table.client, table.tableName),
+      users: createDynamoDbUserStore(table.client, table.usersTableName),
       attempts: {
         // Forgetting failures fails, so a warning with the error is logged too.
         claim: async (key) => {
@@ -231,7 +231,7 @@ describe('rehash on login', () => {
   let keys: string;
   const loginWith = (
     cost: number,
-    users = createDynamoDbUserStore(table.client, table.tableName),
+    users = createDynamoDbUserStore(table.client, table.usersTableName),
     attempts = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle),
   ) =>
     createLogin({
@@ -244,7 +244,8 @@ describe('rehash on login', () => {
       telemetry: createLoginTelemetry(logger),
     });
   const storedHash = async (id: string) =>
-    (await table.client.send(new GetCommand({ TableName: table.tableName, Key: { id } }))).Item?.passwordHash as string;
+    (await table.client.send(new GetCommand({ TableName: table.usersTableName, Key: { id } }))).Item
+      ?.passwordHash as string;
 
   beforeAll(async () => {
     table = await createTestTables();
@@ -267,13 +268,13 @@ describe('rehash on login', () => {
   });
 
   it('leaves a hash alone that changed since it was read', async () => {
-    const real = createDynamoDbUserStore(table.client, table.tableName);
+    const real = createDynamoDbUserStore(table.client, table.usersTableName);
     // The password changes between the login's read and its rehash, as when an operator sets it.
     const racing = {
       ...real,
       findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
         const items = await real.findByIdentifier(identifier);
-        await createUserAdmin(table.client, table.tableName, TEST_BCRYPT_COST).setPassword(
+        await createUserAdmin(table.client, table.usersTableName, TEST_BCRYPT_COST).setPassword(
           'raced',
           'changed-meanwhile',
         );
@@ -286,7 +287,7 @@ describe('rehash on login', () => {
   });
 
   it('still logs the user in when the rehash fails', async () => {
-    const real = createDynamoDbUserStore(table.client, table.tableName);
+    const real = createDynamoDbUserStore(table.client, table.usersTableName);
     // A write failure DynamoDB Local will not produce on demand while its reads succeed.
     const failing = { ...real, replacePasswordHash: () => Promise.reject(new Error('write refused')) };
     const { user } = await loginWith(

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
-import { DEFAULTS } from '#lib/function-config.ts';
 import { createRefresh, judgeGeneration } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
+import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
@@ -42,7 +42,7 @@ describe('refresh outcomes in the log and metrics', () => {
     await tables.createUser('u', { id: 'u' });
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
-      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
       tokens: createTokenSigner(
         createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }),

@@ -22,11 +22,11 @@ describe('user administration against DynamoDB Local', () => {
   let admin: UserAdmin;
 
   const item = async (id: string) =>
-    (await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }))).Item;
+    (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id } }))).Item;
 
   beforeAll(async () => {
     tables = await createTestTables();
-    admin = createUserAdmin(tables.client, tables.tableName, TEST_BCRYPT_COST);
+    admin = createUserAdmin(tables.client, tables.usersTableName, TEST_BCRYPT_COST);
   });
 
   afterAll(() => tables.drop());

@@ -1,0 +1,11 @@
+/** When a failing identifier is throttled, and for how long (see lib/login/attempts.ts). */
+export interface ThrottlePolicy {
+  /** Failures after which an identifier is throttled. */
+  maxFailures: number;
+  /** How long failures are remembered after the last one (or after the lock it caused ends). */
+  windowSeconds: number;
+  /** First lock; each further failure doubles it. */
+  baseLockSeconds: number;
+  /** Longest lock. */
+  maxLockSeconds: number;
+}
