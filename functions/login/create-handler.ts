@@ -2,12 +2,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createHttpHandler } from '#lib/http/chain.ts';
+import { recordChainOutcomes } from '#lib/http/error-envelope.ts';
 import { success } from '#lib/http/response.ts';
 import type { Login } from '#lib/login/login.ts';
 import { parseLoginRequest } from '#lib/login/request.ts';
 import type { LoginTelemetry } from '#lib/login/telemetry.ts';
 
-export interface LoginHandlerOptions {
+/** Everything the login handler uses, built by createLoginHandlerDependencies (or by a test). */
+export interface LoginHandlerDependencies {
   login: Login;
   telemetry: LoginTelemetry;
   logger: Logger;
@@ -16,16 +18,19 @@ export interface LoginHandlerOptions {
 }
 
 /** `POST /api/auth/login`: the shared HTTP chain, the JSON body parser, and the login use case. */
-export const createLoginHandler = ({ login, telemetry, logger, metrics, corsAllowedOrigins }: LoginHandlerOptions) =>
+export const createLoginHandler = ({
+  login,
+  telemetry,
+  logger,
+  metrics,
+  corsAllowedOrigins,
+}: LoginHandlerDependencies) =>
   createHttpHandler({
     logger,
     metrics,
     corsAllowedOrigins,
     // 401 and 429 are recorded by the login itself, with more to say.
-    onErrorResponse: (statusCode, reason) => {
-      if (statusCode === 400 || statusCode === 415) telemetry.record('bad_input', { statusCode, reason });
-      if (statusCode >= 500) telemetry.record('error', { statusCode });
-    },
+    onErrorResponse: recordChainOutcomes((outcome, details) => telemetry.record(outcome, details)),
   })
     .use(httpJsonBodyParser())
     .handler(async (event) =>

@@ -1,9 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { type Clock, systemClock } from '#lib/clock.ts';
 import type { LoginConfig } from '#lib/function-config.ts';
+import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
@@ -16,12 +14,12 @@ import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
-import type { LoginHandlerOptions } from './create-handler.ts';
+import type { LoginHandlerDependencies } from './create-handler.ts';
 
 /** A username no user can have (usernames are letters, digits, ".", "_" and "-"): a lookup that finds nothing. */
 const WARM_UP_USERNAME = 'warm up';
 
-export interface LoginDependencies extends Omit<LoginHandlerOptions, 'corsAllowedOrigins'> {
+export interface LoginWarmUp {
   /**
    * Starts what every request needs, all at once: both secrets, the key import, and the
    * DynamoDB client's first connection (a lookup that finds nothing). Never rejects: a
@@ -31,11 +29,16 @@ export interface LoginDependencies extends Omit<LoginHandlerOptions, 'corsAllowe
   warmUp(): Promise<void>;
 }
 
-/** The real adapters for `config`, built once per container. Tests pass their own clock. */
-export const createLoginDependencies = (
+/**
+ * Everything the login handler uses, the real adapters for `config`: built once per container by
+ * the handler, and by the tests and the bench with their own runtime. Also the warm-up, which the
+ * handler starts at init.
+ */
+export const createLoginHandlerDependencies = (
   config: LoginConfig,
-  { logger, metrics, clock = systemClock }: { logger: Logger; metrics: Metrics; clock?: Clock },
-): LoginDependencies => {
+  runtime?: FunctionRuntime,
+): LoginHandlerDependencies & LoginWarmUp => {
+  const { logger, metrics, clock } = withServiceDefaults(runtime);
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createLoginTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
@@ -74,5 +77,5 @@ export const createLoginDependencies = (
       if (result.status === 'rejected') telemetry.warn('Warm-up failed', { error: result.reason });
     }
   };
-  return { login, telemetry, logger, metrics, warmUp };
+  return { login, telemetry, logger, metrics, corsAllowedOrigins: config.corsAllowedOrigins, warmUp };
 };

@@ -6,7 +6,8 @@ import type { SessionAccess } from '#lib/sessions/access.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
 import { toSafeUser } from '#lib/users/user.ts';
 
-export interface MeHandlerOptions {
+/** Everything the me handler uses, built by createMeHandlerDependencies (or by a test). */
+export interface MeHandlerDependencies {
   logger: Logger;
   access: SessionAccess;
   verify: TokenVerifier;
@@ -14,7 +15,7 @@ export interface MeHandlerOptions {
 }
 
 /** `GET /api/auth/me`: the safe user of the token's subject, while its session is live (read consistently). */
-export const createMeHandler = ({ logger, access, verify, corsAllowedOrigins }: MeHandlerOptions) =>
+export const createMeHandler = ({ logger, access, verify, corsAllowedOrigins }: MeHandlerDependencies) =>
   createHttpHandler<AuthenticatedContext>({ logger, corsAllowedOrigins })
     .use(httpBearerAuth({ verify }))
     .handler(async (_event, context) => {

@@ -2,12 +2,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createHttpHandler } from '#lib/http/chain.ts';
+import { recordChainOutcomes } from '#lib/http/error-envelope.ts';
 import { success } from '#lib/http/response.ts';
 import type { Refresh } from '#lib/sessions/refresh.ts';
 import { parseRefreshRequest } from '#lib/sessions/request.ts';
 import type { SessionTelemetry } from '#lib/sessions/telemetry.ts';
 
-export interface RefreshHandlerOptions {
+/** Everything the refresh handler uses, built by createRefreshHandlerDependencies (or by a test). */
+export interface RefreshHandlerDependencies {
   refresh: Refresh;
   telemetry: SessionTelemetry;
   logger: Logger;
@@ -22,16 +24,13 @@ export const createRefreshHandler = ({
   logger,
   metrics,
   corsAllowedOrigins,
-}: RefreshHandlerOptions) =>
+}: RefreshHandlerDependencies) =>
   createHttpHandler({
     logger,
     metrics,
     corsAllowedOrigins,
     // 401 is recorded by the refresh itself, with its reason.
-    onErrorResponse: (statusCode, reason) => {
-      if (statusCode === 400 || statusCode === 415) telemetry.refresh('bad_input', { statusCode, reason });
-      if (statusCode >= 500) telemetry.refresh('error', { statusCode });
-    },
+    onErrorResponse: recordChainOutcomes((outcome, details) => telemetry.refresh(outcome, details)),
   })
     .use(httpJsonBodyParser())
     .handler(async (event) => success(await refresh(parseRefreshRequest(event.body))));

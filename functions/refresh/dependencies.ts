@@ -1,9 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { type Clock, systemClock } from '#lib/clock.ts';
 import type { RefreshConfig } from '#lib/function-config.ts';
+import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
@@ -11,13 +9,17 @@ import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
-import type { RefreshHandlerOptions } from './create-handler.ts';
+import type { RefreshHandlerDependencies } from './create-handler.ts';
 
-/** The real adapters for `config`, built once per container. Tests pass their own clock. */
-export const createRefreshDependencies = (
+/**
+ * Everything the refresh handler uses, the real adapters for `config`: built once per container by
+ * the handler, and by the tests with their own runtime.
+ */
+export const createRefreshHandlerDependencies = (
   config: RefreshConfig,
-  { logger, metrics, clock = systemClock }: { logger: Logger; metrics: Metrics; clock?: Clock },
-): Omit<RefreshHandlerOptions, 'corsAllowedOrigins'> => {
+  runtime?: FunctionRuntime,
+): RefreshHandlerDependencies => {
+  const { logger, metrics, clock } = withServiceDefaults(runtime);
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createSessionTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
@@ -30,5 +32,5 @@ export const createRefreshDependencies = (
     telemetry,
     clock,
   });
-  return { refresh, telemetry, logger, metrics };
+  return { refresh, telemetry, logger, metrics, corsAllowedOrigins: config.corsAllowedOrigins };
 };

@@ -13,7 +13,8 @@ import { isSessionId } from '#lib/sessions/refresh-token.ts';
 import { parseRefreshRequest } from '#lib/sessions/request.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
 
-export interface SessionsHandlerOptions {
+/** Everything the sessions handler uses, built by createSessionsHandlerDependencies (or by a test). */
+export interface SessionsHandlerDependencies {
   logger: Logger;
   manage: SessionManagement;
   access: SessionAccess;
@@ -32,7 +33,7 @@ export const createSessionsHandler = ({
   access,
   verify,
   corsAllowedOrigins,
-}: SessionsHandlerOptions) => {
+}: SessionsHandlerDependencies) => {
   const jsonBody = httpJsonBodyParser();
   /** The caller, whose session must still be live: an ended session's token manages nothing. */
   const caller = (event: APIGatewayProxyEvent) =>

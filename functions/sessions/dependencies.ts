@@ -1,9 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { type Clock, systemClock } from '#lib/clock.ts';
 import type { SessionsConfig } from '#lib/function-config.ts';
+import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
@@ -12,20 +10,25 @@ import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
-import type { SessionsHandlerOptions } from './create-handler.ts';
+import type { SessionsHandlerDependencies } from './create-handler.ts';
 
-/** The real adapters for `config`, built once per container. Tests pass their own clock. */
-export const createSessionsDependencies = (
+/**
+ * Everything the sessions handler uses, the real adapters for `config`: built once per container by
+ * the handler, and by the tests with their own runtime.
+ */
+export const createSessionsHandlerDependencies = (
   config: SessionsConfig,
-  { logger, metrics, clock = systemClock }: { logger: Logger; metrics?: Metrics; clock?: Clock },
-): Omit<SessionsHandlerOptions, 'corsAllowedOrigins'> => {
+  runtime?: FunctionRuntime,
+): SessionsHandlerDependencies => {
+  const { logger, metrics, clock } = withServiceDefaults(runtime);
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const sessions = createDynamoDbSessionStore(client, config.sessionsTableName);
   const users = createDynamoDbUserStore(client, config.usersTableName);
   const policy = config.sessionPolicy;
-  const secretOptions = { clock, logger, ...(metrics && { metrics }) };
+  const secretOptions = { clock, logger, metrics };
   return {
     logger,
+    corsAllowedOrigins: config.corsAllowedOrigins,
     manage: createSessionManagement({
       sessions,
       users,

@@ -12,7 +12,8 @@ import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
  */
 export const WELL_KNOWN_MAX_AGE_SECONDS = 3600;
 
-export interface WellKnownHandlerOptions {
+/** Everything the well-known handler uses, built by createWellKnownHandlerDependencies (or by a test). */
+export interface WellKnownHandlerDependencies {
   logger: Logger;
   keys: PublicKeyProvider;
   issuer: string;
@@ -42,7 +43,7 @@ export const createWellKnownHandler = ({
   issuer,
   corsAllowedOrigins,
   openApiDocument,
-}: WellKnownHandlerOptions) =>
+}: WellKnownHandlerDependencies) =>
   createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
     if (event.resource === HTTP_PATHS.jwks) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === HTTP_PATHS.discovery)

@@ -1,17 +1,23 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { WellKnownConfig } from '#lib/function-config.ts';
+import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createPublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 import openApiDocument from '#openapi.json' with { type: 'json' };
-import type { WellKnownHandlerOptions } from './create-handler.ts';
+import type { WellKnownHandlerDependencies } from './create-handler.ts';
 
-/** The real adapters for `config`, built once per container. */
-export const createWellKnownDependencies = (
+/**
+ * Everything the well-known handler uses, the real adapters for `config`: built once per container by
+ * the handler, and by the tests with their own runtime.
+ */
+export const createWellKnownHandlerDependencies = (
   config: WellKnownConfig,
-  { logger, metrics }: { logger: Logger; metrics?: Metrics },
-): Omit<WellKnownHandlerOptions, 'corsAllowedOrigins'> => ({
-  logger,
-  keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
-  issuer: config.tokenPolicy.issuer,
-  openApiDocument,
-});
+  runtime?: FunctionRuntime,
+): WellKnownHandlerDependencies => {
+  const { logger, metrics } = withServiceDefaults(runtime);
+  return {
+    logger,
+    keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
+    issuer: config.tokenPolicy.issuer,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+    openApiDocument,
+  };
+};

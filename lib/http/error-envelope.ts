@@ -50,3 +50,18 @@ export const httpErrorEnvelope = ({
     request.response = failure(statusCode, message, exposed ? error.headers : undefined);
   },
 });
+
+/** What the chain itself decided about a request: a body refused (400, 415), or a failure of ours (5xx). */
+export type ChainOutcome = 'bad_input' | 'error';
+
+/**
+ * An `onErrorResponse` for a function whose use case records its own refusals (a 401, a 429):
+ * it records the answers the chain gives instead, a refused body as `bad_input` with the reason
+ * the client got, and any 5xx as `error`.
+ */
+export const recordChainOutcomes =
+  (record: (outcome: ChainOutcome, details: { statusCode: number; reason?: string }) => void) =>
+  (statusCode: number, reason: string): void => {
+    if (statusCode === 400 || statusCode === 415) record('bad_input', { statusCode, reason });
+    if (statusCode >= 500) record('error', { statusCode });
+  };

@@ -2,7 +2,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
-import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
+import { createRefreshHandlerDependencies } from '#functions/refresh/dependencies.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { readRefreshConfig } from '#lib/function-config.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
@@ -37,10 +37,7 @@ export const sessionCosts = async (
     `6. a login's session (PutItem + the cap's Query, in parallel), beyond its bcrypt compare: median ${ms(median(starts.slice(1)))}`,
   );
 
-  const refresh = createRefreshHandler({
-    ...createRefreshDependencies(config, { logger, metrics }),
-    corsAllowedOrigins: [],
-  });
+  const refresh = createRefreshHandler(createRefreshHandlerDependencies(config, { logger, metrics }));
   let { refreshToken } = await start({ id: DEMO_USER.id }, 'bench');
   const event = () =>
     toApiGatewayEvent({

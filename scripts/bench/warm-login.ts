@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import bcrypt from 'bcryptjs';
 import { importJWK, SignJWT } from 'jose';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
-import { createLoginDependencies } from '#functions/login/dependencies.ts';
+import { createLoginHandlerDependencies } from '#functions/login/dependencies.ts';
 import { readLoginConfig } from '#lib/function-config.ts';
 import { activeKey, type KeySet, SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 import { lambdaContext } from '#scripts/local/api-gateway-event.ts';
@@ -21,10 +21,7 @@ export interface WarmLoginInput {
 }
 
 const loginHandler = (env: BenchEnv, telemetry: WarmLoginInput['telemetry']) => {
-  const handler = createLoginHandler({
-    ...createLoginDependencies(readLoginConfig(env), telemetry),
-    corsAllowedOrigins: [],
-  });
+  const handler = createLoginHandler(createLoginHandlerDependencies(readLoginConfig(env), telemetry));
   return (emailOrUsername: string, password: string) => () =>
     handler(loginEventFor({ emailOrUsername, password }), lambdaContext());
 };

@@ -2,13 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLoginHandler } from '#functions/login/create-handler.ts';
-import { createLoginDependencies } from '#functions/login/dependencies.ts';
+import { createLoginHandlerDependencies } from '#functions/login/dependencies.ts';
 import { createMeHandler } from '#functions/me/create-handler.ts';
-import { createMeDependencies } from '#functions/me/dependencies.ts';
+import { createMeHandlerDependencies } from '#functions/me/dependencies.ts';
 import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
-import { createRefreshDependencies } from '#functions/refresh/dependencies.ts';
+import { createRefreshHandlerDependencies } from '#functions/refresh/dependencies.ts';
 import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
-import { createSessionsDependencies } from '#functions/sessions/dependencies.ts';
+import { createSessionsHandlerDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
 import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionsConfig } from '#lib/function-config.ts';
 import type { ProxyHandler } from './events.ts';
@@ -37,11 +37,9 @@ export const createTestHandler = (
     new Logger({ serviceName: 'movie-knight-auth', logLevel: (env.POWERTOOLS_LOG_LEVEL ?? 'SILENT') as LogLevel });
   const metrics =
     telemetry.metrics ?? new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
-  const config = readLoginConfig(env);
-  return createLoginHandler({
-    ...createLoginDependencies(config, { logger, metrics, ...(clock && { clock }) }),
-    corsAllowedOrigins: config.corsAllowedOrigins,
-  }) as ProxyHandler;
+  return createLoginHandler(
+    createLoginHandlerDependencies(readLoginConfig(env), { logger, metrics, ...(clock && { clock }) }),
+  ) as ProxyHandler;
 };
 
 /**
@@ -54,18 +52,13 @@ export const createSessionHandlers = (
   logger = new Logger({ serviceName: 'movie-knight-auth', logLevel: 'SILENT' }),
 ) => {
   const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
-  const withClock = { logger, ...(clock && { clock }) };
-  const meConfig = readMeConfig(env);
+  const runtime = { logger, metrics, ...(clock && { clock }) };
   return {
     login: createTestHandler(env, clock),
-    refresh: createRefreshHandler({
-      ...createRefreshDependencies(readRefreshConfig(env), { ...withClock, metrics }),
-      corsAllowedOrigins: [],
-    }) as ProxyHandler,
-    sessions: createSessionsHandler({
-      ...createSessionsDependencies(readSessionsConfig(env), withClock),
-      corsAllowedOrigins: [],
-    }) as ProxyHandler,
-    me: createMeHandler({ ...createMeDependencies(meConfig, withClock), corsAllowedOrigins: [] }) as ProxyHandler,
+    refresh: createRefreshHandler(createRefreshHandlerDependencies(readRefreshConfig(env), runtime)) as ProxyHandler,
+    sessions: createSessionsHandler(
+      createSessionsHandlerDependencies(readSessionsConfig(env), runtime),
+    ) as ProxyHandler,
+    me: createMeHandler(createMeHandlerDependencies(readMeConfig(env), runtime)) as ProxyHandler,
   };
 };
