@@ -3,8 +3,8 @@ import type { TokenGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
-import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import type { UserLookup, UserStore } from '#lib/users/store.ts';
+import { toSafeUser, type UserItem } from '#lib/users/user.ts';
 import type { AttemptClaim, LoginAttempts } from './attempts.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { LoginRequest } from './request.ts';
@@ -33,12 +33,15 @@ export type Login = (request: LoginRequest, context?: LoginContext) => Promise<L
 
 type Lookup = { user: UserItem } | { user: undefined; outcome: LoginOutcome };
 
-const selectUser = (items: Record<string, unknown>[]): Lookup => {
-  if (items.length === 0) return { user: undefined, outcome: 'unknown_identifier' };
-  if (items.length > 1) return { user: undefined, outcome: 'ambiguous_identifier' };
-  const user = parseUserItem(items[0]);
-  return user ? { user } : { user: undefined, outcome: 'invalid_user_record' };
-};
+/** Why a lookup that found no usable user fails the login, for the logs. */
+const LOOKUP_OUTCOMES = {
+  none: 'unknown_identifier',
+  several: 'ambiguous_identifier',
+  invalid: 'invalid_user_record',
+} as const satisfies Record<Exclude<UserLookup['found'], 'one'>, LoginOutcome>;
+
+const selectUser = (lookup: UserLookup): Lookup =>
+  lookup.found === 'one' ? { user: lookup.user } : { user: undefined, outcome: LOOKUP_OUTCOMES[lookup.found] };
 
 /**
  * The login use case. An identifier is throttled on its failures whether or not it belongs to

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '#lib/clock.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, type UserItem } from '#lib/users/user.ts';
+import type { UserItem } from '#lib/users/user.ts';
 import type { SessionPolicy } from './session.ts';
 import { sessionEnd } from './session.ts';
 import type { SessionStore } from './store.ts';
@@ -24,8 +24,7 @@ export const createSessionAccess = ({
   clock?: Clock;
 }): SessionAccess => {
   return async ({ sub, sid }) => {
-    const [session, item] = await Promise.all([sessions.get(sid), users.findById(sub)]);
-    const user = parseUserItem(item);
+    const [session, user] = await Promise.all([sessions.get(sid), users.findById(sub)]);
     if (!session || !user || session.userId !== user.id) return undefined;
     return sessionEnd(session, clock().getTime(), policy, user.sessionsValidAfter) ? undefined : user;
   };

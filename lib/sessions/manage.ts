@@ -2,7 +2,6 @@ import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem } from '#lib/users/user.ts';
 import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
 import { MAX_USER_AGENT_LENGTH, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
 import type { SessionStore } from './store.ts';
@@ -68,7 +67,7 @@ export const createSessionManagement = ({
   clock = systemClock,
 }: SessionManagementDependencies): SessionManagement => {
   const validAfterOf = async (userId: string): Promise<number> =>
-    parseUserItem(await users.findById(userId))?.sessionsValidAfter ?? 0;
+    (await users.findById(userId))?.sessionsValidAfter ?? 0;
 
   return {
     async logoutByRefreshToken(refreshToken) {

@@ -2,7 +2,7 @@ import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, toSafeUser } from '#lib/users/user.ts';
+import { toSafeUser } from '#lib/users/user.ts';
 import type { TokenGrant } from './grant.ts';
 import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
 import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
@@ -79,7 +79,7 @@ export const createRefresh = ({
     if (!(await refreshTokens.matches(parsed, session.salt))) throw new RefreshRefused('bad_mac', log);
     const withUser = { ...log, userId: session.userId };
 
-    const user = parseUserItem(await users.findById(session.userId));
+    const user = await users.findById(session.userId);
     if (!user) throw new RefreshRefused('user_gone', withUser);
     const now = clock().getTime();
     const ended = sessionEnd(session, now, policy, user.sessionsValidAfter);

@@ -77,19 +77,21 @@ export const createUserAdmin = (
   const store = createDynamoDbUserStore(client, usersTableName);
 
   const find = async (emailOrUsername: string): Promise<UserItem> => {
-    const items = await store.findByIdentifier(toIdentifier(emailOrUsername));
-    if (items.length > 1) throw new UserAdminError('ambiguous', `${emailOrUsername} matches more than one user`);
-    const user = parseUserItem(items[0]);
-    if (!user) throw new UserAdminError('not_found', `no user ${emailOrUsername}`);
-    return user;
+    const lookup = await store.findByIdentifier(toIdentifier(emailOrUsername));
+    if (lookup.found === 'several') {
+      throw new UserAdminError('ambiguous', `${emailOrUsername} matches more than one user`);
+    }
+    if (lookup.found !== 'one') throw new UserAdminError('not_found', `no user ${emailOrUsername}`);
+    return lookup.user;
   };
 
   /** Users written without guard items (by older tools) are still found by the indexes. */
   const assertFree = async (email: string, username: string): Promise<void> => {
-    if ((await store.findByIdentifier({ kind: 'email', email: normalizeEmail(email) })).length > 0) {
+    // Any item holds the value, a usable user or not.
+    if ((await store.findByIdentifier({ kind: 'email', email: normalizeEmail(email) })).found !== 'none') {
       throw new UserAdminError('email_taken', 'that email is already registered');
     }
-    if ((await store.findByIdentifier({ kind: 'username', username })).length > 0) {
+    if ((await store.findByIdentifier({ kind: 'username', username })).found !== 'none') {
       throw new UserAdminError('username_taken', 'that username is taken');
     }
   };

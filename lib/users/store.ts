@@ -3,16 +3,25 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import type { UserIdentifier } from './identifier.ts';
 import { USERS_TABLE } from './table.ts';
+import { parseUserItem, type UserItem } from './user.ts';
 
-/** Finds the stored items that match a login identifier. */
+/**
+ * What a lookup by email or username found. Other services write the users table, so an item is
+ * parsed here, once, and `invalid` when it is not a usable user.
+ */
+export type UserLookup =
+  | { found: 'one'; user: UserItem }
+  | { found: 'none' }
+  /** More than one item holds the identifier: the data needs fixing, and nobody signs in with it. */
+  | { found: 'several' }
+  | { found: 'invalid' };
+
+/** The users table, as users. */
 export interface UserStore {
-  /**
-   * Returns the raw items (at most two: enough to tell "one" from "more than one").
-   * Items are unvalidated; the caller decides what a usable user is.
-   */
-  findByIdentifier(identifier: UserIdentifier): Promise<Record<string, unknown>[]>;
-  /** The raw item with this id, read strongly consistently; undefined when there is none. */
-  findById(id: string): Promise<Record<string, unknown> | undefined>;
+  /** The user an email or username names, read with one Query of at most two items. */
+  findByIdentifier(identifier: UserIdentifier): Promise<UserLookup>;
+  /** The user with this id, read strongly consistently; undefined when there is none, or no usable one. */
+  findById(id: string): Promise<UserItem | undefined>;
   /**
    * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
    * is not (the password changed meanwhile). With `endSessionsAt` (a password change, not a
@@ -46,14 +55,18 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
         }),
       )
       .catch(toStoreError('User lookup failed'));
-    return Items;
+    // Two items are enough to tell "one" from "more than one".
+    if (Items.length === 0) return { found: 'none' };
+    if (Items.length > 1) return { found: 'several' };
+    const user = parseUserItem(Items[0]);
+    return user ? { found: 'one', user } : { found: 'invalid' };
   },
 
   async findById(id) {
     const { Item } = await client
       .send(new GetCommand({ TableName: tableName, Key: { [USERS_TABLE.partitionKey]: id }, ConsistentRead: true }))
       .catch(toStoreError('User read failed'));
-    return Item;
+    return parseUserItem(Item);
   },
 
   async replacePasswordHash(userId, previousHash, newHash, endSessionsAt) {
