@@ -9,3 +9,9 @@ export interface ThrottlePolicy {
   /** Longest lock. */
   maxLockSeconds: number;
 }
+
+/** The lock a count of failures earns: none below the threshold, then doubling up to the cap. */
+export const lockSeconds = (policy: ThrottlePolicy, failures: number): number =>
+  failures < policy.maxFailures
+    ? 0
+    : Math.min(policy.baseLockSeconds * 2 ** (failures - policy.maxFailures), policy.maxLockSeconds);

@@ -5,9 +5,8 @@ import {
   type ClaimResult,
   createDynamoDbLoginAttempts,
   type LoginAttempts,
-  lockSeconds,
 } from '#lib/login/attempts.ts';
-import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
+import { lockSeconds, type ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
 

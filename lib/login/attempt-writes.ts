@@ -1,0 +1,241 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { and, type ExpressionPart, or, part, type UpdateClauses, updateInput } from '#lib/aws/expression.ts';
+import { toStoreError } from '#lib/aws/sdk-errors.ts';
+import { type AttemptRecord, parseAttemptRecord, parseMarshalledAttemptRecord } from './attempt-record.ts';
+import { LOGIN_ATTEMPTS_TABLE } from './attempts-table.ts';
+
+const { partitionKey, timeToLiveAttribute } = LOGIN_ATTEMPTS_TABLE;
+const ZERO = { ':zero': 0 };
+const ONE = { ':one': 1 };
+
+// The conditions the writes are made of, each named once (as Powertools' idempotency
+// DynamoDBPersistenceLayer names its own), with the names and values it uses.
+const noItem = part('attribute_not_exists(#key)', {}, { '#key': partitionKey });
+const nothingInFlight = part('attempts = failures');
+const remembered = (now: number) => part('forgetAt > :now', { ':now': now });
+const forgotten = (now: number) =>
+  or(part('attribute_not_exists(forgetAt)'), part('forgetAt <= :now', { ':now': now }));
+const notLocked = (now: number) => part('lockedUntil <= :now', { ':now': now });
+const belowLimit = (maxFailures: number) => part('attempts < :max', { ':max': maxFailures });
+const claimedSince = (staleBefore: number) => part('lastClaimAt > :stale', { ':stale': staleBefore });
+const lastClaimedAt = (seen: number) => part('lastClaimAt = :seen', { ':seen': seen });
+const failuresStill = (seen: number) => part('failures = :seen', { ':seen': seen });
+const generationStill = (generation: number) => part('generation = :generation', { ':generation': generation });
+const holdsClaim = (id: string) => part('contains(claims, :id)', { ':id': id });
+const lacksClaim = (id: string) => part('NOT contains(claims, :id)', { ':id': id });
+
+/**
+ * The rule, in one place: a claim is granted when nothing is counted yet, or when the counts are
+ * still remembered, the identifier is not locked, `failures + claims in flight < maxFailures` (or,
+ * once the limit was reached and its lock has ended, no claim is in flight: one checked attempt
+ * per lock), no claim in flight is stale (those are taken back first, see reclaim), and this
+ * claim is not in already (a write the SDK retried).
+ */
+const mayClaim = (now: number, id: string, maxFailures: number, staleBefore: number) =>
+  or(
+    noItem,
+    and(
+      remembered(now),
+      notLocked(now),
+      or(belowLimit(maxFailures), nothingInFlight),
+      or(nothingInFlight, claimedSince(staleBefore)),
+      lacksClaim(id),
+    ),
+  );
+
+// What the writes set.
+/** DynamoDB may delete the item once the code has forgotten it anyway (TTL deletion is eventual). */
+const rememberUntil = (forgetAt: number) =>
+  part(
+    'forgetAt = :forget, #ttl = :ttl',
+    { ':forget': forgetAt, ':ttl': Math.ceil(forgetAt / 1000) },
+    { '#ttl': timeToLiveAttribute },
+  );
+const claimedAt = (now: number) => part('lastClaimAt = :now', { ':now': now });
+const keptOrZero = (attribute: keyof AttemptRecord) => part(`${attribute} = if_not_exists(${attribute}, :zero)`, ZERO);
+const nextGeneration = part('generation = generation + :one', ONE);
+/** The claim's id, for `claims = `, `ADD claims` and `DELETE claims`. */
+const claimIds = (id: string) => ({ ':ids': new Set([id]) });
+const theClaim = (id: string) => part('claims :ids', claimIds(id));
+
+/** Whether a conditional write applied, and the item as it was when its condition was evaluated. */
+export interface Write {
+  applied: boolean;
+  old: AttemptRecord | undefined;
+}
+
+/** The conditional writes on one identifier's counters; each is one UpdateItem, never a read. */
+export interface AttemptWrites {
+  /** The usual claim: adds one to `attempts` if the rule allows it (and creates the item if there is none). */
+  claim(
+    identifierHash: string,
+    id: string,
+    at: { now: number; forgetAt: number; maxFailures: number; staleBefore: number },
+  ): Promise<Write>;
+  /** Past its window (or in a shape this code does not know): start over with this claim alone. */
+  restart(identifierHash: string, id: string, at: { now: number; forgetAt: number }): Promise<Write>;
+  /** The claims in flight are stale (their functions died): drop them and claim, if nobody claimed since. */
+  reclaim(
+    identifierHash: string,
+    id: string,
+    at: { now: number; forgetAt: number; seen: Pick<AttemptRecord, 'lastClaimAt'> },
+  ): Promise<Write>;
+  /** Gives the claim back, if it is still there. */
+  release(identifierHash: string, id: string): Promise<Write>;
+  /** Turns the claim into a failure with the lock it earns, if the count is still `seen.failures`. */
+  countFailure(
+    identifierHash: string,
+    id: string,
+    counted: { seen: Pick<AttemptRecord, 'failures'>; failures: number; lockedUntil: number; forgetAt: number },
+  ): Promise<Write>;
+  /** The item is gone (an operator cleared it): the failure starts a new one. */
+  countFailureAnew(
+    identifierHash: string,
+    counted: { now: number; lockedUntil: number; forgetAt: number },
+  ): Promise<Write>;
+  /**
+   * Gives the claim back and forgets the failures counted when it was made, if no other success
+   * or restart dropped counts since (the same generation).
+   */
+  forgetFailures(
+    identifierHash: string,
+    id: string,
+    claimed: Pick<AttemptRecord, 'failures' | 'generation'>,
+  ): Promise<Write>;
+}
+
+export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: string): AttemptWrites => {
+  /** One conditional UpdateItem; a failed condition is an answer (with the item it saw), not an error. */
+  const write = async (
+    identifierHash: string,
+    update: UpdateClauses,
+    condition: ExpressionPart,
+    failure: string,
+  ): Promise<Write> => {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { [partitionKey]: identifierHash },
+          ...updateInput(update, condition),
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true, old: parseAttemptRecord(Attributes) };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return { applied: false, old: parseMarshalledAttemptRecord(error.Item) };
+      }
+      throw toStoreError(failure)(error);
+    }
+  };
+
+  return {
+    claim: (identifierHash, id, { now, forgetAt, maxFailures, staleBefore }) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('attempts = if_not_exists(attempts, :zero) + :one', { ...ZERO, ...ONE }),
+            keptOrZero('failures'),
+            keptOrZero('lockedUntil'),
+            keptOrZero('generation'),
+            claimedAt(now),
+            rememberUntil(forgetAt),
+          ],
+          add: [theClaim(id)],
+        },
+        mayClaim(now, id, maxFailures, staleBefore),
+        'Attempt claim failed',
+      ),
+
+    restart: (identifierHash, id, { now, forgetAt }) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('attempts = :one, failures = :zero, lockedUntil = :zero', { ...ZERO, ...ONE }),
+            part('claims = :ids', claimIds(id)),
+            part('generation = if_not_exists(generation, :zero) + :one', { ...ZERO, ...ONE }),
+            claimedAt(now),
+            rememberUntil(forgetAt),
+          ],
+        },
+        forgotten(now),
+        'Attempt claim failed',
+      ),
+
+    reclaim: (identifierHash, id, { now, forgetAt, seen }) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('attempts = failures + :one', ONE),
+            part('claims = :ids', claimIds(id)),
+            nextGeneration,
+            claimedAt(now),
+            rememberUntil(forgetAt),
+          ],
+        },
+        and(lastClaimedAt(seen.lastClaimAt), notLocked(now), remembered(now)),
+        'Attempt claim failed',
+      ),
+
+    release: (identifierHash, id) =>
+      write(
+        identifierHash,
+        { set: [part('attempts = attempts - :one', ONE)], delete: [theClaim(id)] },
+        holdsClaim(id),
+        'Attempt release failed',
+      ),
+
+    countFailure: (identifierHash, id, { seen, failures, lockedUntil, forgetAt }) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('failures = :failures', { ':failures': failures }),
+            rememberUntil(forgetAt),
+            // Below the limit the lock stays as it is (ended, or none).
+            ...(lockedUntil > 0 ? [part('lockedUntil = :lockedUntil', { ':lockedUntil': lockedUntil })] : []),
+          ],
+          delete: [theClaim(id)],
+        },
+        and(failuresStill(seen.failures), holdsClaim(id)),
+        'Attempt update failed',
+      ),
+
+    countFailureAnew: (identifierHash, { now, lockedUntil, forgetAt }) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('attempts = :one, failures = :one', ONE),
+            part('lockedUntil = :lockedUntil', { ':lockedUntil': lockedUntil }),
+            part('generation = :zero', ZERO),
+            claimedAt(now),
+            rememberUntil(forgetAt),
+          ],
+        },
+        noItem,
+        'Attempt update failed',
+      ),
+
+    forgetFailures: (identifierHash, id, claimed) =>
+      write(
+        identifierHash,
+        {
+          set: [
+            part('attempts = attempts - :released', { ':released': claimed.failures + 1 }),
+            part('failures = failures - :before', { ':before': claimed.failures }),
+            nextGeneration,
+          ],
+          delete: [theClaim(id)],
+        },
+        and(generationStill(claimed.generation), holdsClaim(id)),
+        'Attempt reset failed',
+      ),
+  };
+};
