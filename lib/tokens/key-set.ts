@@ -12,17 +12,21 @@ export const SIGNING_ALGORITHM = 'RS256';
  */
 export type KeyStatus = 'next' | 'active' | 'retired';
 
+/** The members of an RSA private JWK that only a key that may still sign needs. */
+export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const;
+
 const PrivateJwkSchema = v.looseObject({
   kty: v.literal('RSA'),
   kid: v.pipe(v.string(), v.nonEmpty()),
   n: v.string(),
   e: v.string(),
-  d: v.string(),
-  p: v.string(),
-  q: v.string(),
-  dp: v.string(),
-  dq: v.string(),
-  qi: v.string(),
+  /** Present on the next and active keys; stripped once a key retires (it only verifies then). */
+  d: v.optional(v.string()),
+  p: v.optional(v.string()),
+  q: v.optional(v.string()),
+  dp: v.optional(v.string()),
+  dq: v.optional(v.string()),
+  qi: v.optional(v.string()),
   status: v.picklist(['next', 'active', 'retired']),
   /** Epoch seconds; set when a key is retired. */
   retiredAt: v.optional(v.number()),
@@ -37,6 +41,11 @@ const PrivateJwkSchema = v.looseObject({
 export const KeySetSchema = v.pipe(
   v.object({ keys: v.pipe(v.array(PrivateJwkSchema), v.minLength(1)) }),
   v.check((set) => set.keys.filter((key) => key.status === 'active').length === 1, 'exactly one key must be active'),
+  v.check(
+    (set) =>
+      set.keys.every((key) => key.status === 'retired' || PRIVATE_MEMBERS.every((member) => key[member] !== undefined)),
+    'the active and next keys must hold their private members',
+  ),
 );
 
 export type StoredKey = v.InferOutput<typeof PrivateJwkSchema>;
@@ -110,7 +119,7 @@ export const rotateKeySet = async (
   set: KeySet,
   { nowSeconds, retainSeconds, publishedForSeconds = JWKS_CACHE_MARGIN_SECONDS }: RotationTimes,
 ): Promise<RotatedKeySet> => {
-  const kept = set.keys.filter((key) => key.status !== 'retired' || (key.retiredAt ?? 0) + retainSeconds > nowSeconds);
+  const kept = pruneKeySet(set, { nowSeconds, retainSeconds }).keys;
   const next = kept.find((key) => key.status === 'next');
   if (!next) {
     return {
@@ -128,11 +137,75 @@ export const rotateKeySet = async (
     };
   }
   const rotated = kept.map((key): StoredKey => {
-    if (key.status === 'active') return { ...key, status: 'retired', retiredAt: nowSeconds };
+    if (key.status === 'active') return retire(key, nowSeconds);
     if (key.status === 'next') return { ...key, status: 'active' };
     return key;
   });
   return { set: { keys: [await generateKey('next', nowSeconds), ...rotated] }, promoted: true };
+};
+
+/** A key that no longer signs: its status and time, and none of its private members. */
+const retire = (key: StoredKey, nowSeconds: number): StoredKey =>
+  publicOnly({ ...key, status: 'retired', retiredAt: nowSeconds });
+
+const publicOnly = (key: StoredKey): StoredKey =>
+  Object.fromEntries(
+    Object.entries(key).filter(([member]) => !(PRIVATE_MEMBERS as readonly string[]).includes(member)),
+  ) as StoredKey;
+
+/** A retired key is published until `retainSeconds` after it retired, and not a second longer. */
+const isRetained = (key: StoredKey, { nowSeconds, retainSeconds }: RetentionTimes): boolean =>
+  key.status !== 'retired' || (key.retiredAt ?? 0) + retainSeconds > nowSeconds;
+
+/** What decides which retired keys are still published. */
+export type RetentionTimes = Pick<RotationTimes, 'nowSeconds' | 'retainSeconds'>;
+
+/**
+ * The set's upkeep, run on a schedule of its own (hourly) and by every rotation and revocation:
+ * retired keys past their retention are dropped, and a retired key that still holds private
+ * members (one retired before they were stripped) loses them. The next and active keys are kept
+ * as they are. Returns the same set when there was nothing to do.
+ */
+export const pruneKeySet = (set: KeySet, times: RetentionTimes): KeySet => {
+  const keys = set.keys
+    .filter((key) => isRetained(key, times))
+    .map((key) => (key.status === 'retired' ? publicOnly(key) : key));
+  const changed =
+    keys.length !== set.keys.length ||
+    keys.some((key, index) => Object.keys(key).length !== Object.keys(set.keys[index] ?? {}).length);
+  return changed ? { keys } : set;
+};
+
+/** What a revocation did, for the operator (never key material). */
+export interface RevokedKeySet {
+  set: KeySet;
+  /** The kids no longer in the set (nor, once published, in the JWKS). */
+  revoked: string[];
+  /** The fresh key that signs from now on, when the active key was revoked. */
+  activeKid: string;
+}
+
+/**
+ * The emergency path for a leaked key: the `kids` named leave the set (and so the JWKS) at once.
+ * When the active key is among them, a FRESH key is made and signs at once, without the usual
+ * wait for verifiers' JWKS caches (they refuse its tokens until they refetch: the price of
+ * containment), and the next key is replaced too: it was stored in the same secret value as the
+ * active key, so whoever holds one holds the other. A next key named alone is replaced by a
+ * fresh one. An unknown kid is an error, so a typo is never taken for a revocation.
+ */
+export const revokeKeys = async (set: KeySet, kids: string[], times: RetentionTimes): Promise<RevokedKeySet> => {
+  const unknown = kids.filter((kid) => !set.keys.some((key) => key.kid === kid));
+  if (unknown.length > 0) throw new Error(`No key with kid ${unknown.join(', ')} in the key set`);
+  const active = activeKey(set);
+  const revokesActive = kids.includes(active.kid);
+  const revoked = new Set(kids);
+  if (revokesActive) for (const key of set.keys) if (key.status === 'next') revoked.add(key.kid);
+  const kept = pruneKeySet(set, times).keys.filter((key) => !revoked.has(key.kid));
+  const fresh = revokesActive ? [await generateKey('active', times.nowSeconds)] : [];
+  if (!kept.some((key) => key.status === 'next')) fresh.push(await generateKey('next', times.nowSeconds));
+  const keys = [...fresh, ...kept];
+  const result = { keys };
+  return { set: result, revoked: [...revoked], activeKid: activeKey(result).kid };
 };
 
 /** The key that signs. */
@@ -152,5 +225,11 @@ export const toPublicJwk = ({ kty, kid, n, e }: StoredKey): PublicJwk => ({
   use: 'sig',
 });
 
-/** The JWKS: every key that may verify a live token (next, active and retained retired keys). */
-export const publicJwks = (set: KeySet): PublicJwks => ({ keys: set.keys.map(toPublicJwk) });
+/**
+ * The JWKS: every key that may verify a live token, the next and active keys and the retired keys
+ * within their retention (`times`; without them, every retired key in the set, which the upkeep
+ * keeps to the retained ones).
+ */
+export const publicJwks = (set: KeySet, times?: RetentionTimes): PublicJwks => ({
+  keys: (times ? set.keys.filter((key) => isRetained(key, times)) : set.keys).map(toPublicJwk),
+});

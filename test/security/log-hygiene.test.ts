@@ -38,7 +38,9 @@ describe('log hygiene', () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
     tables = await createTestTables();
     const item = await tables.createUser(USERNAME, { email: EMAIL, password: PASSWORD });
-    const privateMembers = (await testKeySet()).keys.flatMap((key) => [key.d, key.p, key.q, key.dp, key.dq, key.qi]);
+    const privateMembers = (await testKeySet()).keys
+      .flatMap((key) => [key.d, key.p, key.q, key.dp, key.dq, key.qi])
+      .filter((member) => member !== undefined);
     secrets.push(item.passwordHash as string, tables.env.IDENTIFIER_KEY!, ...privateMembers);
 
     const env = { ...tables.env, POWERTOOLS_LOG_LEVEL: 'DEBUG' };
