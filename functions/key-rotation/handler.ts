@@ -6,6 +6,7 @@ import { readKeyRotationConfig } from '#lib/function-config.ts';
 import { SERVICE_NAME } from '#lib/service.ts';
 import {
   isPendingRotation,
+  maintainKeySet,
   rotationStep,
   secretsManagerPublicKeys,
   secretsManagerVersions,
@@ -17,12 +18,38 @@ const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
 const { retiredKeyRetainSeconds, publicKeysSecretId } = readKeyRotationConfig();
 const publicKeys = secretsManagerPublicKeys(client, publicKeysSecretId);
 
-/** The Secrets Manager rotation function for the signing key set (see lib/tokens/key-rotation.ts). */
-export const handler = async ({ SecretId, ClientRequestToken, Step }: SecretsManagerRotationEvent): Promise<void> => {
+/**
+ * The scheduled upkeep's event (an EventBridge rule's fixed input, see infra/constructs/signing-keys.ts):
+ * prune the key set named by SecretId.
+ */
+export interface KeyMaintenanceEvent {
+  action: 'prune';
+  SecretId: string;
+}
+
+const isMaintenance = (event: SecretsManagerRotationEvent | KeyMaintenanceEvent): event is KeyMaintenanceEvent =>
+  'action' in event && event.action === 'prune';
+
+/**
+ * The Secrets Manager rotation function for the signing key set (see lib/tokens/key-rotation.ts),
+ * and the set's hourly upkeep, which drops retired keys once their retention ends without
+ * waiting for the next rotation.
+ */
+export const handler = async (event: SecretsManagerRotationEvent | KeyMaintenanceEvent): Promise<void> => {
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  if (isMaintenance(event)) {
+    const result = await maintainKeySet(secretsManagerVersions(client, event.SecretId), publicKeys, {
+      nowSeconds,
+      retainSeconds: retiredKeyRetainSeconds,
+    });
+    logger.info('Key set upkeep done', { ...result });
+    return;
+  }
+  const { SecretId, ClientRequestToken, Step } = event;
   logger.info('Rotation step', { step: Step });
   if (!(await isPendingRotation(client, SecretId, ClientRequestToken))) return;
   const result = await rotationStep(secretsManagerVersions(client, SecretId), publicKeys, Step, ClientRequestToken, {
-    nowSeconds: Math.floor(Date.now() / 1000),
+    nowSeconds,
     retainSeconds: retiredKeyRetainSeconds,
     publishedForSeconds: JWKS_CACHE_MARGIN_SECONDS,
   });

@@ -2,11 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
+import { readKeyRotationConfig } from '#lib/config.ts';
 import { SERVICE_NAME } from '#lib/service.ts';
 import { ensureKeySet, secretsManagerPublicKeys, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
+const { retiredKeyRetainSeconds } = readKeyRotationConfig();
 
 /**
  * The custom resource (CDK Provider framework) that puts the first key set into the secret at
@@ -20,7 +22,7 @@ export const handler = async (event: CloudFormationCustomResourceEvent): Promise
     const outcome = await ensureKeySet(
       secretsManagerVersions(client, secretId),
       secretsManagerPublicKeys(client, publicKeysSecretId),
-      { request: event.RequestType },
+      { request: event.RequestType, retainSeconds: retiredKeyRetainSeconds },
     );
     logger.info('Key set setup', { outcome });
   }

@@ -1,4 +1,6 @@
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -50,7 +52,8 @@ export class SigningKeys extends Construct {
     const setupFunction = new ServiceFunction(this, 'KeySetupFunction', {
       ...functionDefaults,
       entry: 'functions/key-setup/handler.ts',
-      environment: {},
+      // So an update's JWKS leaves out retired keys past their retention, as the upkeep does.
+      environment: { RETIRED_KEY_RETAIN_SECONDS: String(props.retainRetiredSeconds) },
     });
     this.secret.grantRead(setupFunction);
     this.secret.grantWrite(setupFunction);
@@ -87,6 +90,18 @@ export class SigningKeys extends Construct {
       automaticallyAfter: Duration.days(props.rotationDays),
       // The setup resource makes the first keys; the first rotation waits for the schedule.
       rotateImmediatelyOnUpdate: false,
+    });
+    // The upkeep: retired keys leave the set and the JWKS within the hour their retention ends,
+    // without waiting for the next rotation (lib/tokens/key-rotation.ts, maintainKeySet).
+    new Rule(this, 'Upkeep', {
+      description: 'Movie Knight Auth: drop retired signing keys past their retention from the JWKS',
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [
+        new LambdaFunction(rotationFunction, {
+          event: RuleTargetInput.fromObject({ action: 'prune', SecretId: this.secret.secretArn }),
+          retryAttempts: 2,
+        }),
+      ],
     });
     // addRotationSchedule grants the rotation steps on this secret, and GetRandomPassword, which
     // has no resource-level permissions; the function never calls it.

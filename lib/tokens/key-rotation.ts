@@ -6,7 +6,18 @@ import {
   type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { createKeySet, type KeySet, parseKeySet, publicJwks, type RotationTimes, rotateKeySet } from './key-set.ts';
+import {
+  activeKey,
+  createKeySet,
+  type KeySet,
+  parseKeySet,
+  pruneKeySet,
+  publicJwks,
+  type RetentionTimes,
+  type RotationTimes,
+  revokeKeys,
+  rotateKeySet,
+} from './key-set.ts';
 
 /** The versions of one secret that rotation works with (Secrets Manager's staging labels). */
 export interface SecretVersions {
@@ -15,6 +26,8 @@ export interface SecretVersions {
   putPending(token: string, value: string): Promise<void>;
   putCurrent(value: string): Promise<void>;
   promote(token: string, fromVersionId: string): Promise<void>;
+  /** True while a rotation has a pending version (between its createSecret and finishSecret). */
+  rotationPending?(): Promise<boolean>;
 }
 
 /** Where the public JWKS is written: a second secret that verifiers read instead of the private set. */
@@ -39,7 +52,8 @@ const parseOrNull = (value: string): KeySet | null => {
   }
 };
 
-const publish = (publicKeys: PublicKeysStore, set: KeySet) => publicKeys.publish(JSON.stringify(publicJwks(set)));
+const publish = (publicKeys: PublicKeysStore, set: KeySet, times?: RetentionTimes) =>
+  publicKeys.publish(JSON.stringify(publicJwks(set, times)));
 
 /**
  * The stack's setup: on Create, the secret holds a random string from CloudFormation, replaced
@@ -52,12 +66,16 @@ const publish = (publicKeys: PublicKeysStore, set: KeySet) => publicKeys.publish
 export const ensureKeySet = async (
   versions: SecretVersions,
   publicKeys: PublicKeysStore,
-  { request, nowSeconds = Math.floor(Date.now() / 1000) }: { request: 'Create' | 'Update'; nowSeconds?: number },
+  {
+    request,
+    nowSeconds = Math.floor(Date.now() / 1000),
+    retainSeconds,
+  }: { request: 'Create' | 'Update'; nowSeconds?: number; retainSeconds?: number },
 ): Promise<'created' | 'kept'> => {
   const { value } = await versions.current();
   const existing = request === 'Update' ? parseCurrent(value, 'update the key setup') : parseOrNull(value);
   const set = existing ?? (await createKeySet(nowSeconds));
-  await publish(publicKeys, set);
+  await publish(publicKeys, set, retainSeconds === undefined ? undefined : { nowSeconds, retainSeconds });
   if (existing) return 'kept';
   await versions.putCurrent(JSON.stringify(set));
   return 'created';
@@ -103,7 +121,7 @@ export const rotationStep = async (
       if ((await versions.pending(token)) !== undefined) return { outcome: 'pending-exists' };
       const current = parseCurrent((await versions.current()).value);
       const { set, promoted, reason } = await rotateKeySet(current, times);
-      await publish(publicKeys, set);
+      await publish(publicKeys, set, times);
       await versions.putPending(token, JSON.stringify(set));
       return { outcome: 'pending-created', promoted, ...(reason ? { reason } : {}) };
     }
@@ -118,18 +136,105 @@ export const rotationStep = async (
     case 'finishSecret': {
       const current = await versions.current();
       if (current.versionId === token) {
-        await publish(publicKeys, parseKeySet(current.value));
+        await publish(publicKeys, parseKeySet(current.value), times);
         return { outcome: 'already-current' };
       }
       const pending = await versions.pending(token);
       if (pending === undefined) throw new Error('No pending key set for this rotation');
-      await publish(publicKeys, parseKeySet(pending));
+      await publish(publicKeys, parseKeySet(pending), times);
       await versions.promote(token, current.versionId);
       return { outcome: 'promoted' };
     }
     default:
       throw new Error(`Unknown rotation step: ${step.slice(0, 32)}`);
   }
+};
+
+/** What the upkeep did, for the log. */
+export type MaintenanceResult = { outcome: 'pruned' | 'unchanged' | 'rotation-pending'; kids: string[] };
+
+/**
+ * The scheduled upkeep (hourly, not waiting for the next rotation): retired keys past their
+ * retention leave the private set and the JWKS, and retired keys lose any private members left.
+ * The JWKS is written first (it only ever loses keys here), then the set. Skipped while a
+ * rotation is pending, so the rotation's own set stays the one that becomes current; the next
+ * run catches up.
+ */
+export const maintainKeySet = async (
+  versions: SecretVersions,
+  publicKeys: PublicKeysStore,
+  times: RetentionTimes,
+): Promise<MaintenanceResult> => {
+  const current = parseCurrent((await versions.current()).value, 'prune the key set');
+  if (await versions.rotationPending?.()) return { outcome: 'rotation-pending', kids: kidsOf(current) };
+  const pruned = pruneKeySet(current, times);
+  if (pruned === current) return { outcome: 'unchanged', kids: kidsOf(current) };
+  await publish(publicKeys, pruned, times);
+  await versions.putCurrent(JSON.stringify(pruned));
+  return { outcome: 'pruned', kids: kidsOf(pruned) };
+};
+
+const kidsOf = (set: KeySet) => set.keys.map((key) => key.kid);
+
+/** A key's state as `npm run keys -- status` prints it: never key material. */
+export interface KeyStatusLine {
+  kid: string;
+  status: string;
+  publishedAt?: number;
+  retiredAt?: number;
+  /** When a retired key leaves the JWKS. */
+  unpublishAt?: number;
+  /** Whether the stored key still holds private members (only the next and active keys should). */
+  private: boolean;
+  /** Whether the public JWKS lists it. */
+  published: boolean;
+}
+
+/** The key set and the JWKS side by side, for the operator. */
+export const keyStatus = async (
+  versions: SecretVersions,
+  publishedJwks: string,
+  { retainSeconds }: Pick<RetentionTimes, 'retainSeconds'>,
+): Promise<KeyStatusLine[]> => {
+  const set = parseCurrent((await versions.current()).value, 'read the key set');
+  let publishedKids: string[] = [];
+  try {
+    publishedKids = (JSON.parse(publishedJwks) as { keys: { kid: string }[] }).keys.map((key) => key.kid);
+  } catch {
+    // An unreadable JWKS publishes nothing; status says so key by key.
+  }
+  return set.keys.map((key) => ({
+    kid: key.kid,
+    status: key.status,
+    ...(key.publishedAt !== undefined && { publishedAt: key.publishedAt }),
+    ...(key.retiredAt !== undefined && { retiredAt: key.retiredAt, unpublishAt: key.retiredAt + retainSeconds }),
+    private: key.d !== undefined,
+    published: publishedKids.includes(key.kid),
+  }));
+};
+
+/**
+ * The emergency revocation (see revokeKeys): the new set's JWKS is written first, without the
+ * revoked kids and with the fresh key, then the private set. Refused while a rotation is pending:
+ * its set, made from the old one, would bring the revoked keys back when it becomes current
+ * (`aws secretsmanager cancel-rotate-secret`, then revoke again).
+ */
+export const revokeStoredKeys = async (
+  versions: SecretVersions,
+  publicKeys: PublicKeysStore,
+  kids: string[],
+  times: RetentionTimes,
+): Promise<{ revoked: string[]; activeKid: string; previousActiveKid: string }> => {
+  const current = parseCurrent((await versions.current()).value, 'revoke');
+  if (await versions.rotationPending?.()) {
+    throw new Error(
+      'Refusing to revoke: a rotation is pending and would restore the revoked keys. Cancel it (aws secretsmanager cancel-rotate-secret) and revoke again.',
+    );
+  }
+  const { set, revoked, activeKid } = await revokeKeys(current, kids, times);
+  await publish(publicKeys, set, times);
+  await versions.putCurrent(JSON.stringify(set));
+  return { revoked, activeKid, previousActiveKid: activeKey(current).kid };
 };
 
 /** The SecretVersions of one secret in Secrets Manager. */
@@ -174,7 +279,17 @@ export const secretsManagerVersions = (client: SecretsManagerClient, secretId: s
       }),
     );
   },
+  async rotationPending() {
+    const { VersionIdsToStages = {} } = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    return Object.values(VersionIdsToStages).some(
+      (stages) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'),
+    );
+  },
 });
+
+/** The public JWKS as it is stored now, for `keys status`. */
+export const readSecretValue = async (client: SecretsManagerClient, secretId: string): Promise<string> =>
+  (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '';
 
 /**
  * Secrets Manager's own guard: true when this token is the pending version of a secret with
