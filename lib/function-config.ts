@@ -81,6 +81,13 @@ const secretSource = (env: Env, name: string, minBytes = 32): SecretSource => {
   const value = optional(env, name);
   if (secretId && value) throw new ConfigError(`Set only one of ${arnVariable} and ${name}`);
   if (secretId) return { secretId };
+  // The key files `npm start` keeps in .local/, read on every use so `npm run keys` acts at once.
+  const file = value
+    ? undefined
+    : (KEY_FILE_SETTINGS as readonly string[]).includes(`${name}_FILE`)
+      ? optional(env, `${name}_FILE`)
+      : undefined;
+  if (file) return { file };
   if (value) {
     if (Buffer.byteLength(value) < minBytes) throw new ConfigError(`${name} must be at least ${minBytes} bytes`);
     return { value };
@@ -106,6 +113,9 @@ const readThrottlePolicy = (env: Env): ThrottlePolicy => {
 /** The browser origins allowed to call the API (CORS_ALLOWED_ORIGINS), for the local API's own answers. */
 export const readCorsAllowedOrigins = (env: Env = process.env): string[] =>
   readSetting(env, SETTINGS.corsAllowedOrigins);
+
+/** The local key sets as files (`npm start`, `npm run keys`), instead of values in the environment. */
+const KEY_FILE_SETTINGS = ['SIGNING_KEYS_FILE', 'PUBLIC_KEYS_FILE'] as const;
 
 /**
  * True when running in AWS Lambda for real. Lambda sets AWS_LAMBDA_FUNCTION_NAME in every

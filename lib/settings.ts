@@ -183,7 +183,12 @@ export const secretArnVariable = <TName extends string>(name: TName): `${TName}_
 export const DYNAMODB_ENDPOINT_VARIABLE = 'DYNAMODB_ENDPOINT';
 
 /** Settings that only make sense on a developer's machine: DynamoDB Local and plain-text keys. */
-export const LOCAL_ONLY_SETTINGS = [DYNAMODB_ENDPOINT_VARIABLE, ...Object.values(KEY_VARIABLES)] as const;
+export const LOCAL_ONLY_SETTINGS = [
+  DYNAMODB_ENDPOINT_VARIABLE,
+  ...Object.values(KEY_VARIABLES),
+  'SIGNING_KEYS_FILE',
+  'PUBLIC_KEYS_FILE',
+] as const;
 
 type SettingName = keyof typeof SETTINGS;
 

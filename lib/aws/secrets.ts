@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -6,8 +7,11 @@ import { ServiceUnavailableError } from '#lib/errors.ts';
 import { BOUNDED_CLIENT_CONFIG } from './sdk-config.ts';
 import { toServiceError } from './sdk-errors.ts';
 
-/** Where a secret comes from: a Secrets Manager secret in AWS, a plain value locally. */
-export type SecretSource = { secretId: string } | { value: string };
+/**
+ * Where a secret comes from: a Secrets Manager secret in AWS, a plain value locally, or a local
+ * file (the key sets `npm start` keeps in .local/), read on every use.
+ */
+export type SecretSource = { secretId: string } | { value: string } | { file: string };
 
 /** Reads the current value of one secret. */
 export type SecretReader = () => Promise<string>;
@@ -80,6 +84,10 @@ export const createSecretReader = (
   if ('value' in source) {
     const { value } = source;
     return async () => value;
+  }
+  if ('file' in source) {
+    const { file } = source;
+    return () => readFile(file, 'utf8');
   }
   sharedClient ??= new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
   const client = sharedClient;

@@ -10,12 +10,13 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { ConfigError } from '#lib/errors.ts';
 import { readBcryptCost, readCorsAllowedOrigins } from '#lib/function-config.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
+import { maintainKeySet } from '#lib/tokens/key-rotation.ts';
 import { type DynamoDbLocal, SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { createLocalApi, type ProxyHandler } from './local-api.ts';
 import { checkFunctionSettings, readStartSettings } from './settings.ts';
 import { stopOnSignal } from './shutdown.ts';
-import { localPublicKeys, localSigningKeys } from './signing-keys.ts';
+import { localKeyFiles, localPublicKeys, localRetention, localSigningKeys } from './signing-keys.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
 
 const main = async (): Promise<void> => {
@@ -39,7 +40,17 @@ const main = async (): Promise<void> => {
   process.env.SESSIONS_TABLE_NAME ||= LOCAL_TABLES.sessions;
   // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
   process.env.TOKEN_ISSUER ||= url;
-  if (!process.env.SIGNING_KEYS_SECRET_ARN) process.env.SIGNING_KEYS ||= await localSigningKeys();
+  if (!process.env.SIGNING_KEYS_SECRET_ARN && !process.env.SIGNING_KEYS) {
+    // The key files in .local/, read on every use, so `npm run keys -- revoke` acts on this
+    // server at once. Their upkeep runs here as it runs hourly in AWS.
+    await localSigningKeys();
+    const files = localKeyFiles();
+    await maintainKeySet(files.versions, files.publicKeys, localRetention());
+    await files.publicKeys.publish(localPublicKeys((await files.versions.current()).value, localRetention()));
+    process.env.SIGNING_KEYS_FILE = files.signingFile;
+    if (!process.env.PUBLIC_KEYS_SECRET_ARN && !process.env.PUBLIC_KEYS)
+      process.env.PUBLIC_KEYS_FILE = files.publicFile;
+  }
   // The verifying functions read only the public keys, as in AWS; here derived from the local set.
   if (!process.env.PUBLIC_KEYS_SECRET_ARN && process.env.SIGNING_KEYS) {
     process.env.PUBLIC_KEYS ||= localPublicKeys(process.env.SIGNING_KEYS);
