@@ -12,6 +12,7 @@ const SLOW = [
   'test/scripts/local-start.test.ts',
   'test/scripts/readme.test.ts',
   'test/scripts/users.test.ts',
+  'test/scripts/keys.test.ts',
 ];
 
 export default defineConfig({

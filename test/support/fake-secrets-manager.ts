@@ -135,6 +135,10 @@ export const startFakeSecretsManager = async (initial: Record<string, string>) =
       secret.stages.set('AWSPENDING', token);
       return token;
     },
+    /** What CancelRotateSecret leaves: no pending version. */
+    cancelRotation: (id: string) => {
+      secrets.get(id)?.stages.delete('AWSPENDING');
+    },
     close: () => server.close(),
   };
 };
