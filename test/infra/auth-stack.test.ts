@@ -223,6 +223,29 @@ describe('AuthStack', () => {
     expect(resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS).toBe(String(900 + 3 * 3600));
   });
 
+  it('prunes retired keys hourly, without waiting for a rotation: a rule invokes the rotation function with the prune input', () => {
+    const { logicalId } = findFunction(template, 'KeyRotationFunction');
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' },
+    });
+    const targets = Object.values(rules).flatMap((rule) => rule.Properties.Targets);
+    expect(targets).toHaveLength(1);
+    expect(targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+    // {"action":"prune","SecretId":<the private key set's ARN>}, joined by CloudFormation.
+    const input = JSON.stringify(targets[0].Input);
+    expect(input).toMatch(/action\W+prune/);
+    expect(input).toMatch(/SecretId.+"Ref":"SigningKeysSecret/);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+    });
+    // The setup publishes with the same retention, so an update never republishes an expired key.
+    expect(
+      findFunction(template, 'KeySetupFunction').resource.Properties.Environment.Variables.RETIRED_KEY_RETAIN_SECONDS,
+    ).toBe(String(900 + 3 * 3600));
+  });
+
   it('routes /api/auth/me, the session routes, the two well-known documents and the OpenAPI document', () => {
     for (const part of [
       'me',

@@ -166,4 +166,20 @@ describe('signing key setup and rotation', () => {
     expect(secrets.current(PUBLIC_ARN)).toBe(published);
     secrets.put(KEYS_ARN, good);
   });
+
+  it('prunes on its hourly schedule: a retired key past its retention leaves the set and the JWKS without a rotation', async () => {
+    const good = parseKeySet(secrets.current(KEYS_ARN)!);
+    const expired = good.keys.map((key) =>
+      key.status === 'retired' ? { ...key, retiredAt: Math.floor(Date.now() / 1000) - 31 * 86_400 } : key,
+    );
+    const retired = expired.filter((key) => key.status === 'retired').map((key) => key.kid);
+    expect(retired.length).toBeGreaterThan(0);
+    secrets.put(KEYS_ARN, JSON.stringify({ keys: expired }));
+    await run('KeyRotationFunction', [{ action: 'prune', SecretId: KEYS_ARN }]);
+    const after = parseKeySet(secrets.current(KEYS_ARN)!);
+    for (const kid of retired) expect(after.keys.map((key) => key.kid)).not.toContain(kid);
+    expect(activeKey(after).kid).toBe(activeKey(good).kid);
+    expectPublished(after);
+    for (const key of after.keys) expect(key.d === undefined).toBe(key.status === 'retired');
+  });
 });
