@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_REFRESH_FAILED_METRIC } from '#lib/aws/secrets.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
@@ -486,6 +487,24 @@ describe('AuthStack', () => {
       MethodSettings: Match.arrayWith([
         Match.objectLike({ HttpMethod: 'POST', ResourcePath: '/~1api~1auth~1login', ThrottlingRateLimit: 50 }),
       ]),
+    });
+  });
+
+  it('alarms on the first failed secret refresh in 5 minutes, beside the login alarm', () => {
+    const alarms = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: SECRET_REFRESH_FAILED_METRIC },
+    });
+    expect(Object.keys(alarms)).toHaveLength(1);
+    const [[logicalId, alarm]] = Object.entries(alarms) as [[string, { Properties: Record<string, unknown> }]];
+    expect(logicalId).toMatch(/^LoginAlarmsSecretRefreshFailed/);
+    expect(alarm.Properties).toMatchObject({
+      Namespace: 'MovieKnightAuth',
+      Dimensions: [{ Name: 'service', Value: 'movie-knight-auth' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 

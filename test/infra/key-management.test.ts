@@ -161,7 +161,9 @@ describe('signing key setup and rotation', () => {
     const published = secrets.current(PUBLIC_ARN);
     const failure = await rotate().catch((error: { stderr: string }) => error);
     expect((failure as { stderr: string }).stderr).toContain('Refusing to rotate: the current key set does not parse');
-    for (const key of parseKeySet(good).keys) expect((failure as { stderr: string }).stderr).not.toContain(key.d);
+    for (const key of parseKeySet(good).keys.filter((key) => key.d !== undefined)) {
+      expect((failure as { stderr: string }).stderr).not.toContain(key.d);
+    }
     expect(secrets.current(KEYS_ARN)).toBe(broken);
     expect(secrets.current(PUBLIC_ARN)).toBe(published);
     secrets.put(KEYS_ARN, good);
