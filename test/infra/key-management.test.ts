@@ -177,6 +177,13 @@ describe('signing key setup and rotation', () => {
     const retired = expired.filter((key) => key.status === 'retired').map((key) => key.kid);
     expect(retired.length).toBeGreaterThan(0);
     secrets.put(KEYS_ARN, JSON.stringify({ keys: expired }));
+    // The failed rotation above left its pending version: the upkeep waits while one exists.
+    const { logs } = await run('KeyRotationFunction', [{ action: 'prune', SecretId: KEYS_ARN }], {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    });
+    expect(logs).toContain('rotation-pending');
+    expect(parseKeySet(secrets.current(KEYS_ARN)!).keys).toHaveLength(expired.length);
+    secrets.cancelRotation(KEYS_ARN);
     await run('KeyRotationFunction', [{ action: 'prune', SecretId: KEYS_ARN }]);
     const after = parseKeySet(secrets.current(KEYS_ARN)!);
     for (const kid of retired) expect(after.keys.map((key) => key.kid)).not.toContain(kid);
