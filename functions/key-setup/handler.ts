@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
-import { readKeyRotationConfig } from '#lib/config.ts';
+import { readKeyRotationConfig } from '#lib/function-config.ts';
 import { SERVICE_NAME } from '#lib/service.ts';
 import { ensureKeySet, secretsManagerPublicKeys, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
 

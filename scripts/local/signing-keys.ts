@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { readKeyRotationConfig, readSetting } from '#lib/config.ts';
+import { readKeyRotationConfig, readSetting } from '#lib/function-config.ts';
 import { SETTINGS } from '#lib/settings.ts';
 import type { PublicKeysStore, SecretVersions } from '#lib/tokens/key-rotation.ts';
 import { createKeySet, parseKeySet, publicJwks, type RetentionTimes } from '#lib/tokens/key-set.ts';
