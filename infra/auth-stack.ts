@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { AuthApi } from '#infra/constructs/auth-api.ts';
 import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
-import { LoginFirewall } from '#infra/constructs/login-firewall.ts';
+import { LoginFirewall } from '#infra/constructs/api-firewall.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
