@@ -1,11 +1,11 @@
-import { CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ApiFirewall } from '#infra/constructs/api-firewall.ts';
 import { AuthApi } from '#infra/constructs/auth-api.ts';
 import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
-import { LoginFirewall } from '#infra/constructs/api-firewall.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
@@ -223,10 +223,21 @@ export class AuthStack extends Stack {
     for (const fn of Object.values(functions)) fn.node.addDependency(signingKeys.setup);
     for (const route of HTTP_ROUTES) api.addRoute(route.method, route.path, functions[route.function]);
     if (settings.wafEnabled) {
-      new LoginFirewall(this, 'LoginFirewall', {
+      // The id of the login-only firewall it was: a new one would replace the deployed web ACL.
+      new ApiFirewall(this, 'LoginFirewall', {
         stageArn: api.api.deploymentStage.stageArn,
         rateLimitPer5Minutes: settings.wafRateLimit,
       });
+    } else {
+      // Only ever on purpose: the operator said wafEnabled=false.
+      Validations.of(api.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'The per-source WAF limit was turned off on purpose (wafEnabled=false); see docs/security.md.',
+      });
+      Annotations.of(this).addWarningV2(
+        'movie-knight:waf-off',
+        'wafEnabled=false: no per-source limit; one source can use up the stage throttle for every user. See docs/security.md.',
+      );
     }
     new LoginAlarms(this, 'LoginAlarms', {
       namespace: METRICS_NAMESPACE,

@@ -111,10 +111,6 @@ export class AuthApi extends Construct {
     acknowledge('AwsSolutions-APIG4', noAuthorizer);
     acknowledge('AwsSolutions-COG4', noAuthorizer);
     acknowledge(
-      'AwsSolutions-APIG3',
-      'WAF is a stack setting (wafEnabled), off by default because it costs money; see docs/security.md.',
-    );
-    acknowledge(
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'CDK makes this role for the account-wide API Gateway logging setting with the AWS-managed policy AWS documents for it.',
     );

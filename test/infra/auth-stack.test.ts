@@ -39,13 +39,12 @@ const operated = synthesizedOnce({
   memorySize: '1024',
   tokenTtlSeconds: 600,
   throttlingRateLimit: 5,
+  wafRateLimit: 100,
 });
-/** The edge switched on: WAF with its rate rule, and CORS for one origin. */
-const withWafAndCors = synthesizedOnce({
-  wafEnabled: 'true',
-  wafRateLimit: 300,
-  corsAllowedOrigins: 'https://app.example.com',
-});
+/** CORS for one origin. */
+const withCorsSynthesized = synthesizedOnce({ corsAllowedOrigins: 'https://app.example.com' });
+/** The per-source limit turned off on purpose. */
+const withoutWaf = synthesizedOnce({ wafEnabled: 'false' });
 
 describe('AuthStack', () => {
   let template: Template;
@@ -519,40 +518,68 @@ describe('AuthStack', () => {
     });
   });
 
-  it('has no WAF and no CORS unless asked', () => {
-    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  it('has no CORS unless asked', () => {
     expect(
       Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties.HttpMethod),
     ).not.toContain('OPTIONS');
   });
 
-  it('puts a per-IP rate rule for the login path on the stage when WAF is switched on', () => {
-    const { template: withWaf } = withWafAndCors();
-    withWaf.hasResourceProperties('AWS::WAFv2::WebACL', {
-      Scope: 'REGIONAL',
-      Rules: [
-        Match.objectLike({
-          Action: { Block: Match.objectLike({ CustomResponse: Match.objectLike({ ResponseCode: 429 }) }) },
-          Statement: {
-            RateBasedStatement: Match.objectLike({
-              AggregateKeyType: 'IP',
-              Limit: 300,
-              ScopeDownStatement: {
-                ByteMatchStatement: Match.objectLike({
-                  SearchString: '/api/auth/login',
-                  PositionalConstraint: 'ENDS_WITH',
-                }),
-              },
-            }),
-          },
-        }),
-      ],
+  it('limits each source on every route by default: one per-IP rate rule over the whole stage, no path to match', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    expect(acl?.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    // Exactly one rule, counting every request by source address: no scope-down statement, so
+    // refresh, the session routes and any route added later count as login does.
+    expect(acl?.Properties.Rules).toStrictEqual([
+      {
+        Name: 'RatePerIp',
+        Priority: 0,
+        Action: { Block: { CustomResponse: { ResponseCode: 429, CustomResponseBodyKey: 'RateLimited' } } },
+        VisibilityConfig: { CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true, MetricName: 'RatePerIp' },
+        Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: 300, EvaluationWindowSec: 300 } },
+      },
+    ]);
+    expect(JSON.parse(acl?.Properties.CustomResponseBodies.RateLimited.Content)).toEqual({
+      ok: false,
+      error: expect.any(String),
     });
-    withWaf.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    // On the stage itself: every method of every resource passes through it.
+    const [association] = Object.values(template.findResources('AWS::WAFv2::WebACLAssociation'));
+    const [stageId] = Object.keys(template.findResources('AWS::ApiGateway::Stage'));
+    expect(JSON.stringify(association?.Properties.ResourceArn)).toContain(`"Ref":"${stageId}"`);
+    expect(JSON.stringify(association?.Properties.ResourceArn)).toContain('/stages/');
+  });
+
+  it('keeps the construct ids of the login-only firewall, so a deployed web ACL is updated in place', () => {
+    const ids = (type: string) =>
+      Object.entries(template.findResources(type)).map(([logicalId, resource]) => [
+        logicalId,
+        resource.Metadata?.['aws:cdk:path'],
+      ]);
+    expect(ids('AWS::WAFv2::WebACL')).toEqual([
+      [expect.stringMatching(/^LoginFirewallWebAcl[0-9A-F]{8}$/), 'MovieKnightAuth/LoginFirewall/WebAcl'],
+    ]);
+    expect(ids('AWS::WAFv2::WebACLAssociation')).toEqual([
+      [expect.stringMatching(/^LoginFirewallAssociation[0-9A-F]{8}$/), 'MovieKnightAuth/LoginFirewall/Association'],
+    ]);
+  });
+
+  it('takes the rate from wafRateLimit, and drops the firewall only when turned off on purpose, saying so', () => {
+    operated().template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: [Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 100 }) } })],
+    });
+    expect(() => synthesize({ wafRateLimit: 5 })).toThrow(
+      'Context value wafRateLimit=5 must be an integer from 10 to 2000000000',
+    );
+    const { template: off, stack } = withoutWaf();
+    off.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    off.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('wafEnabled=false'))).toHaveLength(1);
+    expect(() => synthesize({ wafEnabled: 'no' })).toThrow('Context value wafEnabled=no must be true or false');
   });
 
   it("answers CORS preflights for the configured origins only, never with credentials, and CORS on the gateway's errors", () => {
-    const { template: withCors } = withWafAndCors();
+    const { template: withCors } = withCorsSynthesized();
     withCors.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
       Integration: Match.objectLike({
@@ -597,7 +624,8 @@ describe('AuthStack', () => {
 
   it.each([
     ['the defaults', () => outdir],
-    ['WAF and CORS on', () => withWafAndCors().outdir],
+    ['CORS on', () => withCorsSynthesized().outdir],
+    ['WAF turned off', () => withoutWaf().outdir],
   ])('passes cdk-nag AwsSolutions with %s, every exception acknowledged with a reason', (_, assembly) => {
     const report = JSON.parse(readFileSync(join(assembly(), 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);

@@ -71,12 +71,12 @@ describe('settings the functions and the stack share', () => {
 
   it('reads numbers and lists from cdk.json as the stack did', () => {
     const settings = readSettings(
-      (key) => ({ bcryptCost: 12, corsAllowedOrigins: ['https://app.example.com'], wafEnabled: true })[key],
+      (key) => ({ bcryptCost: 12, corsAllowedOrigins: ['https://app.example.com'], wafEnabled: false })[key],
     );
     expect(settings).toMatchObject({
       bcryptCost: 12,
       corsAllowedOrigins: ['https://app.example.com'],
-      wafEnabled: true,
+      wafEnabled: false,
     });
   });
 });
