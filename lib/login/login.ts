@@ -116,8 +116,11 @@ export const createLogin = ({
     const matches = await passwords.verify(password, lookup.user?.passwordHash);
     if (!lookup.user || !matches) {
       await result.claim.fail();
-      if (lookup.user) telemetry.record('bad_password', { ...log, userId: lookup.user.id });
-      else telemetry.record(lookup.outcome, log);
+      if (lookup.user) {
+        // A hash of a cost outside the accepted range was never compared (lib/users/passwords.ts).
+        const outcome = passwords.accepts(lookup.user.passwordHash) ? 'bad_password' : 'hash_cost_refused';
+        telemetry.record(outcome, { ...log, userId: lookup.user.id });
+      } else telemetry.record(lookup.outcome, log);
       throw new InvalidCredentialsError();
     }
 

@@ -6,6 +6,7 @@ export type LoginOutcome =
   | 'success'
   | 'unknown_identifier'
   | 'bad_password'
+  | 'hash_cost_refused'
   | 'ambiguous_identifier'
   | 'invalid_user_record'
   | 'throttled'
@@ -17,6 +18,7 @@ export const OUTCOME_METRICS = {
   success: 'LoginSucceeded',
   unknown_identifier: 'LoginFailed',
   bad_password: 'LoginFailed',
+  hash_cost_refused: 'LoginFailed',
   ambiguous_identifier: 'LoginFailed',
   invalid_user_record: 'LoginFailed',
   throttled: 'LoginThrottled',
@@ -24,8 +26,11 @@ export const OUTCOME_METRICS = {
   error: 'LoginErrored',
 } as const satisfies Record<LoginOutcome, string>;
 
-/** Outcomes someone has to act on: an item to fix, or a failure of ours (logged with its cause too). */
-const ERRORS = new Set<LoginOutcome>(['ambiguous_identifier', 'invalid_user_record', 'error']);
+/**
+ * Outcomes someone has to act on: an item to fix (a hash of a cost the service refuses needs a new
+ * password: users CLI), or a failure of ours (logged with its cause too).
+ */
+const ERRORS = new Set<LoginOutcome>(['ambiguous_identifier', 'invalid_user_record', 'hash_cost_refused', 'error']);
 
 export interface LoginTelemetry {
   /**

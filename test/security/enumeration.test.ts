@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+import { createTestTables, TEST_BCRYPT_COST, TEST_PASSWORD, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { createTestHandler, manualClock } from '#test/support/handler.ts';
 
@@ -94,6 +94,76 @@ describe('user enumeration', () => {
       for (const [kind, trace] of Object.entries(kinds)) {
         expect({ kind, ...trace }).toStrictEqual({ kind, ...reference });
       }
+    } finally {
+      compare.mockRestore();
+      send.mockRestore();
+    }
+  });
+});
+
+/**
+ * The time of a check must not tell an old hash from a new one: right after BCRYPT_COST is raised
+ * every stored hash is at a lower cost than the dummy, and dormant accounts would stand out from
+ * unknown identifiers (and from accounts already rehashed) by being faster. Every failure does the
+ * work of one compare at the configured cost (lib/users/passwords.ts); this asserts the compares,
+ * `npm run bench` the times.
+ */
+describe('user enumeration right after BCRYPT_COST was raised', () => {
+  const RAISED = TEST_BCRYPT_COST + 1;
+  let tables: TestTables;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    // Hashed before the raise (at the old cost), after it, and at a cost above it (it was lowered since).
+    await tables.createUser('old');
+    for (const [username, cost] of [
+      ['new', RAISED],
+      ['dearer', RAISED + 1],
+    ] as const) {
+      const user = await tables.createUser(username);
+      await tables.put({ ...user, passwordHash: await bcrypt.hash(TEST_PASSWORD, cost) });
+    }
+  });
+
+  afterAll(() => tables.drop());
+
+  it('does the work of one compare at the configured cost for every identifier, with the same answer and calls', async () => {
+    const handler = createTestHandler({ ...tables.env, BCRYPT_COST: String(RAISED), POWERTOOLS_LOG_LEVEL: 'SILENT' });
+    const compare = vi.spyOn(bcrypt, 'compare');
+    const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    const traceOf = async (emailOrUsername: string, password: string) => {
+      compare.mockClear();
+      send.mockClear();
+      const response = await invoke(handler, jsonLoginEvent({ emailOrUsername, password }));
+      const rounds = compare.mock.calls.map(([, hash]) => bcrypt.getRounds(hash as string));
+      const calls = send.mock.calls.map(([command]) => command.constructor.name);
+      return { response, calls, work: rounds.reduce((sum, cost) => sum + 2 ** cost, 0), rounds };
+    };
+    try {
+      const kinds = {
+        'unknown identifier': await traceOf('nobody', 'wrong-password'),
+        'hashed at the configured cost': await traceOf('new', 'wrong-password'),
+        'hashed before the raise': await traceOf('old', 'wrong-password'),
+        'hashed above the configured cost, even with the right password': await traceOf('dearer', TEST_PASSWORD),
+      };
+      expect(kinds['unknown identifier'].rounds).toEqual([RAISED]);
+      expect(kinds['hashed at the configured cost'].rounds).toEqual([RAISED]);
+      // Its own cost, then a dummy making up the difference.
+      expect(kinds['hashed before the raise'].rounds).toEqual([TEST_BCRYPT_COST, TEST_BCRYPT_COST]);
+      expect(kinds['hashed above the configured cost, even with the right password'].rounds).toEqual([RAISED]);
+      const reference = kinds['unknown identifier'];
+      expect(reference.work).toBe(2 ** RAISED);
+      expect(reference.response.statusCode).toBe(401);
+      for (const [kind, { response, calls, work }] of Object.entries(kinds)) {
+        expect({ kind, response, calls, work }).toStrictEqual({
+          kind,
+          response: reference.response,
+          calls: reference.calls,
+          work: reference.work,
+        });
+      }
+      // The right password still works for the hash made before the raise (and upgrades it).
+      expect((await traceOf('old', TEST_PASSWORD)).response.statusCode).toBe(200);
     } finally {
       compare.mockRestore();
       send.mockRestore();

@@ -13,8 +13,9 @@ import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
-import { createPasswordVerifier, type PasswordVerifier } from '#lib/users/passwords.ts';
+import { createPasswordVerifier, hashPassword, type PasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import { newUserItem } from '#lib/users/user.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
@@ -316,6 +317,30 @@ describe('rehash on login', () => {
     const { user } = await login({ identifier: toIdentifier('strong'), password: 'secret123' });
     expect(user.id).toBe('strong');
     expect(logger.lines.find((line) => line.message === 'Attempt reset failed')).toMatchObject({ level: 'warn' });
+  });
+
+  it('refuses a hash above the configured cost (BCRYPT_COST was lowered): a wrong password to the client, an error in the log', async () => {
+    const item = newUserItem({
+      id: 'dearer',
+      email: 'dearer@example.com',
+      username: 'dearer',
+      name: 'Dearer',
+      passwordHash: await hashPassword('secret123', TEST_BCRYPT_COST + 1),
+    });
+    await table.put(item);
+    await expect(
+      loginWith(TEST_BCRYPT_COST)({ identifier: toIdentifier('dearer'), password: 'secret123' }),
+    ).rejects.toThrow(InvalidCredentialsError);
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: 'error',
+      details: { outcome: 'hash_cost_refused', userId: 'dearer' },
+    });
+    expect(await storedHash('dearer')).toBe(item.passwordHash);
+    // Not every failure of a known user: a wrong password against an accepted hash is just that.
+    await expect(loginWith(TEST_BCRYPT_COST)({ identifier: toIdentifier('strong'), password: 'nope' })).rejects.toThrow(
+      InvalidCredentialsError,
+    );
+    expect(logger.lines.at(-1)).toMatchObject({ level: 'info', details: { outcome: 'bad_password' } });
   });
 
   it('does not rehash a hash already at the configured cost', async () => {
