@@ -2,9 +2,9 @@ import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { toSafeUser } from '#lib/users/user.ts';
+import { newUserId, toSafeUser } from '#lib/users/user.ts';
 import type { TokenGrant } from './grant.ts';
-import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
+import { newSessionSalt, parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
 import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
 import type { SessionStore } from './store.ts';
 import type { RefreshOutcome, SessionTelemetry } from './telemetry.ts';
@@ -56,7 +56,8 @@ class RefreshRefused extends Error {
 
 /**
  * The refresh use case: one token in, the session's next token out. Every failure is the same
- * InvalidRefreshTokenError, its reason only in the log. One conditional write decides each
+ * InvalidRefreshTokenError, its reason only in the log, and every failure of a well-formed token
+ * but reuse costs the same: one session read, one MAC, one user read. One conditional write decides each
  * rotation; concurrent refreshes with the same token all get the one new token.
  */
 export const createRefresh = ({
@@ -75,11 +76,18 @@ export const createRefresh = ({
     if (!parsed) throw new RefreshRefused('malformed');
     const log = { sessionId: parsed.sessionId, generation: parsed.generation };
     const session = await sessions.get(parsed.sessionId);
+    // The same work whatever the read found, so that the time of a failure does not tell an
+    // unknown session from a known one with a bad MAC or an ended one: one MAC (against a fresh
+    // salt when there is no session) and one user read (of an id nobody has when there is none),
+    // at once, and only then the verdict.
+    const [genuine, user] = await Promise.all([
+      refreshTokens.matches(parsed, session?.salt ?? newSessionSalt()),
+      users.findById(session?.userId ?? newUserId()),
+    ]);
     if (!session) throw new RefreshRefused('unknown_session', log);
-    if (!(await refreshTokens.matches(parsed, session.salt))) throw new RefreshRefused('bad_mac', log);
+    if (!genuine) throw new RefreshRefused('bad_mac', log);
     const withUser = { ...log, userId: session.userId };
 
-    const user = await users.findById(session.userId);
     if (!user) throw new RefreshRefused('user_gone', withUser);
     const now = clock().getTime();
     const ended = sessionEnd(session, now, policy, user.sessionsValidAfter);

@@ -100,12 +100,15 @@ export interface NewUser {
   id?: string | undefined;
 }
 
+/** A new, random user id: 24 hex digits. */
+export const newUserId = (): string => randomBytes(12).toString('hex');
+
 /** A new user's item: its keys typed, the rest as stored. */
 export type NewUserItem = Record<string, unknown> & { id: string; emailLower: string; username: string };
 
 /** A complete item for a new user, with the derived index key and the profile defaults. */
 export const newUserItem = (user: NewUser, now: Date = new Date()): NewUserItem => ({
-  id: user.id ?? randomBytes(12).toString('hex'),
+  id: user.id ?? newUserId(),
   email: user.email.trim(),
   emailLower: normalizeEmail(user.email),
   username: user.username,

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import { createRefresh, judgeGeneration } from '#lib/sessions/refresh.ts';
@@ -77,5 +78,101 @@ describe('refresh outcomes in the log and metrics', () => {
     expect(logger.lines.at(-1)).toMatchObject({ details: { outcome: 'malformed' } });
     const logged = JSON.stringify(logger.lines);
     for (const token of [first, second]) expect(logged).not.toContain(token.split('.')[2]);
+  });
+});
+
+/**
+ * A failed refresh must not tell, by its work, an unknown session from a known one with a bad MAC
+ * or one that has ended: the same DynamoDB calls and the same MAC work for each (the times are
+ * measured by `npm run bench`, not asserted here).
+ */
+describe('refresh failures in uniform work', () => {
+  let tables: TestTables;
+  const time = manualClock(new Date());
+  let refresh: ReturnType<typeof createRefresh>;
+  const macs: { saltLength: number }[] = [];
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    for (const id of ['alive', 'everywhere', 'gone']) {
+      await tables.createUser(id, { id });
+    }
+    const real = createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY }));
+    refresh = createRefresh({
+      sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
+      // The real MAC, watched: how many, and over how much salt.
+      refreshTokens: {
+        ...real,
+        matches: (token, salt) => {
+          macs.push({ saltLength: salt.length });
+          return real.matches(token, salt);
+        },
+      },
+      tokens: createTokenSigner(
+        createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }),
+        { issuer: 'i', audience: 'a', ttlSeconds: 900 },
+        time.clock,
+      ),
+      policy: DEFAULTS.sessions,
+      telemetry: createSessionTelemetry(recordingLogger()),
+      clock: time.clock,
+    });
+  });
+
+  afterAll(() => tables.drop());
+
+  it('reads the session, checks one MAC and reads the user for every failure but a malformed token', async () => {
+    const start = testSessionStarter(tables, time.clock);
+    const sessionsStore = createDynamoDbSessionStore(tables.client, tables.sessionsTableName);
+    const users = createDynamoDbUserStore(tables.client, tables.usersTableName);
+    const tokenOf = async (userId: string) => (await start({ id: userId }, undefined)).refreshToken;
+    const withMac = (token: string, mac: string) => token.replace(/[^.]+$/, mac);
+
+    const live = await tokenOf('alive');
+    const loggedOut = await tokenOf('alive');
+    await sessionsStore.end(loggedOut.split('.')[0] as string, time.clock().getTime());
+    const endedEverywhere = await tokenOf('everywhere');
+    const idle = await tokenOf('alive');
+    const ofGoneUser = await tokenOf('gone');
+    await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'gone' } }));
+    time.advance(1);
+    await users.endAllSessions('everywhere', time.clock().getTime());
+
+    const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    const traceOf = async (token: string) => {
+      send.mockClear();
+      macs.length = 0;
+      await expect(refresh(token)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+      const calls = send.mock.calls.map(([command]) => {
+        const { TableName, ConsistentRead } = command.input as Record<string, unknown>;
+        const table =
+          TableName === tables.usersTableName ? 'users' : TableName === tables.sessionsTableName ? 'sessions' : '?';
+        return `${command.constructor.name} ${table}${ConsistentRead ? ' consistent' : ''}`;
+      });
+      return { calls, macs: [...macs] };
+    };
+    try {
+      const kinds = {
+        'a known session with a bad MAC': await traceOf(withMac(live, 'A'.repeat(43))),
+        'an unknown session id': await traceOf(`${'x'.repeat(22)}.0.${'A'.repeat(43)}`),
+        'a session ended by logout': await traceOf(loggedOut),
+        'a session ended by logout everywhere': await traceOf(endedEverywhere),
+        'a session whose user is gone': await traceOf(ofGoneUser),
+      };
+      time.advance(DEFAULTS.sessions.idleSeconds + 1);
+      Object.assign(kinds, { 'an idle session': await traceOf(idle) });
+      const reference = kinds['a known session with a bad MAC'];
+      expect(reference).toEqual({
+        calls: ['GetCommand sessions consistent', 'GetCommand users consistent'],
+        macs: [{ saltLength: 43 }],
+      });
+      for (const [kind, trace] of Object.entries(kinds))
+        expect({ kind, ...trace }).toStrictEqual({ kind, ...reference });
+      // A token of the wrong shape is refused from its shape alone, as before: it names no session.
+      expect(await traceOf('garbage')).toEqual({ calls: [], macs: [] });
+    } finally {
+      send.mockRestore();
+    }
   });
 });
