@@ -3,7 +3,7 @@
  * runs, measured alternately where two things are compared, so drift hits both alike; goals are
  * ratios or differences measured side by side in one run, because the machine is shared.
  * Not part of `npm test`: timings belong here, not in assertions. Each section is a file of this
- * folder; they print in order, 1 to 7.
+ * folder; they print in order, 1 to 9.
  */
 import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -17,8 +17,10 @@ import { startFakeSecretsManager } from '#test/support/fake-secrets-manager.ts';
 import { awsLikeNetwork } from './aws-like-network.ts';
 import { buildBundles } from './bundles.ts';
 import { coldStart } from './cold-start.ts';
+import { hashCosts } from './hash-costs.ts';
 import { bundleEnvironment, SECRET_ARNS } from './login-events.ts';
 import { COLD_STARTS, compareTime, ms, ROUNDS } from './measure.ts';
+import { refreshFailures } from './refresh-failures.ts';
 import { sessionCosts } from './sessions.ts';
 import { throughput } from './throughput.ts';
 import { enumeration, warmLogin } from './warm-login.ts';
@@ -99,6 +101,11 @@ const main = async (): Promise<void> => {
     } finally {
       secrets.close();
     }
+
+    // 8. A failed login costs the same whatever the stored hash's cost, right after a raise.
+    if (wanted(8)) await hashCosts(client, env, telemetry);
+    // 9. A failed refresh costs the same whatever the cause.
+    if (wanted(9)) await refreshFailures(client, env, telemetry);
     client.destroy();
   } finally {
     await db.stop();

@@ -64,3 +64,37 @@ export const compareTime = async (cost: number, runs: number, password = 'correc
   for (let i = 0; i < runs; i += 1) times.push(await time(() => bcrypt.compare(password, hash)));
   return median(times);
 };
+
+/**
+ * Median wall time and median CPU time (of this process) of each operation over `rounds`, run in
+ * turn (a round runs each once) after one warm-up each. The wall time counts what other processes
+ * (DynamoDB Local, other load) make us wait; the CPU time only our own work.
+ */
+export const compareAll = async (
+  operations: (() => Promise<unknown>)[],
+  rounds = ROUNDS,
+): Promise<{ wall: number; cpu: number }[]> => {
+  for (const operation of operations) await operation();
+  const walls = operations.map(() => [] as number[]);
+  const cpus = operations.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i += 1) {
+    for (const [index, operation] of operations.entries()) {
+      const started = performance.now();
+      cpus[index]?.push(await cpuTime(operation));
+      walls[index]?.push(performance.now() - started);
+    }
+  }
+  return operations.map((_, index) => ({ wall: median(walls[index] ?? []), cpu: median(cpus[index] ?? []) }));
+};
+
+/** `time / reference` in wall and in CPU time, each with the goal of a uniform answer: 0.97 to 1.03. */
+export const ratios = (
+  measured: { wall: number; cpu: number } | undefined,
+  reference: { wall: number; cpu: number } | undefined,
+): string => {
+  const one = (label: string, value: number) =>
+    `${label} ${value.toFixed(3)} (goal 0.97-1.03: ${verdict(value >= 0.97 && value <= 1.03)})`;
+  const wall = (measured?.wall ?? Number.NaN) / (reference?.wall ?? Number.NaN);
+  const cpu = (measured?.cpu ?? Number.NaN) / (reference?.cpu ?? Number.NaN);
+  return `${ms(measured?.wall ?? Number.NaN)}, ${one('time', wall)}, ${one('CPU', cpu)}`;
+};
