@@ -255,6 +255,14 @@ export interface KeyRotationConfig {
   publicKeysSecretId: string;
 }
 
+/**
+ * The key setup custom resource: only the retention. It takes both secrets from its resource
+ * properties, so it has no PUBLIC_KEYS_SECRET_ARN to read and must not require one.
+ */
+export const readKeySetupConfig = (env: Env = process.env): Pick<KeyRotationConfig, 'retiredKeyRetainSeconds'> => ({
+  retiredKeyRetainSeconds: readSetting(env, SETTINGS.retiredKeyRetainSeconds),
+});
+
 export const readKeyRotationConfig = (env: Env = process.env): KeyRotationConfig => ({
   retiredKeyRetainSeconds: readSetting(env, SETTINGS.retiredKeyRetainSeconds),
   publicKeysSecretId: required(env, secretArnVariable(KEY_VARIABLES.publicKeys)),

@@ -2,13 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BOUNDED_CLIENT_CONFIG } from '#lib/aws/sdk-config.ts';
-import { readKeyRotationConfig } from '#lib/function-config.ts';
+import { readKeySetupConfig } from '#lib/function-config.ts';
 import { SERVICE_NAME } from '#lib/service.ts';
 import { ensureKeySet, secretsManagerPublicKeys, secretsManagerVersions } from '#lib/tokens/key-rotation.ts';
 
 const logger = new Logger({ serviceName: SERVICE_NAME });
 const client = new SecretsManagerClient(BOUNDED_CLIENT_CONFIG);
-const { retiredKeyRetainSeconds } = readKeyRotationConfig();
+const { retiredKeyRetainSeconds } = readKeySetupConfig();
 
 /**
  * The custom resource (CDK Provider framework) that puts the first key set into the secret at
