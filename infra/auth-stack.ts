@@ -29,6 +29,8 @@ export interface AuthStackSettings {
   tokenIssuer: string | undefined;
   keyRotationDays: number;
   tokenAudience: string;
+  /** The registered client ids, the default first (`client_id` of access tokens). */
+  clientIds: string[];
   bcryptCost: number;
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
@@ -102,6 +104,7 @@ export class AuthStack extends Stack {
       ...settingsEnvironment({
         tokenIssuer: issuer,
         tokenAudience: settings.tokenAudience,
+        clientIds: settings.clientIds,
         tokenTtlSeconds: settings.tokenTtlSeconds,
         corsAllowedOrigins: settings.corsAllowedOrigins,
       }),

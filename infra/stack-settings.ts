@@ -10,6 +10,7 @@ export const DEFAULT_SETTINGS: AuthStackSettings = {
   tokenIssuer: undefined,
   keyRotationDays: 90,
   tokenAudience: DEFAULTS.audience,
+  clientIds: [...DEFAULTS.clientIds],
   bcryptCost: DEFAULTS.bcryptCost,
   throttlingRateLimit: 50,
   throttlingBurstLimit: 100,
@@ -90,6 +91,7 @@ export const readSettings = (context: Context): AuthStackSettings => ({
   tokenIssuer: shared(context, SETTINGS.tokenIssuer, undefined),
   keyRotationDays: read(context, 'keyRotationDays', STACK_SETTINGS.keyRotationDays, DEFAULT_SETTINGS.keyRotationDays),
   tokenAudience: shared(context, SETTINGS.tokenAudience, DEFAULT_SETTINGS.tokenAudience),
+  clientIds: shared(context, SETTINGS.clientIds, DEFAULT_SETTINGS.clientIds),
   bcryptCost: shared(context, SETTINGS.bcryptCost, DEFAULT_SETTINGS.bcryptCost),
   throttlingRateLimit: read(
     context,

@@ -141,6 +141,7 @@ const readTokenPolicy = (env: Env): TokenPolicy => ({
   issuer: readSetting(env, SETTINGS.tokenIssuer),
   audience: readSetting(env, SETTINGS.tokenAudience),
   ttlSeconds: readSetting(env, SETTINGS.tokenTtlSeconds),
+  clientIds: readSetting(env, SETTINGS.clientIds),
 });
 
 const readSessionsTableConfig = (env: Env): SessionsTableConfig => {

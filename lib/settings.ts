@@ -48,6 +48,8 @@ const isOrigin = (value: string): boolean => !value.includes('*') && URL.parse(v
 /** The defaults, for code that needs a value without reading a setting (scripts, tests). */
 export const DEFAULTS = {
   audience: 'movie-knight',
+  /** The one first-party client registered unless configured: the Movie Knight apps. */
+  clientIds: ['movie-knight-app'],
   // Short, now that clients refresh: the time a stolen access token, or one of an ended session
   // held by a service that only checks signatures, keeps working.
   ttlSeconds: 900,
@@ -86,6 +88,31 @@ export const SETTINGS = {
     rule: 'a non-empty string without spaces',
     schema: v.pipe(v.string(), v.trim(), v.regex(/^\S{1,256}$/)),
     default: DEFAULTS.audience,
+  }),
+  /**
+   * The registered first-party clients (RFC 6749 section 2.2 client ids; public clients, no
+   * secrets). Access tokens name one in `client_id` (RFC 9068 section 2.2); the first is the
+   * default, the client of every login that names none. The token endpoint refuses any other id.
+   */
+  clientIds: define({
+    env: 'CLIENT_IDS',
+    context: 'clientIds',
+    rule: 'a comma-separated list of client ids (letters, digits, ".", "_", "-", at most 64 each), the default first',
+    schema: v.pipe(
+      v.union([
+        v.pipe(
+          v.string(),
+          v.transform((list) => list.split(',')),
+        ),
+        v.array(v.string()),
+      ]),
+      v.transform((list) => list.map((id) => id.trim()).filter(Boolean)),
+      v.array(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/))),
+      v.minLength(1),
+      v.maxLength(20),
+      v.check((list) => new Set(list).size === list.length),
+    ),
+    default: [...DEFAULTS.clientIds],
   }),
   corsAllowedOrigins: define({
     env: 'CORS_ALLOWED_ORIGINS',

@@ -24,6 +24,11 @@ const AccessTokenClaimsSchema = v.looseObject({
   jti: text,
   /** The session the token belongs to; our own endpoints refuse it once the session has ended. */
   sid: text,
+  /**
+   * The client the token was issued to (RFC 9068 section 2.2). Optional here only so that tokens
+   * signed before it was added verify until they expire; every token signed now carries it.
+   */
+  client_id: v.optional(text),
   iat: v.number(),
   exp: v.number(),
 });

@@ -126,6 +126,7 @@ describe('AuthStack', () => {
         'Fn::Join': ['', expect.arrayContaining(['https://', { Ref: expect.stringMatching(/^LoginApi/) }])],
       },
       TOKEN_AUDIENCE: 'movie-knight',
+      CLIENT_IDS: 'movie-knight-app',
       TOKEN_TTL_SECONDS: '900',
       SESSIONS_TABLE_NAME: { Ref: expect.stringMatching(/^Sessions/) },
       REFRESH_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^RefreshKey/) },

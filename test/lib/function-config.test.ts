@@ -47,6 +47,7 @@ describe('readLoginConfig', () => {
         issuer: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
         audience: 'movie-knight',
         ttlSeconds: 900,
+        clientIds: ['movie-knight-app'],
       },
       bcryptCost: 10,
       throttlePolicy: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
@@ -72,6 +73,7 @@ describe('readLoginConfig', () => {
         REFRESH_TOKEN_IDLE_SECONDS: '3600',
         REFRESH_REUSE_GRACE_SECONDS: '10',
         MAX_SESSIONS_PER_USER: '5',
+        CLIENT_IDS: 'ios-app, web.app',
       }),
     ).toEqual({
       usersTableName: 'users',
@@ -86,6 +88,7 @@ describe('readLoginConfig', () => {
         issuer: 'http://127.0.0.1:3000',
         audience: 'aud',
         ttlSeconds: 600,
+        clientIds: ['ios-app', 'web.app'],
       },
       bcryptCost: 12,
       throttlePolicy: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
@@ -129,6 +132,12 @@ describe('readLoginConfig', () => {
       { ...MINIMAL, TOKEN_AUDIENCE: 'movie knight' },
       'Environment variable TOKEN_AUDIENCE must be a non-empty string without spaces',
     ],
+    ...['', 'a b', 'app,app', ',', 'x'.repeat(65)].map(
+      (ids): Case => [
+        { ...MINIMAL, CLIENT_IDS: ids || ' , ' },
+        'Environment variable CLIENT_IDS must be a comma-separated list of client ids (letters, digits, ".", "_", "-", at most 64 each), the default first',
+      ],
+    ),
     ...['*', 'https://*.example.com', 'https://app.example.com/', 'app.example.com', 'https://app.example.com:443'].map(
       (origin): Case => [
         { ...MINIMAL, CORS_ALLOWED_ORIGINS: `https://ok.example.com,${origin}` },

@@ -32,6 +32,8 @@ describe('createTokenSigner', () => {
     expect(payload).toEqual({
       sub: 'user-1',
       sid: 'session-1',
+      // RFC 9068 section 2.2: the client the token was issued to; the default client unless named.
+      client_id: 'movie-knight-app',
       iss: settings.issuer,
       aud: settings.audience,
       iat,
@@ -39,6 +41,16 @@ describe('createTokenSigner', () => {
       exp: iat + 900,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+  });
+
+  it('names the client it is told to, or the first registered one', async () => {
+    const set = await testKeySet();
+    const keys = createSigningKeyProvider({ value: JSON.stringify(set) });
+    const s = createTokenSigner(keys, { ...settings, clientIds: ['web', 'ios'] }, () => NOW);
+    const clientOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).client_id;
+    expect(s.defaultClientId).toBe('web');
+    expect(clientOf(await s.sign('user-1', 'session-1'))).toBe('web');
+    expect(clientOf(await s.sign('user-1', 'session-1', 'ios'))).toBe('ios');
   });
 
   it('gives every token a fresh jti', async () => {
