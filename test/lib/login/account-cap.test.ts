@@ -1,0 +1,92 @@
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AccountCap, accountKey, createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { manualClock } from '#test/support/handler.ts';
+
+const POLICY = { maxFailures: 100, memorySeconds: 365 * 86_400 };
+
+describe('DynamoDB account cap', () => {
+  let tables: TestTables;
+  let time: ReturnType<typeof manualClock>;
+  let cap: AccountCap;
+
+  const failures = async (identifierKey: string) =>
+    (
+      await tables.client.send(
+        new GetCommand({ TableName: tables.attemptsTableName, Key: { key: accountKey(identifierKey) } }),
+      )
+    ).Item?.failures;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    time = manualClock();
+    cap = createDynamoDbAccountCap(tables.client, tables.attemptsTableName, POLICY, time.clock);
+  });
+
+  afterAll(() => tables.drop());
+
+  const put = (identifierKey: string, count: number) =>
+    tables.client.send(
+      new PutCommand({
+        TableName: tables.attemptsTableName,
+        Item: { key: accountKey(identifierKey), failures: count },
+      }),
+    );
+
+  it('answers at most 100 failures in a row as failures, of 30 at once on both identifiers from 90', async () => {
+    await Promise.all([put('email-a', 90), put('user-a', 90)]);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 === 0 ? cap.count('email-a', 'user-a') : cap.count('user-a', 'email-a'),
+      ),
+    );
+    expect(answers.filter(Boolean)).toHaveLength(10);
+    expect([await failures('email-a'), await failures('user-a')]).toEqual([120, 120]);
+    expect((await cap.standing('email-a')).reached).toBe(true);
+    expect((await cap.standing('user-a')).reached).toBe(true);
+  });
+
+  it('shares the count between the identifiers of one account, and not with another account', async () => {
+    await Promise.all([put('email-b', 98), put('user-b', 98)]);
+    expect(await cap.count('email-b', 'user-b')).toBe(true);
+    expect((await cap.standing('user-b')).reached).toBe(false);
+    expect(await cap.count('user-b', 'email-b')).toBe(true);
+    expect((await cap.standing('email-b')).reached).toBe(true);
+    expect((await cap.standing('email-c')).reached).toBe(false);
+  });
+
+  it('counts an unknown identifier as its own account, with the same two calls, writing one item', async () => {
+    const before = (await tables.client.send(new ScanCommand({ TableName: tables.attemptsTableName }))).Count ?? 0;
+    expect(await cap.count('nobody', undefined)).toBe(true);
+    expect(await failures('nobody')).toBe(1);
+    await put('nobody', 99);
+    expect(await cap.count('nobody', undefined)).toBe(true);
+    expect(await cap.count('nobody', undefined)).toBe(false);
+    expect((await cap.standing('nobody')).reached).toBe(true);
+    expect((await tables.client.send(new ScanCommand({ TableName: tables.attemptsTableName }))).Count).toBe(before + 1);
+  });
+
+  it('brings an identifier that missed failures up to its account (an email changed by another service)', async () => {
+    await put('user-d', 100);
+    expect(await cap.count('new-email-d', 'user-d')).toBe(false);
+    expect(await failures('new-email-d')).toBe(101);
+    expect((await cap.standing('new-email-d')).reached).toBe(true);
+  });
+
+  it('starts the account over on a reset, and remembers failures for a year after the last', async () => {
+    await cap.count('email-e', 'user-e');
+    const item = (
+      await tables.client.send(
+        new GetCommand({ TableName: tables.attemptsTableName, Key: { key: accountKey('email-e') } }),
+      )
+    ).Item;
+    expect(item?.expiresAt).toBe(Math.ceil(time.clock().getTime() / 1000) + POLICY.memorySeconds);
+    await cap.reset(['email-a', 'user-a']);
+    expect([await failures('email-a'), await failures('user-a')]).toEqual([0, 0]);
+    expect((await cap.standing('email-a')).reached).toBe(false);
+    // Nothing to reset: nothing is written.
+    await cap.reset(['never-failed']);
+    expect(await failures('never-failed')).toBeUndefined();
+  });
+});
