@@ -1,9 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { UserAdminError } from '#lib/errors.ts';
-import { normalizeEmail, toIdentifier } from './identifier.ts';
+import { normalizeEmail, toIdentifier, type UserIdentifier } from './identifier.ts';
 import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
 import { createDynamoDbUserStore } from './store.ts';
 import { guardItems } from './table.ts';
@@ -65,6 +66,17 @@ export interface UserAdmin {
   setPassword(emailOrUsername: string, password: string): Promise<SafeUser>;
   /** The safe user for an email or username. */
   show(emailOrUsername: string): Promise<SafeUser>;
+  /** The user's email and username, as logins present them (to unlock every identifier of an account). */
+  identifiers(emailOrUsername: string): Promise<UserIdentifier[]>;
+  /**
+   * Disables a user: every sign-in fails as a wrong password does, and every session and device
+   * token of the user ends, in one write (the session epoch moves on).
+   */
+  disable(emailOrUsername: string): Promise<SafeUser>;
+  /** Lets a disabled user sign in again (their sessions and device tokens stay ended). */
+  enable(emailOrUsername: string): Promise<SafeUser>;
+  /** Deletes a user and the guards of their email and username: their sessions end with them. */
+  remove(emailOrUsername: string): Promise<SafeUser>;
 }
 
 /** User administration on the users table, for the `npm run users` CLI and other tooling. */
@@ -75,6 +87,29 @@ export const createUserAdmin = (
   clock: Clock = systemClock,
 ): UserAdmin => {
   const store = createDynamoDbUserStore(client, usersTableName);
+
+  /** One change to a user who must still exist. */
+  const updateUser = async (
+    id: string,
+    expression: string,
+    values: Record<string, unknown> | undefined,
+    failure: string,
+  ): Promise<void> => {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { id },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new UserAdminError('not_found', 'the user is gone');
+      toStoreError(failure)(error);
+    }
+  };
 
   const find = async (emailOrUsername: string): Promise<UserItem> => {
     const lookup = await store.findByIdentifier(toIdentifier(emailOrUsername));
@@ -144,6 +179,60 @@ export const createUserAdmin = (
 
     async show(emailOrUsername) {
       return toSafeUser(await find(emailOrUsername));
+    },
+
+    async identifiers(emailOrUsername) {
+      const user = await find(emailOrUsername);
+      return [
+        { kind: 'email', email: user.emailLower },
+        { kind: 'username', username: user.username },
+      ];
+    },
+
+    async disable(emailOrUsername) {
+      const user = await find(emailOrUsername);
+      const now = clock();
+      await updateUser(
+        user.id,
+        // The epoch ends device tokens (and sessions, where they check it); sessionsValidAfter
+        // ends the sessions for the readers that check that.
+        'SET disabledAt = :now, sessionsValidAfter = :at ADD sessionEpoch :one',
+        { ':now': now.toISOString(), ':at': now.getTime(), ':one': 1 },
+        'Disabling the user failed',
+      );
+      return toSafeUser(user);
+    },
+
+    async enable(emailOrUsername) {
+      const user = await find(emailOrUsername);
+      await updateUser(user.id, 'REMOVE disabledAt', undefined, 'Enabling the user failed');
+      return toSafeUser(user);
+    },
+
+    async remove(emailOrUsername) {
+      const user = await find(emailOrUsername);
+      try {
+        await client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Delete: { TableName: tableName, Key: { id: user.id }, ConditionExpression: 'attribute_exists(id)' } },
+              // A guard another user holds (written by an older tool) stays.
+              ...guardItems(user).map(({ id }) => ({
+                Delete: {
+                  TableName: tableName,
+                  Key: { id },
+                  ConditionExpression: 'attribute_not_exists(id) OR userId = :user',
+                  ExpressionAttributeValues: { ':user': user.id },
+                },
+              })),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        throw new UserAdminError('conflict', 'the user changed while being deleted; try again', { cause: error });
+      }
+      return toSafeUser(user);
     },
   };
 };

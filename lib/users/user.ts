@@ -40,6 +40,14 @@ export const UserItemSchema = v.object({
    * password change). Unset until the first of those.
    */
   sessionsValidAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /**
+   * Moves on by one whenever every session and device token of the user ends (logout
+   * everywhere, a password change, an operator's disable or delete); absent means 0. A device
+   * token is valid only while its epoch is the user's.
+   */
+  sessionEpoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** Set by an operator (`npm run users -- disable`): every sign-in fails as a wrong password does. */
+  disabledAt: v.optional(IsoDateSchema),
 });
 
 export type UserItem = v.InferOutput<typeof UserItemSchema>;

@@ -141,3 +141,50 @@ describe('user administration against DynamoDB Local', () => {
     );
   });
 });
+
+describe('disabling and deleting users', () => {
+  let tables: TestTables;
+  let admin: UserAdmin;
+  const item = async (id: string) =>
+    (await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }))).Item;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    admin = createUserAdmin(tables.client, tables.tableName, TEST_BCRYPT_COST, () => new Date('2026-12-01T20:00:00Z'));
+  });
+
+  afterAll(() => tables.drop());
+
+  it('disables a user and moves the session epoch on in the same write, and enables them again', async () => {
+    const { id } = await admin.create(profile('d'), 'correct horse');
+    await admin.disable('userd');
+    expect(await item(id)).toMatchObject({
+      disabledAt: '2026-12-01T20:00:00.000Z',
+      sessionEpoch: 1,
+      sessionsValidAfter: Date.parse('2026-12-01T20:00:00Z'),
+    });
+    await admin.disable('userd@example.com');
+    expect((await item(id))?.sessionEpoch).toBe(2);
+    await admin.enable('userd');
+    expect(await item(id)).not.toHaveProperty('disabledAt');
+    expect((await item(id))?.sessionEpoch).toBe(2);
+  });
+
+  it('lists the email and username of a user, as logins present them', async () => {
+    await admin.create({ ...profile('i'), email: 'UserI@Example.com' }, 'correct horse');
+    expect(await admin.identifiers('useri')).toEqual([
+      { kind: 'email', email: 'useri@example.com' },
+      { kind: 'username', username: 'useri' },
+    ]);
+  });
+
+  it('deletes a user and the guards of their email and username, so both are free again', async () => {
+    const { id } = await admin.create(profile('x'), 'correct horse');
+    await admin.remove('userx');
+    expect(await item(id)).toBeUndefined();
+    expect(await item(uniqueValueId('email', 'userx@example.com'))).toBeUndefined();
+    expect(await item(uniqueValueId('username', 'userx'))).toBeUndefined();
+    expect(await codeOf(admin.show('userx'))).toBe('not_found');
+    await admin.create(profile('x'), 'correct horse');
+  });
+});
