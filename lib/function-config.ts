@@ -1,9 +1,12 @@
 import type { SecretSource } from '#lib/aws/secrets.ts';
+import type { AccountCapPolicy } from '#lib/login/account-cap.ts';
+import type { DevicePolicy } from '#lib/login/device-budget.ts';
 import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import type { TokenPolicy } from '#lib/tokens/signer.ts';
 import { ConfigError } from './errors.ts';
 import {
+  DEFAULTS,
   DYNAMODB_ENDPOINT_VARIABLE,
   KEY_VARIABLES,
   LOCAL_ONLY_SETTINGS,
@@ -46,6 +49,10 @@ export interface LoginConfig extends HttpConfig, SessionsTableConfig {
   signingKeys: SecretSource;
   bcryptCost: number;
   throttlePolicy: ThrottlePolicy;
+  /** Trusted devices: their tokens' lifetime and their own budget (lib/login/device-budget.ts). */
+  devices: DevicePolicy;
+  /** The long-memory cap on an account's untrusted failures (lib/login/account-cap.ts). */
+  accountCap: AccountCapPolicy;
 }
 
 const required = (env: Env, name: string): string => {
@@ -173,6 +180,14 @@ export const readLoginConfig = (env: Env = process.env): LoginConfig => {
     signingKeys: signingKeys(env),
     bcryptCost: readBcryptCost(env),
     throttlePolicy: readThrottlePolicy(env),
+    devices: {
+      ttlSeconds: readSetting(env, SETTINGS.deviceTokenTtlSeconds),
+      maxFailures: readSetting(env, SETTINGS.deviceMaxFailures),
+    },
+    accountCap: {
+      maxFailures: readSetting(env, SETTINGS.accountMaxFailures),
+      memorySeconds: DEFAULTS.accountMemorySeconds,
+    },
   };
 };
 
@@ -243,6 +258,17 @@ export const readWellKnownConfig = (env: Env = process.env): WellKnownConfig => 
   const { tokenPolicy, corsAllowedOrigins } = readHttpConfig(env);
   return { publicKeys: publicKeys(env), tokenPolicy, corsAllowedOrigins };
 };
+
+/** What the users CLI needs to unlock an identifier or an account: the attempts table and the identifier key. */
+export interface UnlockConfig {
+  attemptsTableName: string;
+  identifierKey: SecretSource;
+}
+
+export const readUnlockConfig = (env: Env = process.env): UnlockConfig => ({
+  attemptsTableName: required(env, TABLE_VARIABLES.attempts),
+  identifierKey: secretSource(env, KEY_VARIABLES.identifierKey),
+});
 
 /** The bcrypt cost alone, for the scripts that hash passwords (users CLI, local seeding). */
 export const readBcryptCost = (env: Env = process.env): number => readSetting(env, SETTINGS.bcryptCost);

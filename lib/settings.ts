@@ -56,6 +56,11 @@ export const DEFAULTS = {
   bcryptCost: 10,
   sessions: { ttlSeconds: 30 * 86_400, idleSeconds: 15 * 86_400, reuseGraceSeconds: 30, maxPerUser: 100 },
   throttle: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+  devices: { ttlSeconds: 365 * 86_400, maxFailures: 5 },
+  // NIST SP 800-63B-4: no more than 100 consecutive failed attempts on one account.
+  accountMaxFailures: 100,
+  /** The account cap's memory: a year after the last failure (then DynamoDB's TTL tidies the item away). */
+  accountMemorySeconds: 365 * 86_400,
 } as const;
 
 /** The settings the functions and the stack share. */
@@ -152,6 +157,27 @@ export const SETTINGS = {
     env: 'THROTTLE_MAX_LOCK_SECONDS',
     ...integerSetting(1, 86_400),
     default: DEFAULTS.throttle.maxLockSeconds,
+  }),
+  /** How long a device token lets its client be judged on its own failures (a trusted device). */
+  deviceTokenTtlSeconds: define({
+    env: 'DEVICE_TOKEN_TTL_SECONDS',
+    context: 'deviceTokenTtlSeconds',
+    ...integerSetting(86_400, 2 * 365 * 86_400),
+    default: DEFAULTS.devices.ttlSeconds,
+  }),
+  /** Wrong passwords in a row after which a device token ends (its logins are judged as untrusted). */
+  deviceMaxFailures: define({
+    env: 'DEVICE_MAX_FAILURES',
+    context: 'deviceMaxFailures',
+    ...integerSetting(1, 20),
+    default: DEFAULTS.devices.maxFailures,
+  }),
+  /** Untrusted failures in a row after which an account refuses untrusted clients: at most NIST's 100. */
+  accountMaxFailures: define({
+    env: 'ACCOUNT_MAX_FAILURES',
+    context: 'accountMaxFailures',
+    ...integerSetting(10, 100),
+    default: DEFAULTS.accountMaxFailures,
   }),
   refreshTokenTtlSeconds: define({
     env: 'REFRESH_TOKEN_TTL_SECONDS',

@@ -2,10 +2,13 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { LoginConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
+import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
@@ -54,6 +57,10 @@ export const createLoginHandlerDependencies = (
   const login = createLogin({
     users,
     attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttlePolicy, clock),
+    devices: createDynamoDbDeviceBudgets(client, config.attemptsTableName, config.devices, clock),
+    accountCap: createDynamoDbAccountCap(client, config.attemptsTableName, config.accountCap, clock),
+    deviceTokens: createDeviceTokens(refreshKey, { ttlSeconds: config.devices.ttlSeconds, clock }),
+    cappedRetryAfterSeconds: config.throttlePolicy.maxLockSeconds,
     identifierHash: createIdentifierHash(identifierKey),
     passwords: createPasswordVerifier(config.bcryptCost),
     tokens,

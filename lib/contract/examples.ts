@@ -63,3 +63,7 @@ export const EXAMPLE_DISCOVERY = {
   subject_types_supported: ['public'],
   id_token_signing_alg_values_supported: ['RS256'],
 };
+
+/** A device token as a login answers it (and a later login sends it back). */
+export const EXAMPLE_DEVICE_TOKEN =
+  'q1Yk2cJ0mVb8pLr4sT6uWw.Zx9a8b7c6d5e4f3g2h1i0A.0.1796160000.hV7wK3pZr2mQx8yN1cB5dF0gJ4kL6sT9uE2aR7oI3nM';

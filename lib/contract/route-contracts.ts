@@ -11,6 +11,7 @@ import { RefreshRequestSchema } from '#lib/sessions/request.ts';
 import { SETTINGS } from '#lib/settings.ts';
 import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import {
+  EXAMPLE_DEVICE_TOKEN,
   EXAMPLE_DISCOVERY,
   EXAMPLE_GRANT,
   EXAMPLE_JWKS,
@@ -33,6 +34,7 @@ import {
 } from './responses.ts';
 import {
   DiscoverySchema,
+  LoginGrantResponseSchema,
   MeResponseSchema,
   OpenApiDocumentSchema,
   SessionsResponseSchema,
@@ -71,26 +73,30 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     operationId: 'login',
     summary: 'Login',
     description:
-      'Verify credentials by email OR username and return an access token (JWT), the refresh token of a new session, and the safe user. An identifier with `@` is an email (case-insensitive); anything else is a username (case-sensitive). No Authorization header. A bad identifier and a bad password get the same 401.',
+      "Verify credentials by email OR username and return an access token (JWT), the refresh token of a new session, and the safe user. An identifier with `@` is an email (case-insensitive); anything else is a username (case-sensitive). No Authorization header. A bad identifier and a bad password get the same 401. Send back the `deviceToken` of an earlier sign-in to this account: the login is then judged on this device's own failures, so an attacker who keeps the identifier locked does not keep its owner out.",
     tags: ['auth'],
     requestBody: {
       schema: LoginRequestSchema,
-      example: EXAMPLE_LOGIN_REQUEST,
+      example: { ...EXAMPLE_LOGIN_REQUEST, deviceToken: EXAMPLE_DEVICE_TOKEN },
     },
     responses: {
       200: {
-        description: 'The credentials match: a new session, its first refresh token, and an access token.',
-        schema: TokenGrantResponseSchema,
+        description:
+          'The credentials match: a new session, its first refresh token, an access token, and the device token of this client (the one sent, renewed, when it was valid).',
+        schema: LoginGrantResponseSchema,
         headers: NO_STORE,
-        example: { ok: true, data: EXAMPLE_GRANT },
+        example: { ok: true, data: { ...EXAMPLE_GRANT, deviceToken: EXAMPLE_DEVICE_TOKEN } },
       },
       400: error(
-        'The body is not a JSON object, nests too deep, or a field is missing, not a string, empty, blank, too long or has control characters.',
+        'The body is not a JSON object, nests too deep, or a field is missing, not a string, empty, blank, too long or has control characters (deviceToken: not a string, empty or too long; one of the right shape that fails a check is ignored, never refused).',
         'password is required',
       ),
-      401: error('Unknown identifier or wrong password: byte-identical either way.', INVALID_CREDENTIALS_MESSAGE),
+      401: error(
+        'Unknown identifier, wrong password or disabled user: byte-identical every time, whatever the device token.',
+        INVALID_CREDENTIALS_MESSAGE,
+      ),
       429: error(
-        'This identifier failed too often (Retry-After: seconds), or the gateway throttled the caller (no Retry-After).',
+        'This identifier failed too often, or its account did (100 failures in a row from clients without a valid device token) (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).',
         TOO_MANY_ATTEMPTS_MESSAGE,
         { optionalHeaders: ['Retry-After'] },
       ),

@@ -1,11 +1,14 @@
 import * as v from 'valibot';
-import { TokenGrantSchema } from '#lib/sessions/grant.ts';
+import { LoginGrantSchema, TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { SafeUserSchema } from '#lib/users/user.ts';
 import { successEnvelope } from './envelopes.ts';
 
 /** The answer of a login and of a refresh: token, refresh token, lifetime, safe user. */
 export const TokenGrantResponseSchema = successEnvelope(TokenGrantSchema);
+
+/** The answer of a login: a token grant and the client's device token. */
+export const LoginGrantResponseSchema = successEnvelope(LoginGrantSchema);
 
 /** `{ ok: true, data: {} }`: done, nothing to tell (logout, logout everywhere, ending a session). */
 export const DoneResponseSchema = successEnvelope(v.strictObject({}));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
@@ -12,9 +11,6 @@ export interface AccountCapPolicy {
   /** How long the count is kept after the last failure. */
   memorySeconds: number;
 }
-
-/** The cap's memory: a year after the last failure (then DynamoDB's TTL tidies the item away). */
-export const ACCOUNT_MEMORY_SECONDS = 365 * 86_400;
 
 export interface AccountStanding {
   failures: number;
@@ -32,8 +28,7 @@ export interface AccountCap {
    * Counts one failure from an untrusted client on the account, on the item of each of its
    * identifiers (the one presented first), and resolves true while the account is still within
    * the cap: only then may the failure be answered as a failure. An unknown identifier is its
-   * own account: its one item is counted, and the second write goes where no item is, so an
-   * unknown identifier makes the same calls as a known one.
+   * own account, counted on two items of its own, so it makes the same calls as a known one.
    */
   count(presentedKey: string, otherKey: string | undefined): Promise<boolean>;
   /** The account starts over (a success from a trusted device). */
@@ -65,8 +60,8 @@ export const createDynamoDbAccountCap = (
   const update = (key: string, update: string, condition: string | undefined, values: Record<string, unknown>) =>
     writeCounter(client, tableName, { key, update, condition, values }, 'Account cap update failed');
 
-  const add = (key: string, condition?: string) =>
-    update(key, 'ADD failures :one SET #ttl = :ttl', condition, {
+  const add = (key: string) =>
+    update(key, 'ADD failures :one SET #ttl = :ttl', undefined, {
       ':one': 1,
       ':ttl': Math.ceil(clock().getTime() / 1000) + policy.memorySeconds,
     });
@@ -88,19 +83,17 @@ export const createDynamoDbAccountCap = (
     },
 
     async count(presentedKey, otherKey) {
-      const keys = [accountKey(presentedKey), ...(otherKey === undefined ? [] : [accountKey(otherKey)])];
-      const [presented, other] = await Promise.all([
-        add(keys[0] as string),
-        otherKey === undefined
-          ? // A key no account has, and a condition that cannot hold there: nothing is written.
-            add(accountKey(`none-${randomBytes(16).toString('base64url')}`), 'attribute_exists(#key)')
-          : add(keys[1] as string),
-      ]);
-      const counts = otherKey === undefined ? [presented ?? 0] : [presented ?? 0, other ?? 0];
-      const highest = Math.max(...counts);
+      // An unknown identifier's second item stands where a known account's other identifier's
+      // is (a key no identifier can have): the same two writes either way.
+      const keys = [
+        accountKey(presentedKey),
+        otherKey === undefined ? `${accountKey(presentedKey)}#alone` : accountKey(otherKey),
+      ];
+      const counts = await Promise.all(keys.map(add));
+      const highest = Math.max(...counts.map((count) => count ?? 0));
       await Promise.all(
         counts.map((count, index) =>
-          count < highest
+          (count ?? 0) < highest
             ? update(keys[index] as string, 'SET failures = :highest', 'failures < :highest', { ':highest': highest })
             : undefined,
         ),

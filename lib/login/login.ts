@@ -1,11 +1,15 @@
 import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
-import type { TokenGrant } from '#lib/sessions/grant.ts';
+import type { DeviceTokens } from '#lib/sessions/device-token.ts';
+import type { LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
+import type { UserIdentifier } from '#lib/users/identifier.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserLookup, UserStore } from '#lib/users/store.ts';
 import { toSafeUser, type UserItem } from '#lib/users/user.ts';
-import type { AttemptClaim, LoginAttempts } from './attempts.ts';
+import type { AccountCap } from './account-cap.ts';
+import type { LoginAttempts } from './attempts.ts';
+import type { DeviceBudgets } from './device-budget.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { LoginRequest } from './request.ts';
 import type { LoginOutcome, LoginTelemetry } from './telemetry.ts';
@@ -13,15 +17,20 @@ import type { LoginOutcome, LoginTelemetry } from './telemetry.ts';
 export interface LoginDependencies {
   users: UserStore;
   attempts: LoginAttempts;
+  devices: DeviceBudgets;
+  accountCap: AccountCap;
+  deviceTokens: DeviceTokens;
   identifierHash: IdentifierHash;
   passwords: PasswordVerifier;
   tokens: TokenSigner;
   startSession: StartSession;
   telemetry: LoginTelemetry;
+  /** The Retry-After of an account past its cap (the longest lock: the cap itself has no end). */
+  cappedRetryAfterSeconds: number;
 }
 
-/** The token, the refresh token of the new session, its lifetime and the safe user (see TokenGrantSchema). */
-export type LoginResult = TokenGrant;
+/** The token grant of a new session (see TokenGrantSchema) and the device token of this client. */
+export type LoginResult = LoginGrant;
 
 /** What the login knows of the request besides its body. */
 export interface LoginContext {
@@ -43,22 +52,47 @@ const LOOKUP_OUTCOMES = {
 const selectUser = (lookup: UserLookup): Lookup =>
   lookup.found === 'one' ? { user: lookup.user } : { user: undefined, outcome: LOOKUP_OUTCOMES[lookup.found] };
 
+/** The user's identifier that was not presented: failures count on the account's every identifier. */
+const otherIdentifier = (user: UserItem, presented: UserIdentifier): UserIdentifier =>
+  presented.kind === 'email'
+    ? { kind: 'username', username: user.username }
+    : { kind: 'email', email: user.emailLower };
+
+const firstRejection = (results: PromiseSettledResult<unknown>[]): unknown =>
+  (results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
+
 /**
- * The login use case. An identifier is throttled on its failures whether or not it belongs to
- * anyone: each attempt claims its place in the identifier's budget before bcrypt runs (see
- * lib/login/attempts.ts), and an attempt that gets none is answered 429 without bcrypt work.
- * Every other failure (unknown identifier, wrong password, several matches, an unusable record,
- * a password bcrypt would truncate) costs one bcrypt compare, one counted failure and the same
- * InvalidCredentialsError.
+ * The login use case. Three budgets decide whether a password is checked at all (see
+ * docs/security.md):
+ *
+ * - a **trusted device** (a valid device token of the account the identifier names) is judged on
+ *   its own budget only (lib/login/device-budget.ts), so an attacker holding the identifier
+ *   locked does not keep its owner out;
+ * - anyone else is judged on the **identifier**'s budget (lib/login/attempts.ts), and on the
+ *   **account**'s long-memory cap (lib/login/account-cap.ts).
+ *
+ * Every claim is one conditional write made before bcrypt, and all of them, with the user lookup
+ * and the cap's read, go out at once, for every request alike: whether a device token is valid
+ * is known only once the user is found. A device token that is missing, malformed, forged,
+ * expired, ended or another account's makes the same calls and gets the same answers as none.
+ * A success forgets failures only on the budget it was judged on: an untrusted success leaves
+ * the identifier and the account as they were, so what an untrusted client sees never depends
+ * on whether the owner signed in. Every other failure (unknown identifier, wrong password, a
+ * disabled user, several matches, an unusable record) costs one bcrypt compare, one counted
+ * failure and the same InvalidCredentialsError.
  */
 export const createLogin = ({
   users,
   attempts,
+  devices,
+  accountCap,
+  deviceTokens,
   identifierHash,
   passwords,
   tokens,
   startSession,
   telemetry,
+  cappedRetryAfterSeconds,
 }: LoginDependencies): Login => {
   /**
    * After a successful compare, a hash made at a lower cost than configured is replaced by one at
@@ -76,63 +110,136 @@ export const createLogin = ({
     }
   };
 
-  /** Forgetting the failures is best effort too: the password was right, and the claim goes stale by itself. */
-  const settleSuccess = async (claim: AttemptClaim, userId: string): Promise<void> => {
-    try {
-      await claim.succeed();
-    } catch (error) {
-      telemetry.warn('Attempt reset failed', { userId, error });
-    }
+  /** A failed compare, for the logs: a hash of a cost outside the accepted range was never compared (lib/users/passwords.ts). */
+  const wrongPassword = (user: UserItem): LoginOutcome =>
+    passwords.accepts(user.passwordHash) ? 'bad_password' : 'hash_cost_refused';
+
+  /** Settling a budget after a success is best effort: the password was right, and a claim goes stale by itself. */
+  const bestEffort = (message: string, userId: string) => (error: unknown) => {
+    telemetry.warn(message, { userId, error });
   };
 
-  return async ({ identifier, password }, context = {}) => {
-    // Independent work, all started at once (the claim waits only for the key it is made
-    // under); the attempt is counted (claimed) before any bcrypt work. All of it happens for
-    // every identifier alike.
-    const hashing = identifierHash(identifier);
-    const [claimed, found, ready, hashed] = await Promise.allSettled([
-      hashing.then((hash) => attempts.claim(hash)),
+  return async ({ identifier, password, deviceToken }, context = {}) => {
+    // Independent work, all started at once: the claims wait only for the keys they are made
+    // under (local HMACs), and every claim is made before any bcrypt work.
+    const keyed = identifierHash(identifier);
+    const presented = deviceTokens.read(deviceToken);
+    const settled = await Promise.allSettled([
+      keyed.then((key) => attempts.claim(key)),
+      presented.then((device) => devices.claim(device?.deviceId)),
+      keyed.then((key) => accountCap.standing(key)),
       users.findByIdentifier(identifier),
       tokens.ready(),
-      hashing,
-    ]);
-    if (claimed.status === 'rejected' || hashed.status === 'rejected') {
-      throw claimed.status === 'rejected' ? claimed.reason : (hashed as PromiseRejectedResult).reason;
+      keyed,
+      presented,
+    ] as const);
+    const [claimed, deviceClaimed, standing, found, ready, hashed, device] = settled;
+    if (
+      claimed.status === 'rejected' ||
+      deviceClaimed.status === 'rejected' ||
+      standing.status === 'rejected' ||
+      found.status === 'rejected' ||
+      ready.status === 'rejected' ||
+      hashed.status === 'rejected' ||
+      device.status === 'rejected'
+    ) {
+      // No password was checked: the claims go back uncounted (best effort; they go stale anyway).
+      const granted = [claimed, deviceClaimed].flatMap((result) =>
+        result.status === 'fulfilled' && result.value.granted ? [result.value.claim] : [],
+      );
+      await Promise.all(granted.map((claim) => claim.release().catch(() => undefined)));
+      throw firstRejection(settled);
     }
     const log = { identifierHash: hashed.value, identifierKind: identifier.kind };
-    const result = claimed.value;
-    if (found.status === 'rejected' || ready.status === 'rejected') {
-      // No password was checked: the claim goes back uncounted (best effort; it goes stale anyway).
-      if (result.granted) await result.claim.release().catch(() => undefined);
-      throw found.status === 'rejected' ? found.reason : (ready as PromiseRejectedResult).reason;
+    const lookup = selectUser(found.value);
+    const user = lookup.user;
+
+    const trustedDevice =
+      device.value !== undefined &&
+      deviceClaimed.value.granted &&
+      user !== undefined &&
+      user.disabledAt === undefined &&
+      (await deviceTokens.belongsTo(device.value, user))
+        ? { deviceId: device.value.deviceId, claim: deviceClaimed.value.claim }
+        : undefined;
+    // A device claim granted for a token that turned out not to be trusted here (another
+    // account's, or ended) stays counted against that device: it was used for a guess.
+
+    const signIn = async (user: UserItem, settle: Promise<unknown>, deviceId: string | undefined) => {
+      // Independent writes, at once: settling the budgets and the rehash are best effort (they
+      // never reject); each successful login starts a new session, which the token names (`sid`).
+      const [, rehashed, { sessionId, refreshToken }, issued] = await Promise.all([
+        settle,
+        rehashIfWeak(user, password),
+        startSession(user, context.userAgent),
+        deviceTokens.issue(user, deviceId),
+      ]);
+      const token = await tokens.sign(user.id, sessionId);
+      const trusted = deviceId !== undefined;
+      telemetry.record('success', { ...log, userId: user.id, sessionId, trusted, ...(rehashed && { rehashed }) });
+      return {
+        token,
+        refreshToken,
+        expiresIn: tokens.ttlSeconds,
+        user: toSafeUser(user),
+        deviceToken: issued.token,
+      };
+    };
+
+    if (trustedDevice && user) {
+      const { claim } = trustedDevice;
+      // The identifier's budget plays no part: its claim goes back while bcrypt runs.
+      const [matches] = await Promise.all([
+        passwords.verify(password, user.passwordHash),
+        claimed.value.granted ? claimed.value.claim.release().catch(() => undefined) : undefined,
+      ]);
+      if (!matches) {
+        // The device's claim counted this failure already.
+        telemetry.record(wrongPassword(user), { ...log, userId: user.id, trusted: true });
+        throw new InvalidCredentialsError();
+      }
+      const otherKey = identifierHash(otherIdentifier(user, identifier));
+      const settle = Promise.all([
+        claim.succeed().catch(bestEffort('Device budget reset failed', user.id)),
+        // A success from a trusted device starts the account's cap over.
+        standing.value.failures > 0
+          ? otherKey
+              .then((other) => accountCap.reset([hashed.value, other]))
+              .catch(bestEffort('Account cap reset failed', user.id))
+          : undefined,
+      ]);
+      return signIn(user, settle, trustedDevice.deviceId);
     }
 
+    const result = claimed.value;
     if (!result.granted) {
       telemetry.record('throttled', { ...log, retryAfterSeconds: result.retryAfterSeconds });
       throw new TooManyAttemptsError(result.retryAfterSeconds);
     }
-
-    const lookup = selectUser(found.value);
-    const matches = await passwords.verify(password, lookup.user?.passwordHash);
-    if (!lookup.user || !matches) {
-      await result.claim.fail();
-      if (lookup.user) {
-        // A hash of a cost outside the accepted range was never compared (lib/users/passwords.ts).
-        const outcome = passwords.accepts(lookup.user.passwordHash) ? 'bad_password' : 'hash_cost_refused';
-        telemetry.record(outcome, { ...log, userId: lookup.user.id });
-      } else telemetry.record(lookup.outcome, log);
-      throw new InvalidCredentialsError();
+    if (standing.value.reached) {
+      // No password is checked for an account past its cap: the claim goes back uncounted.
+      await result.claim.release();
+      telemetry.record('account_capped', { ...log, ...(user && { userId: user.id }) });
+      throw new TooManyAttemptsError(cappedRetryAfterSeconds);
     }
 
-    // Three independent writes, at once: forgetting the failures and the rehash are best effort
-    // (they never reject); each successful login starts a new session, which the token names (`sid`).
-    const [, rehashed, { sessionId, refreshToken }] = await Promise.all([
-      settleSuccess(result.claim, lookup.user.id),
-      rehashIfWeak(lookup.user, password),
-      startSession(lookup.user, context.userAgent),
+    const [matches, otherKey] = await Promise.all([
+      passwords.verify(password, user?.passwordHash),
+      user ? identifierHash(otherIdentifier(user, identifier)) : undefined,
     ]);
-    const token = await tokens.sign(lookup.user.id, sessionId);
-    telemetry.record('success', { ...log, userId: lookup.user.id, sessionId, ...(rehashed && { rehashed }) });
-    return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(lookup.user) };
+    if (!user || !matches || user.disabledAt !== undefined) {
+      const [, withinCap] = await Promise.all([result.claim.fail(), accountCap.count(hashed.value, otherKey)]);
+      if (!withinCap) {
+        // This failure went past the cap: it is not answered as one, and no later one will be.
+        telemetry.record('account_capped', { ...log, ...(user && { userId: user.id }) });
+        throw new TooManyAttemptsError(cappedRetryAfterSeconds);
+      }
+      if (!user) telemetry.record(lookup.outcome, log);
+      else telemetry.record(matches ? 'disabled_user' : wrongPassword(user), { ...log, userId: user.id });
+      throw new InvalidCredentialsError();
+    }
+    // Giving the claim back is all an untrusted success does: the failures counted on the
+    // identifier and the account stay, so nobody can tell from them that the owner signed in.
+    return signIn(user, result.claim.release().catch(bestEffort('Attempt release failed', user.id)), undefined);
   };
 };

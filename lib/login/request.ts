@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
 import { jsonObjectBody } from '#lib/json-body.ts';
+import { MAX_DEVICE_TOKEN_LENGTH } from '#lib/sessions/device-token.ts';
 import { toIdentifier, type UserIdentifier } from '#lib/users/identifier.ts';
 
 /** Longest identifier accepted: the longest valid email address (RFC 5321 path limit). */
@@ -29,11 +30,24 @@ export const LoginRequestSchema = v.object({
     v.check((value) => !CONTROL_CHARACTERS.test(value), 'emailOrUsername must not contain control characters'),
   ),
   password: field('password', MAX_PASSWORD_LENGTH),
+  /**
+   * Optional. Of the right shape (a string no longer than a device token can be), it is never
+   * refused: one that fails any check is ignored, and the login is judged as untrusted.
+   */
+  deviceToken: v.optional(
+    v.pipe(
+      v.string('deviceToken must be a string'),
+      v.maxLength(MAX_DEVICE_TOKEN_LENGTH, `deviceToken must be at most ${MAX_DEVICE_TOKEN_LENGTH} characters`),
+      v.nonEmpty('deviceToken must not be empty'),
+    ),
+  ),
 });
 
 export interface LoginRequest {
   identifier: UserIdentifier;
   password: string;
+  /** The device token this client was given at an earlier sign-in, if it sent one. */
+  deviceToken?: string | undefined;
 }
 
 const issueMessage = (issue: v.BaseIssue<unknown>): string => {
@@ -52,5 +66,6 @@ const issueMessage = (issue: v.BaseIssue<unknown>): string => {
 export const parseLoginRequest = (body: unknown): LoginRequest => {
   const result = v.safeParse(LoginRequestSchema, jsonObjectBody(body), { abortPipeEarly: true });
   if (!result.success) throw new BadRequestError(issueMessage(result.issues[0]));
-  return { identifier: toIdentifier(result.output.emailOrUsername), password: result.output.password };
+  const { emailOrUsername, password, deviceToken } = result.output;
+  return { identifier: toIdentifier(emailOrUsername), password, ...(deviceToken !== undefined && { deviceToken }) };
 };

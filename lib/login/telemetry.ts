@@ -7,9 +7,11 @@ export type LoginOutcome =
   | 'unknown_identifier'
   | 'bad_password'
   | 'hash_cost_refused'
+  | 'disabled_user'
   | 'ambiguous_identifier'
   | 'invalid_user_record'
   | 'throttled'
+  | 'account_capped'
   | 'bad_input'
   | 'error';
 
@@ -19,9 +21,12 @@ export const OUTCOME_METRICS = {
   unknown_identifier: 'LoginFailed',
   bad_password: 'LoginFailed',
   hash_cost_refused: 'LoginFailed',
+  disabled_user: 'LoginFailed',
   ambiguous_identifier: 'LoginFailed',
   invalid_user_record: 'LoginFailed',
   throttled: 'LoginThrottled',
+  // Someone keeps guessing at one account: an operator may want to look (and `users unlock-account`).
+  account_capped: 'LoginAccountCapped',
   bad_input: 'LoginRejected',
   error: 'LoginErrored',
 } as const satisfies Record<LoginOutcome, string>;

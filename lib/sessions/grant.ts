@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { SafeUserSchema } from '#lib/users/user.ts';
+import { MAX_DEVICE_TOKEN_LENGTH } from './device-token.ts';
 import { MAX_REFRESH_TOKEN_LENGTH } from './refresh-token.ts';
 
 /**
@@ -24,3 +25,20 @@ export const TokenGrantSchema = v.strictObject({
 });
 
 export type TokenGrant = v.InferOutput<typeof TokenGrantSchema>;
+
+/**
+ * What a sign-in answers with: a token grant, and the device token of the client that signed in
+ * (a new one, or the one it presented, renewed).
+ */
+export const LoginGrantSchema = v.strictObject({
+  ...TokenGrantSchema.entries,
+  deviceToken: v.pipe(
+    v.string(),
+    v.maxLength(MAX_DEVICE_TOKEN_LENGTH),
+    v.description(
+      "Opaque. Keep it (like the refresh token) and send it back as `deviceToken` with every later login to this account from this client: such a login is judged on this device's own failures, so an attacker who keeps the identifier locked does not keep you out. It ends after a few wrong passwords from it, when it expires (a year by default), or when every session of the user ends.",
+    ),
+  ),
+});
+
+export type LoginGrant = v.InferOutput<typeof LoginGrantSchema>;

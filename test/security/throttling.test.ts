@@ -52,12 +52,15 @@ describe('per-identifier throttling', () => {
     expect((await attempt('bob@example.com', 'secret123')).statusCode).toBe(429);
   });
 
-  it('lets the identifier in once the lock has passed, and a success clears the count', async () => {
+  it('lets the identifier in once the lock has passed; a success forgets nothing (no success oracle)', async () => {
     await failTimes('carol', 5);
     time.advance(60);
     expect((await attempt('carol', 'secret123')).statusCode).toBe(200);
-    await failTimes('carol', 4);
-    expect((await attempt('carol', 'secret123')).statusCode).toBe(200);
+    // The five failures still count: the next one doubles the lock, as if nobody had signed in.
+    expect((await attempt('carol', 'wrong')).statusCode).toBe(401);
+    const locked = await attempt('carol', 'secret123');
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers?.['Retry-After']).toBe('120');
   });
 
   it('doubles the lock for each failure after it, and every lock expires by itself', async () => {
@@ -112,9 +115,8 @@ describe('per-identifier throttling', () => {
     }
   });
 
-  it('keeps the failures of a burst that a correct login was part of', async () => {
-    // Two failures, then the right password alongside two wrong ones (the whole budget): the
-    // success forgets the two before it, but the two around it stay counted.
+  it('keeps every failure of a burst that a correct login was part of, and those before it', async () => {
+    // Two failures, then the right password alongside two wrong ones: all four failures count.
     await failTimes('heidi', 2);
     const responses = await Promise.all([
       attempt('heidi', 'secret123'),
@@ -122,7 +124,7 @@ describe('per-identifier throttling', () => {
       attempt('heidi', 'wrong'),
     ]);
     expect(responses.map((response) => response.statusCode)).toEqual([200, 401, 401]);
-    await failTimes('heidi', 3);
+    await failTimes('heidi', 1);
     expect((await attempt('heidi', 'secret123')).statusCode).toBe(429);
   });
 });

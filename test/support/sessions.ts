@@ -2,6 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { Clock } from '#lib/clock.ts';
+import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
+import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
+import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
@@ -50,3 +53,22 @@ export const testSessions = (tables: TestTables) => {
     close: () => patient.destroy(),
   };
 };
+
+/**
+ * The trusted-device and account-cap parts of a login on the test tables, with the default
+ * policies: what a use-case test adds to its own users, attempts and verifier.
+ */
+export const testLoginBudgets = (tables: TestTables, clock?: Clock) => ({
+  devices: createDynamoDbDeviceBudgets(tables.client, tables.attemptsTableName, DEFAULTS.devices, clock),
+  accountCap: createDynamoDbAccountCap(
+    tables.client,
+    tables.attemptsTableName,
+    { maxFailures: DEFAULTS.accountMaxFailures, memorySeconds: DEFAULTS.accountMemorySeconds },
+    clock,
+  ),
+  deviceTokens: createDeviceTokens(createSecretReader({ value: TEST_REFRESH_KEY }), {
+    ttlSeconds: DEFAULTS.devices.ttlSeconds,
+    ...(clock && { clock }),
+  }),
+  cappedRetryAfterSeconds: DEFAULTS.throttle.maxLockSeconds,
+});

@@ -16,7 +16,7 @@ import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { expectClientErrorEnvelope, requestBody, requestHeaders } from '#test/support/fuzz.ts';
 import { testKeySet } from '#test/support/keys.ts';
-import { testSessionStarter } from '#test/support/sessions.ts';
+import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
 
 /**
  * Like Middy's own `index.fuzz.js` for its parsers: whatever body and headers arrive, the login
@@ -50,6 +50,7 @@ describe('login handler under arbitrary input', () => {
       }),
       startSession: testSessionStarter(tables),
       telemetry,
+      ...testLoginBudgets(tables),
     });
     handler = createLoginHandler({
       login,

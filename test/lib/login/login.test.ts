@@ -19,7 +19,7 @@ import { newUserItem } from '#lib/users/user.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
-import { testSessionStarter } from '#test/support/sessions.ts';
+import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -75,6 +75,7 @@ describe('login against DynamoDB Local', () => {
       tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
+      ...testLoginBudgets(table),
     };
     login = createLogin(deps);
   });
@@ -184,11 +185,11 @@ describe('login against DynamoDB Local', () => {
     const ownLogin = createLogin({
       users: createDynamoDbUserStore(table.client, table.usersTableName),
       attempts: {
-        // Forgetting failures fails, so a warning with the error is logged too.
+        // Giving a success's claim back fails, so a warning with the error is logged too.
         claim: async (key) => {
           const result = await real.claim(key);
           if (!result.granted) return result;
-          return { granted: true, claim: { ...result.claim, succeed: () => Promise.reject(broken) } };
+          return { granted: true, claim: { ...result.claim, release: () => Promise.reject(broken) } };
         },
       },
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
@@ -196,6 +197,7 @@ describe('login against DynamoDB Local', () => {
       tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(own),
+      ...testLoginBudgets(table),
     });
     const tries: [string, string][] = [
       ['MovieFan@Example.com', 'secret124'],
@@ -213,7 +215,7 @@ describe('login against DynamoDB Local', () => {
     }
     const outcomes = own.lines.map((line) => (line.details as { outcome?: string }).outcome ?? line.message);
     expect(outcomes).toEqual(
-      expect.arrayContaining(['bad_password', 'success', 'Attempt reset failed', 'unknown_identifier', 'throttled']),
+      expect.arrayContaining(['bad_password', 'success', 'Attempt release failed', 'unknown_identifier', 'throttled']),
     );
     const logged = inspect(own.lines, { depth: null });
     expect(logged).toContain('DynamoDB said no');
@@ -243,6 +245,7 @@ describe('rehash on login', () => {
       tokens: createTokenSigner(createSigningKeyProvider({ value: keys }), settings),
       startSession: testSessionStarter(table),
       telemetry: createLoginTelemetry(logger),
+      ...testLoginBudgets(table),
     });
   const storedHash = async (id: string) =>
     (await table.client.send(new GetCommand({ TableName: table.usersTableName, Key: { id } }))).Item
@@ -300,14 +303,14 @@ describe('rehash on login', () => {
     expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({ level: 'warn' });
   });
 
-  it('still logs the user in when forgetting the earlier failures fails, and says so in a warning', async () => {
+  it('still logs the user in when giving the claim back fails, and says so in a warning', async () => {
     const real = createDynamoDbLoginAttempts(table.client, table.attemptsTableName, DEFAULTS.throttle);
     // A write failure after a successful claim, which DynamoDB Local will not produce on demand.
     const failing: LoginAttempts = {
       claim: async (key) => {
         const result = await real.claim(key);
         if (!result.granted) return result;
-        return { granted: true, claim: { ...result.claim, succeed: () => Promise.reject(new Error('write refused')) } };
+        return { granted: true, claim: { ...result.claim, release: () => Promise.reject(new Error('write refused')) } };
       },
     };
     const login = loginWith(TEST_BCRYPT_COST, undefined, failing);
@@ -316,7 +319,7 @@ describe('rehash on login', () => {
     );
     const { user } = await login({ identifier: toIdentifier('strong'), password: 'secret123' });
     expect(user.id).toBe('strong');
-    expect(logger.lines.find((line) => line.message === 'Attempt reset failed')).toMatchObject({ level: 'warn' });
+    expect(logger.lines.find((line) => line.message === 'Attempt release failed')).toMatchObject({ level: 'warn' });
   });
 
   it('refuses a hash above the configured cost (BCRYPT_COST was lowered): a wrong password to the client, an error in the log', async () => {
