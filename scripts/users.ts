@@ -4,26 +4,41 @@
  *   create --email E --username U --name N [--date-of-birth YYYY-MM-DD]
  *   set-password --user EMAIL_OR_USERNAME
  *   show --user EMAIL_OR_USERNAME
+ *   unlock --user EMAIL_OR_USERNAME           forget that identifier's failures and lock
+ *   unlock-account --user EMAIL_OR_USERNAME   the same for all of the user's identifiers, and the account cap
+ *   disable | enable --user EMAIL_OR_USERNAME
+ *   delete --user EMAIL_OR_USERNAME --yes
  *
  * The password is read from a prompt that does not echo, or from stdin when it is not a
  * terminal (`printf '%s' "$PW" | npm run users -- create ...`); never from the command line,
  * where it would sit in shell history and the process list. Uses USERS_TABLE_NAME, AWS_REGION and
- * AWS credentials as any AWS tool does, or DYNAMODB_ENDPOINT for DynamoDB Local.
+ * AWS credentials as any AWS tool does, or DYNAMODB_ENDPOINT for DynamoDB Local; the unlock
+ * commands also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally).
  */
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { read } from 'read';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { createSecretReader } from '#lib/aws/secrets.ts';
 import { AuthServiceError, ConfigError, UserAdminError } from '#lib/errors.ts';
-import { readBcryptCost } from '#lib/function-config.ts';
+import { readBcryptCost, readUnlockConfig } from '#lib/function-config.ts';
+import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
+import { createUnlocker } from '#lib/login/unlock.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
+import { toIdentifier } from '#lib/users/identifier.ts';
 
 const USAGE = `Usage: npm run users -- <command> [options]
   create --email EMAIL --username USERNAME --name NAME [--date-of-birth YYYY-MM-DD]
   set-password --user EMAIL_OR_USERNAME
   show --user EMAIL_OR_USERNAME
+  unlock --user EMAIL_OR_USERNAME           forget that identifier's failures and lock (any identifier)
+  unlock-account --user EMAIL_OR_USERNAME   forget them for the user's email and username, and the account cap
+  disable --user EMAIL_OR_USERNAME          every sign-in fails; every session and device token ends
+  enable --user EMAIL_OR_USERNAME           sign-ins work again (ended sessions stay ended)
+  delete --user EMAIL_OR_USERNAME --yes     delete the user; every session and device token ends
 The password is prompted for (no echo), or read from stdin; never given as an option.
-Environment: USERS_TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST.`;
+Environment: USERS_TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST;
+for unlock and unlock-account also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally).`;
 
 class UsageError extends Error {}
 
@@ -51,6 +66,7 @@ const main = async (): Promise<void> => {
       name: { type: 'string' },
       'date-of-birth': { type: 'string' },
       user: { type: 'string' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -61,6 +77,11 @@ const main = async (): Promise<void> => {
 
   const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
   const admin = createUserAdmin(client, usersTableName, readBcryptCost());
+  const unlocker = () => {
+    const config = readUnlockConfig();
+    const identifierHash = createIdentifierHash(createSecretReader(config.identifierKey));
+    return createUnlocker(client, config.attemptsTableName, identifierHash);
+  };
   const user = () => {
     if (!values.user) throw new UsageError(`${command} needs --user EMAIL_OR_USERNAME`);
     return values.user;
@@ -90,6 +111,30 @@ const main = async (): Promise<void> => {
         return;
       case 'show':
         console.log(JSON.stringify(await admin.show(user()), null, 2));
+        return;
+      case 'unlock':
+        // Any identifier, a user's or not: an attacker may have locked one nobody has yet.
+        await unlocker().identifier(toIdentifier(user()));
+        console.log(`Unlocked ${values.user}`);
+        return;
+      case 'unlock-account': {
+        const identifiers = await admin.identifiers(user());
+        await unlocker().account(identifiers);
+        console.log(`Unlocked the account of ${values.user} (its email and username, and its cap)`);
+        return;
+      }
+      case 'disable':
+        await admin.disable(user());
+        console.log(`Disabled ${values.user}: every session and device token ended`);
+        return;
+      case 'enable':
+        await admin.enable(user());
+        console.log(`Enabled ${values.user}`);
+        return;
+      case 'delete':
+        if (!values.yes) throw new UsageError('delete needs --yes: it cannot be undone');
+        await admin.remove(user());
+        console.log(`Deleted ${values.user}`);
         return;
       default:
         throw new UsageError(command ? `Unknown command ${command}` : 'No command given');
