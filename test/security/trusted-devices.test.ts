@@ -57,7 +57,7 @@ describe('trusted devices', () => {
       ids[username] = user.id as string;
     }
     time = manualClock();
-    handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'ERROR' }, time.clock);
+    handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, time.clock);
   });
 
   afterAll(async () => {
