@@ -24,9 +24,20 @@ export class LoginAttemptsTable extends Construct {
 
   /**
    * Lets `grantee` claim, count and settle attempts, item by item: every change is one
-   * conditional UpdateItem that returns the old item, so no GetItem or DeleteItem (nor Query or Scan).
+   * conditional UpdateItem (no DeleteItem, Query or Scan). The one read is of an account cap's
+   * count: GetItem of the `failures` of `account#` items only.
    */
   grantCounting(grantee: IGrantable): Grant {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${LOGIN_ATTEMPTS_TABLE.keyPrefixes.account}*`] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [LOGIN_ATTEMPTS_TABLE.partitionKey, 'failures'] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    });
     return Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:UpdateItem'],

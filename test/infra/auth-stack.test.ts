@@ -155,6 +155,7 @@ describe('AuthStack', () => {
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
     expect(grants).toEqual([
+      'dynamodb:GetItem',
       'dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:Query',
       'dynamodb:Query',
@@ -191,6 +192,14 @@ describe('AuthStack', () => {
     // Item-level counters only: the grant names the table itself, no index and no wildcard.
     const counting = onTable(/"LoginAttempts/);
     expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
+    // The one read: the account cap's count, on account items only.
+    const capRead = statements.find((statement) => statement.Action === 'dynamodb:GetItem');
+    expect(capRead.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
+    expect(capRead.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['account#*'] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['key', 'failures'] },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    });
   });
 
   it('generates the identifier key at deploy time', () => {
