@@ -86,8 +86,14 @@ describe('user enumeration', () => {
       };
       const reference = kinds['wrong password'];
       expect(reference.rounds).toEqual([TEST_BCRYPT_COST]);
+      // The lookup; the identifier's claim, the device's (none here: refused where no item is)
+      // and the account cap's read; after bcrypt, the failure and the cap's count on two items.
       expect(reference.calls.map(({ command, table }) => `${command} ${table}`)).toEqual([
         'QueryCommand users',
+        'UpdateCommand attempts',
+        'UpdateCommand attempts',
+        'GetCommand attempts',
+        'UpdateCommand attempts',
         'UpdateCommand attempts',
         'UpdateCommand attempts',
       ]);
