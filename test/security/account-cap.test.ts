@@ -26,7 +26,7 @@ describe('no success oracle', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     for (const username of ['live', 'trusting', 'idle']) {
-      await tables.createUser({ email: `${username}@example.com`, username, name: username, password: PASSWORD });
+      await tables.createUser(username);
     }
     handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, manualClock().clock);
   });
@@ -62,7 +62,7 @@ describe('the account cap', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     for (const username of ['anna', 'ben', 'cleo', 'dora']) {
-      await tables.createUser({ email: `${username}@example.com`, username, name: username, password: PASSWORD });
+      await tables.createUser(username);
     }
     // The smallest cap, and an identifier throttle that never bites, so the cap is what is seen.
     handler = createTestHandler(
