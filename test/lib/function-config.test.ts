@@ -51,6 +51,9 @@ describe('readLoginConfig', () => {
       },
       bcryptCost: 10,
       throttlePolicy: { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+      // A year; five wrong passwords end a device token; NIST's 100 per account, kept a year.
+      devices: { ttlSeconds: 31_536_000, maxFailures: 5 },
+      accountCap: { maxFailures: 100, memorySeconds: 31_536_000 },
       corsAllowedOrigins: [],
     });
   });
@@ -74,6 +77,9 @@ describe('readLoginConfig', () => {
         REFRESH_REUSE_GRACE_SECONDS: '10',
         MAX_SESSIONS_PER_USER: '5',
         CLIENT_IDS: 'ios-app, web.app',
+        DEVICE_TOKEN_TTL_SECONDS: '86400',
+        DEVICE_MAX_FAILURES: '3',
+        ACCOUNT_MAX_FAILURES: '50',
       }),
     ).toEqual({
       usersTableName: 'users',
@@ -92,6 +98,8 @@ describe('readLoginConfig', () => {
       },
       bcryptCost: 12,
       throttlePolicy: { maxFailures: 3, windowSeconds: 600, baseLockSeconds: 30, maxLockSeconds: 300 },
+      devices: { ttlSeconds: 86_400, maxFailures: 3 },
+      accountCap: { maxFailures: 50, memorySeconds: 31_536_000 },
       corsAllowedOrigins: ['https://app.example.com', 'https://www.example.com'],
     });
   });
@@ -113,6 +121,18 @@ describe('readLoginConfig', () => {
     ],
     [{ ...MINIMAL, SIGNING_KEYS_SECRET_ARN: 'a' }, 'Set only one of SIGNING_KEYS_SECRET_ARN and SIGNING_KEYS'],
     [{ ...MINIMAL, BCRYPT_COST: '8' }, 'Environment variable BCRYPT_COST must be an integer from 10 to 15'],
+    [
+      { ...MINIMAL, DEVICE_TOKEN_TTL_SECONDS: '3600' },
+      'Environment variable DEVICE_TOKEN_TTL_SECONDS must be an integer from 86400 to 63072000',
+    ],
+    [
+      { ...MINIMAL, DEVICE_MAX_FAILURES: '0' },
+      'Environment variable DEVICE_MAX_FAILURES must be an integer from 1 to 20',
+    ],
+    [
+      { ...MINIMAL, ACCOUNT_MAX_FAILURES: '101' },
+      'Environment variable ACCOUNT_MAX_FAILURES must be an integer from 10 to 100',
+    ],
     [
       { ...MINIMAL, TOKEN_TTL_SECONDS: '1h' },
       'Environment variable TOKEN_TTL_SECONDS must be an integer from 60 to 86400',

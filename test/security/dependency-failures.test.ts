@@ -60,8 +60,9 @@ describe('when DynamoDB fails', () => {
       const { response, ms } = await attemptAgainst(fake.endpoint);
       expect(response).toStrictEqual(UNAVAILABLE);
       expect(ms).toBeLessThan(LAMBDA_TIMEOUT_MS);
-      // Three attempts for each of the two calls that run in parallel (the claim and the user lookup), no more.
-      expect(fake.requests()).toBeLessThanOrEqual(6);
+      // Three attempts for each of the four calls that run in parallel (the identifier's and the
+      // device's claims, the account cap's read and the user lookup), no more.
+      expect(fake.requests()).toBeLessThanOrEqual(12);
       expect(fake.requests()).toBeGreaterThan(0);
     });
   });

@@ -65,6 +65,7 @@ describe('login handler', () => {
           countryCode: null,
           dateOfBirth: '1999-05-20T00:00:00.000Z',
         },
+        deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}\.0\.\d{10}\.[A-Za-z0-9_-]{43}$/),
       },
     });
     const { payload } = await verifyWithTestKeys(body.data.token, {
