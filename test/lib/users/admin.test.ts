@@ -184,7 +184,7 @@ describe('disabling and deleting users', () => {
     expect(await item(id)).toBeUndefined();
     expect(await item(uniqueValueId('email', 'userx@example.com'))).toBeUndefined();
     expect(await item(uniqueValueId('username', 'userx'))).toBeUndefined();
-    expect(await codeOf(admin.show('userx'))).toBe('not_found');
+    expect(await reasonOf(admin.show('userx'))).toBe('not_found');
     await admin.create(profile('x'), 'correct horse');
   });
 });
