@@ -4,8 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 /**
  * One identifier's counters as stored (epoch milliseconds for times). `attempts` counts the
  * password checks that are either still running (claims) or failed: `attempts - failures` are
- * in flight. `generation` changes whenever counts are dropped (a success forgetting failures, a
- * restart after the window, stale claims taken back), so a later write can tell.
+ * in flight.
  */
 export interface AttemptRecord {
   attempts: number;
@@ -13,7 +12,6 @@ export interface AttemptRecord {
   lockedUntil: number;
   forgetAt: number;
   lastClaimAt: number;
-  generation: number;
   /**
    * Ids of the claims in flight. Every write checks its own id here, so a write the SDK retries
    * after DynamoDB applied it (a timeout on the way back) is recognized instead of counted twice.
@@ -28,7 +26,6 @@ export const emptyAttemptRecord = (): AttemptRecord => ({
   lockedUntil: 0,
   forgetAt: 0,
   lastClaimAt: 0,
-  generation: 0,
   claims: new Set<string>(),
 });
 
@@ -42,7 +39,6 @@ export const parseAttemptRecord = (item: Record<string, unknown> | undefined): A
     lockedUntil: number('lockedUntil'),
     forgetAt: number('forgetAt'),
     lastClaimAt: number('lastClaimAt'),
-    generation: number('generation'),
   };
   if (!Object.values(record).every((value) => value !== undefined)) return undefined;
   // DynamoDB keeps no empty set: no attribute means no claim in flight.

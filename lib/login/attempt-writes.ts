@@ -21,7 +21,6 @@ const belowLimit = (maxFailures: number) => part('attempts < :max', { ':max': ma
 const claimedSince = (staleBefore: number) => part('lastClaimAt > :stale', { ':stale': staleBefore });
 const lastClaimedAt = (seen: number) => part('lastClaimAt = :seen', { ':seen': seen });
 const failuresStill = (seen: number) => part('failures = :seen', { ':seen': seen });
-const generationStill = (generation: number) => part('generation = :generation', { ':generation': generation });
 const holdsClaim = (id: string) => part('contains(claims, :id)', { ':id': id });
 const lacksClaim = (id: string) => part('NOT contains(claims, :id)', { ':id': id });
 
@@ -54,7 +53,6 @@ const rememberUntil = (forgetAt: number) =>
   );
 const claimedAt = (now: number) => part('lastClaimAt = :now', { ':now': now });
 const keptOrZero = (attribute: keyof AttemptRecord) => part(`${attribute} = if_not_exists(${attribute}, :zero)`, ZERO);
-const nextGeneration = part('generation = generation + :one', ONE);
 /** The claim's id, for `claims = `, `ADD claims` and `DELETE claims`. */
 const claimIds = (id: string) => ({ ':ids': new Set([id]) });
 const theClaim = (id: string) => part('claims :ids', claimIds(id));
@@ -94,15 +92,6 @@ export interface AttemptWrites {
     identifierHash: string,
     counted: { now: number; lockedUntil: number; forgetAt: number },
   ): Promise<Write>;
-  /**
-   * Gives the claim back and forgets the failures counted when it was made, if no other success
-   * or restart dropped counts since (the same generation).
-   */
-  forgetFailures(
-    identifierHash: string,
-    id: string,
-    claimed: Pick<AttemptRecord, 'failures' | 'generation'>,
-  ): Promise<Write>;
 }
 
 export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: string): AttemptWrites => {
@@ -141,7 +130,6 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
             part('attempts = if_not_exists(attempts, :zero) + :one', { ...ZERO, ...ONE }),
             keptOrZero('failures'),
             keptOrZero('lockedUntil'),
-            keptOrZero('generation'),
             claimedAt(now),
             rememberUntil(forgetAt),
           ],
@@ -158,7 +146,6 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
           set: [
             part('attempts = :one, failures = :zero, lockedUntil = :zero', { ...ZERO, ...ONE }),
             part('claims = :ids', claimIds(id)),
-            part('generation = if_not_exists(generation, :zero) + :one', { ...ZERO, ...ONE }),
             claimedAt(now),
             rememberUntil(forgetAt),
           ],
@@ -174,7 +161,6 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
           set: [
             part('attempts = failures + :one', ONE),
             part('claims = :ids', claimIds(id)),
-            nextGeneration,
             claimedAt(now),
             rememberUntil(forgetAt),
           ],
@@ -214,28 +200,12 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
           set: [
             part('attempts = :one, failures = :one', ONE),
             part('lockedUntil = :lockedUntil', { ':lockedUntil': lockedUntil }),
-            part('generation = :zero', ZERO),
             claimedAt(now),
             rememberUntil(forgetAt),
           ],
         },
         noItem,
         'Attempt update failed',
-      ),
-
-    forgetFailures: (identifierHash, id, claimed) =>
-      write(
-        identifierHash,
-        {
-          set: [
-            part('attempts = attempts - :released', { ':released': claimed.failures + 1 }),
-            part('failures = failures - :before', { ':before': claimed.failures }),
-            nextGeneration,
-          ],
-          delete: [theClaim(id)],
-        },
-        and(generationStill(claimed.generation), holdsClaim(id)),
-        'Attempt reset failed',
       ),
   };
 };

@@ -11,11 +11,10 @@ export interface AttemptClaim {
   /** The password was wrong: the claim becomes a counted failure (and a lock, at the limit). */
   fail(): Promise<void>;
   /**
-   * The password was right: give the claim back and forget the failures counted before it was
-   * made. Failures counted meanwhile by other attempts stay.
+   * Give the claim back uncounted: no password was checked (a dependency failed first, or a
+   * trusted device or the account cap decided), or the password was right. A success forgets
+   * nothing here, so the identifier's counts never tell whether its owner signed in.
    */
-  succeed(): Promise<void>;
-  /** No password was checked (a dependency failed first): give the claim back uncounted. */
   release(): Promise<void>;
 }
 
@@ -51,10 +50,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * nothing is read and then written. This is the loop around those writes.
  *
  * However many requests arrive at once, at most `maxFailures` wrong passwords are checked
- * before the lock. A failure sets the lock the new count earns (doubling); a success removes its
- * own claim and the failures that were counted when it was claimed, only if no other success or
- * restart dropped counts since (same generation), so the failures of a burst around it stay
- * counted. Everything is forgotten `windowSeconds` after the last claim or lock.
+ * before the lock. A failure sets the lock the new count earns (doubling); a success, like any
+ * attempt that checked no password, only gives its claim back: the failures stay counted, so
+ * the counts never tell whether the owner signed in. Everything is forgotten `windowSeconds`
+ * after the last claim or lock.
  */
 export const createDynamoDbLoginAttempts = (
   client: DynamoDBDocumentClient,
@@ -97,15 +96,6 @@ export const createDynamoDbLoginAttempts = (
     throw new ServiceUnavailableError({ cause: new Error('Too much contention counting a failure') });
   };
 
-  const succeed = async (identifierHash: string, id: string, claimed: AttemptRecord) => {
-    if (claimed.failures > 0) {
-      const { applied } = await writes.forgetFailures(identifierHash, id, claimed);
-      if (applied) return;
-      // Someone else forgot those failures already: only our claim is left to give back.
-    }
-    await release(identifierHash, id);
-  };
-
   /** `before` is the item as it was just before the claim, without it (undefined: nothing counted). */
   const granted = (identifierHash: string, id: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
     const counted = before ?? emptyAttemptRecord();
@@ -119,7 +109,6 @@ export const createDynamoDbLoginAttempts = (
       granted: true,
       claim: {
         fail: () => fail(identifierHash, id, after),
-        succeed: () => succeed(identifierHash, id, counted),
         release: () => release(identifierHash, id),
       },
     };
@@ -158,7 +147,7 @@ export const createDynamoDbLoginAttempts = (
         if (seen.attempts > seen.failures && seen.lastClaimAt <= staleBefore) {
           const reclaimed = await writes.reclaim(identifierHash, id, { now, forgetAt, seen });
           if (reclaimed.applied) {
-            const dropped = { attempts: seen.failures, generation: seen.generation + 1, claims: new Set<string>() };
+            const dropped = { attempts: seen.failures, claims: new Set<string>() };
             return granted(identifierHash, id, now, { ...seen, ...dropped });
           }
           continue;

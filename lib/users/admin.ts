@@ -98,7 +98,7 @@ export const createUserAdmin = (
     try {
       await client.send(
         new UpdateCommand({
-          TableName: tableName,
+          TableName: usersTableName,
           Key: { id },
           UpdateExpression: expression,
           ConditionExpression: 'attribute_exists(id)',
@@ -215,11 +215,17 @@ export const createUserAdmin = (
         await client.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Delete: { TableName: tableName, Key: { id: user.id }, ConditionExpression: 'attribute_exists(id)' } },
+              {
+                Delete: {
+                  TableName: usersTableName,
+                  Key: { id: user.id },
+                  ConditionExpression: 'attribute_exists(id)',
+                },
+              },
               // A guard another user holds (written by an older tool) stays.
               ...guardItems(user).map(({ id }) => ({
                 Delete: {
-                  TableName: tableName,
+                  TableName: usersTableName,
                   Key: { id },
                   ConditionExpression: 'attribute_not_exists(id) OR userId = :user',
                   ExpressionAttributeValues: { ':user': user.id },

@@ -143,7 +143,7 @@ describe('trusted devices', () => {
     // Every session of frank ends (logout everywhere, a password change): the epoch moves on.
     await tables.client.send(
       new UpdateCommand({
-        TableName: tables.tableName,
+        TableName: tables.usersTableName,
         Key: { id: ids.frank },
         UpdateExpression: 'ADD sessionEpoch :one',
         ExpressionAttributeValues: { ':one': 1 },

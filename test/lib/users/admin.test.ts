@@ -146,11 +146,16 @@ describe('disabling and deleting users', () => {
   let tables: TestTables;
   let admin: UserAdmin;
   const item = async (id: string) =>
-    (await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }))).Item;
+    (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id } }))).Item;
 
   beforeAll(async () => {
     tables = await createTestTables();
-    admin = createUserAdmin(tables.client, tables.tableName, TEST_BCRYPT_COST, () => new Date('2026-12-01T20:00:00Z'));
+    admin = createUserAdmin(
+      tables.client,
+      tables.usersTableName,
+      TEST_BCRYPT_COST,
+      () => new Date('2026-12-01T20:00:00Z'),
+    );
   });
 
   afterAll(() => tables.drop());
