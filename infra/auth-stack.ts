@@ -36,6 +36,9 @@ export interface AuthStackSettings {
   throttlingBurstLimit: number;
   throttleMaxFailures: number;
   throttleWindowSeconds: number;
+  deviceTokenTtlSeconds: number;
+  deviceMaxFailures: number;
+  accountMaxFailures: number;
   refreshTokenTtlSeconds: number;
   refreshTokenIdleSeconds: number;
   refreshReuseGraceSeconds: number;
@@ -148,6 +151,9 @@ export class AuthStack extends Stack {
           bcryptCost: settings.bcryptCost,
           throttleMaxFailures: settings.throttleMaxFailures,
           throttleWindowSeconds: settings.throttleWindowSeconds,
+          deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds,
+          deviceMaxFailures: settings.deviceMaxFailures,
+          accountMaxFailures: settings.accountMaxFailures,
         }),
       },
     });

@@ -161,18 +161,21 @@ export const SETTINGS = {
   /** How long a device token lets its client be judged on its own failures (a trusted device). */
   deviceTokenTtlSeconds: define({
     env: 'DEVICE_TOKEN_TTL_SECONDS',
+    context: 'deviceTokenTtlSeconds',
     ...integerSetting(86_400, 2 * 365 * 86_400),
     default: DEFAULTS.devices.ttlSeconds,
   }),
   /** Wrong passwords in a row after which a device token ends (its logins are judged as untrusted). */
   deviceMaxFailures: define({
     env: 'DEVICE_MAX_FAILURES',
+    context: 'deviceMaxFailures',
     ...integerSetting(1, 20),
     default: DEFAULTS.devices.maxFailures,
   }),
   /** Untrusted failures in a row after which an account refuses untrusted clients: at most NIST's 100. */
   accountMaxFailures: define({
     env: 'ACCOUNT_MAX_FAILURES',
+    context: 'accountMaxFailures',
     ...integerSetting(10, 100),
     default: DEFAULTS.accountMaxFailures,
   }),

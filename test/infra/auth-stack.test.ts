@@ -40,6 +40,8 @@ const operated = synthesizedOnce({
   tokenTtlSeconds: 600,
   throttlingRateLimit: 5,
   wafRateLimit: 100,
+  deviceMaxFailures: '3',
+  accountMaxFailures: 50,
 });
 /** CORS for one origin. */
 const withCorsSynthesized = synthesizedOnce({ corsAllowedOrigins: 'https://app.example.com' });
@@ -134,6 +136,9 @@ describe('AuthStack', () => {
       REFRESH_TOKEN_IDLE_SECONDS: String(15 * 86_400),
       REFRESH_REUSE_GRACE_SECONDS: '30',
       MAX_SESSIONS_PER_USER: '100',
+      DEVICE_TOKEN_TTL_SECONDS: String(365 * 86_400),
+      DEVICE_MAX_FAILURES: '5',
+      ACCOUNT_MAX_FAILURES: '100',
     });
     // Source maps cost every cold start; they are switched on only while debugging.
     expect(resource.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
@@ -463,7 +468,11 @@ describe('AuthStack', () => {
     });
     const { resource } = findFunction(custom, 'LoginFunction');
     expect(resource.Properties.MemorySize).toBe(1024);
-    expect(resource.Properties.Environment.Variables.TOKEN_TTL_SECONDS).toBe('600');
+    expect(resource.Properties.Environment.Variables).toMatchObject({
+      TOKEN_TTL_SECONDS: '600',
+      DEVICE_MAX_FAILURES: '3',
+      ACCOUNT_MAX_FAILURES: '50',
+    });
   });
 
   it('answers with the envelope for every gateway response a client can hit', () => {

@@ -50,6 +50,21 @@ const SHARED: { setting: Shared; good: [string, unknown][]; bad: string[] }[] = 
     good: [['600', 600]],
     bad: ['59', 'x'],
   },
+  {
+    setting: SETTINGS.deviceTokenTtlSeconds,
+    good: [['86400', 86_400]],
+    bad: ['86399', '63072001', '1y'],
+  },
+  {
+    setting: SETTINGS.deviceMaxFailures,
+    good: [['3', 3]],
+    bad: ['0', '21'],
+  },
+  {
+    setting: SETTINGS.accountMaxFailures,
+    good: [['50', 50]],
+    bad: ['9', '101'],
+  },
 ];
 
 describe('settings the functions and the stack share', () => {
