@@ -117,11 +117,11 @@ describe('the account cap', () => {
     const count = (status: number) => statuses(responses).filter((s) => s === status).length;
     expect(count(401)).toBeLessThanOrEqual(10);
     // 20 requests and their bcrypt runs share one Node thread here: on a loaded machine a DynamoDB
-    // call can time out behind them, a 503 and never a 401.
+    // call can time out behind them, a 503 and never a 401; and a count the SDK sent again after a
+    // timeout counts twice (the cap errs towards refusing), so fewer than 10 may be answered 401.
     expect(count(401) + count(429) + count(503)).toBe(20);
-    if (count(503) === 0) {
-      expect(count(401)).toBe(10);
-      expect((await login('dora', PASSWORD)).statusCode).toBe(429);
-    }
+    expect(count(401)).toBeGreaterThan(0);
+    // However the burst was answered, the account is capped after it.
+    expect((await login('dora', PASSWORD)).statusCode).toBe(429);
   });
 });

@@ -15,7 +15,7 @@ const users = (tables: TestTables, args: string[]) =>
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], {
       env: {
         ...process.env,
-        TABLE_NAME: tables.usersTableName,
+        USERS_TABLE_NAME: tables.usersTableName,
         ATTEMPTS_TABLE_NAME: tables.attemptsTableName,
         IDENTIFIER_KEY: tables.env.IDENTIFIER_KEY,
         DYNAMODB_ENDPOINT: tables.endpoint,
