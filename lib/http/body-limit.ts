@@ -13,6 +13,10 @@ export const MAX_BODY_BYTES = 8 * 1024;
 /** Deepest nesting of arrays and objects a body may have; every valid body is an object of strings. */
 export const MAX_JSON_DEPTH = 8;
 
+/** True for a form-encoded body (lower-cased header names, after http-header-normalizer). */
+const isForm = (contentType: string | undefined): boolean =>
+  contentType?.split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+
 /** The body's size in bytes, without decoding it: base64 carries 3 bytes in every 4 characters. */
 const bodyBytes = (body: string, isBase64Encoded: boolean): number =>
   isBase64Encoded ? Math.floor((body.length * 3) / 4) : body.length;
@@ -61,6 +65,8 @@ export const httpBodyLimit = ({
     if (bodyBytes(body, isBase64Encoded) > maxBytes) throw new PayloadTooLargeError(HTTP_MESSAGES.bodyTooLarge);
     const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
     if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new PayloadTooLargeError(HTTP_MESSAGES.bodyTooLarge);
+    // A form (the OAuth endpoints) has no nesting: its brackets are just characters.
+    if (isForm(event.headers?.['content-type'])) return;
     if (jsonDepth(text, maxDepth) > maxDepth) throw new BadRequestError(HTTP_MESSAGES.bodyTooDeep);
   },
 });

@@ -2,7 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HTTP_MESSAGES } from './messages.ts';
-import { failure } from './response.ts';
+import { OAuthError } from './oauth.ts';
+import { failure, jsonResponse } from './response.ts';
 
 const BODY_PARSER = '@middy/http-json-body-parser';
 
@@ -42,6 +43,17 @@ export const httpErrorEnvelope = ({
 }): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   onError: (request) => {
     if (request.response !== undefined) return;
+    if (request.error instanceof OAuthError) {
+      // RFC 6749 section 5.2's shape, still in the envelope: `error` is the standard's code.
+      const { statusCode, oauthError, message, headers } = request.error;
+      onErrorResponse?.(statusCode, oauthError);
+      request.response = jsonResponse(
+        statusCode,
+        { ok: false, error: oauthError, error_description: message },
+        headers,
+      );
+      return;
+    }
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });

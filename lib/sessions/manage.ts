@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
+import type { RefreshTokens } from './refresh-token.ts';
+import { createRefreshTokenRevocation } from './revoke.ts';
 import { MAX_USER_AGENT_LENGTH, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTelemetry } from './telemetry.ts';
@@ -66,19 +67,12 @@ export const createSessionManagement = ({
   telemetry,
   clock = systemClock,
 }: SessionManagementDependencies): SessionManagement => {
+  const revoke = createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock });
   const validAfterOf = async (userId: string): Promise<number> =>
     (await users.findById(userId))?.sessionsValidAfter ?? 0;
 
   return {
-    async logoutByRefreshToken(refreshToken) {
-      const parsed = parseRefreshToken(refreshToken);
-      if (!parsed) return;
-      const session = await sessions.get(parsed.sessionId);
-      if (!session || !(await refreshTokens.matches(parsed, session.salt))) return;
-      if (await sessions.end(session.id, clock().getTime())) {
-        telemetry.ended('logout', { sessionId: session.id, userId: session.userId, by: 'refresh_token' });
-      }
-    },
+    logoutByRefreshToken: (refreshToken) => revoke(refreshToken),
 
     async logoutByAccessToken(userId, sessionId) {
       const session = await sessions.get(sessionId);

@@ -22,7 +22,16 @@ export interface RefreshDependencies {
 /** The same answer as a login's (see TokenGrantSchema). */
 export type RefreshResult = TokenGrant;
 
-export type Refresh = (refreshToken: string) => Promise<RefreshResult>;
+export interface RefreshOptions {
+  /**
+   * The client presenting the token (the token endpoint's `client_id`): the session must be that
+   * client's (RFC 6749 section 6), or the refresh fails like any other. Unset (the JSON route),
+   * the session's client is not checked.
+   */
+  clientId?: string;
+}
+
+export type Refresh = (refreshToken: string, options?: RefreshOptions) => Promise<RefreshResult>;
 
 /** What a presented generation means against the session as stored. */
 type Verdict = 'rotate' | 'current' | 'reused' | 'unknown';
@@ -71,6 +80,7 @@ export const createRefresh = ({
 }: RefreshDependencies): Refresh => {
   const attempt = async (
     presented: string,
+    { clientId }: RefreshOptions,
   ): Promise<RefreshResult & { outcome: RefreshOutcome; log: Record<string, unknown> }> => {
     const parsed = parseRefreshToken(presented);
     if (!parsed) throw new RefreshRefused('malformed');
@@ -87,6 +97,8 @@ export const createRefresh = ({
     if (!session) throw new RefreshRefused('unknown_session', log);
     if (!genuine) throw new RefreshRefused('bad_mac', log);
     const withUser = { ...log, userId: session.userId };
+    const sessionClient = session.clientId ?? tokens.defaultClientId;
+    if (clientId !== undefined && clientId !== sessionClient) throw new RefreshRefused('client_mismatch', withUser);
 
     if (!user) throw new RefreshRefused('user_gone', withUser);
     const now = clock().getTime();
@@ -120,7 +132,7 @@ export const createRefresh = ({
     if (verdict === 'unknown') throw new RefreshRefused('bad_mac', withUser);
 
     const [token, refreshToken] = await Promise.all([
-      tokens.sign(user.id, session.id),
+      tokens.sign(user.id, session.id, sessionClient),
       refreshTokens.issue({ sessionId: session.id, generation: current.generation }, session.salt),
     ]);
     return {
@@ -133,9 +145,9 @@ export const createRefresh = ({
     };
   };
 
-  return async (presented) => {
+  return async (presented, options = {}) => {
     try {
-      const { outcome, log, ...result } = await attempt(presented);
+      const { outcome, log, ...result } = await attempt(presented, options);
       telemetry.refresh(outcome, log);
       return result;
     } catch (error) {

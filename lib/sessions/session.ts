@@ -38,6 +38,8 @@ export const SessionItemSchema = v.object({
   generation: v.pipe(v.number(), v.integer(), v.minValue(0)),
   /** When the current generation became current. */
   rotatedAt: EpochMsSchema,
+  /** The registered client the session was started for; none means the default client. */
+  clientId: v.optional(v.pipe(v.string(), v.nonEmpty())),
 });
 
 export type SessionSummary = v.InferOutput<typeof SessionSummarySchema>;

@@ -8,6 +8,7 @@ export type RefreshOutcome =
   | 'malformed'
   | 'unknown_session'
   | 'bad_mac'
+  | 'client_mismatch'
   | 'session_ended'
   | 'expired'
   | 'refresh_token_reused'
@@ -22,6 +23,7 @@ export const REFRESH_OUTCOME_METRICS = {
   malformed: 'RefreshFailed',
   unknown_session: 'RefreshFailed',
   bad_mac: 'RefreshFailed',
+  client_mismatch: 'RefreshFailed',
   session_ended: 'RefreshFailed',
   expired: 'RefreshFailed',
   user_gone: 'RefreshFailed',
