@@ -10,7 +10,7 @@ import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/se
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
 import { UsersTable } from '#infra/constructs/users-table.ts';
-import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
+import { HTTP_FUNCTIONS, HTTP_PATHS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lib/service.ts';
 import {
   KEY_VARIABLES,
@@ -258,8 +258,13 @@ export class AuthStack extends Stack {
       new CfnOutput(this, name, { value, description });
     output('ApiUrl', api.api.url, 'Base URL of the API stage');
     output('LoginUrl', api.api.urlForPath('/api/auth/login'), 'POST here to log in');
-    output('Issuer', issuer, 'The iss claim; discovery at <Issuer>/.well-known/openid-configuration');
-    output('JwksUrl', `${issuer}/.well-known/jwks.json`, 'Public keys that verify access tokens');
+    output(
+      'Issuer',
+      issuer,
+      'The iss claim; metadata at <Issuer>/.well-known/openid-configuration and /.well-known/oauth-authorization-server',
+    );
+    output('JwksUrl', `${issuer}${HTTP_PATHS.jwks}`, 'Public keys that verify access tokens');
+    output('TokenEndpoint', `${issuer}${HTTP_PATHS.token}`, 'RFC 6749 token endpoint (refresh grant)');
     output('TableName', users.table.tableName, 'The users table');
     output('AttemptsTableName', attempts.table.tableName, 'Failed-login counters');
     output('SigningKeysSecretArn', signingKeys.secret.secretArn, 'Token signing key set (private)');

@@ -4,9 +4,10 @@ import type { RefreshConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
+import { createRefreshTokenRevocation } from '#lib/sessions/revoke.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { RefreshHandlerDependencies } from './create-handler.ts';
@@ -23,14 +24,24 @@ export const createRefreshHandlerDependencies = (
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createSessionTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
+  const sessions = createDynamoDbSessionStore(client, config.sessionsTableName);
+  const refreshTokens = createRefreshTokens(createSecretReader(config.refreshKey, secretOptions));
   const refresh = createRefresh({
-    sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+    sessions,
     users: createDynamoDbUserStore(client, config.usersTableName),
-    refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
+    refreshTokens,
     tokens: createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.tokenPolicy, clock),
     policy: config.sessionPolicy,
     telemetry,
     clock,
   });
-  return { refresh, telemetry, logger, metrics, corsAllowedOrigins: config.corsAllowedOrigins };
+  return {
+    refresh,
+    revoke: createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock }),
+    clientIds: registeredClientIds(config.tokenPolicy),
+    telemetry,
+    logger,
+    metrics,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+  };
 };

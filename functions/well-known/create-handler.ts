@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { SUPPORTED_GRANT_TYPES } from '#lib/http/oauth.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
 import { HTTP_PATHS } from '#lib/http/routes.ts';
-import { SIGNING_ALGORITHM } from '#lib/tokens/key-set.ts';
 import type { PublicKeyProvider } from '#lib/tokens/public-key-provider.ts';
 
 /**
@@ -17,19 +17,35 @@ export interface WellKnownHandlerDependencies {
   logger: Logger;
   keys: PublicKeyProvider;
   issuer: string;
+  /** The `aud` of every access token (TOKEN_AUDIENCE), published so verifiers can find it. */
+  audience: string;
   corsAllowedOrigins: string[];
   /** The API's OpenAPI document (openapi.json, bundled). */
   openApiDocument: unknown;
 }
 
-/** The discovery document: what API Gateway JWT authorizers and OIDC libraries read to find the keys. */
-export const discoveryDocument = (issuer: string) => ({
-  issuer,
-  jwks_uri: `${issuer.replace(/\/$/, '')}${HTTP_PATHS.jwks}`,
-  response_types_supported: ['token'],
-  subject_types_supported: ['public'],
-  id_token_signing_alg_values_supported: [SIGNING_ALGORITHM],
-});
+/**
+ * The authorization server metadata (RFC 8414 section 2), only what is true: the issuer, the
+ * keys, the token and revocation endpoints, the one grant (refresh), public clients (`none`), no
+ * authorization endpoint and so no response types; and, beyond the standard (section 2 allows
+ * it), `access_token_audience`, the `aud` a verifier must expect. Served as is at
+ * `/.well-known/openid-configuration` too (RFC 8414 section 5), where API Gateway's JWT
+ * authorizers and OIDC libraries look: it has no ID token fields because we issue no ID tokens.
+ */
+export const authorizationServerMetadata = (issuer: string, audience: string) => {
+  const base = issuer.replace(/\/$/, '');
+  return {
+    issuer,
+    jwks_uri: `${base}${HTTP_PATHS.jwks}`,
+    token_endpoint: `${base}${HTTP_PATHS.token}`,
+    revocation_endpoint: `${base}${HTTP_PATHS.revoke}`,
+    grant_types_supported: [...SUPPORTED_GRANT_TYPES],
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: ['none'],
+    revocation_endpoint_auth_methods_supported: ['none'],
+    access_token_audience: audience,
+  };
+};
 
 /**
  * `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration` and `GET
@@ -41,13 +57,16 @@ export const createWellKnownHandler = ({
   logger,
   keys,
   issuer,
+  audience,
   corsAllowedOrigins,
   openApiDocument,
-}: WellKnownHandlerDependencies) =>
-  createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
+}: WellKnownHandlerDependencies) => {
+  const metadata = authorizationServerMetadata(issuer, audience);
+  return createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
     if (event.resource === HTTP_PATHS.jwks) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
-    if (event.resource === HTTP_PATHS.discovery)
-      return publicDocument(discoveryDocument(issuer), WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === HTTP_PATHS.discovery || event.resource === HTTP_PATHS.authorizationServer)
+      return publicDocument(metadata, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === HTTP_PATHS.openApi) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
     return failure(404, HTTP_MESSAGES.notFound);
   });
+};

@@ -17,6 +17,7 @@ export const createWellKnownHandlerDependencies = (
     logger,
     keys: createPublicKeyProvider(config.publicKeys, { logger, metrics }),
     issuer: config.tokenPolicy.issuer,
+    audience: config.tokenPolicy.audience,
     corsAllowedOrigins: config.corsAllowedOrigins,
     openApiDocument,
   };

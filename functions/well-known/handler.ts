@@ -3,7 +3,8 @@ import { createWellKnownHandler } from './create-handler.ts';
 import { createWellKnownHandlerDependencies } from './dependencies.ts';
 
 /**
- * The Lambda entry point: the JWKS, the OpenID discovery document and the OpenAPI document.
+ * The Lambda entry point: the JWKS, the authorization server metadata (at its RFC 8414 and its
+ * OpenID discovery paths) and the OpenAPI document.
  * Built once per container, at init, and reused by every warm invocation.
  */
 export const handler = createWellKnownHandler(createWellKnownHandlerDependencies(readWellKnownConfig()));

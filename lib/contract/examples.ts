@@ -56,12 +56,18 @@ export const EXAMPLE_JWKS = {
   ],
 };
 
-export const EXAMPLE_DISCOVERY = {
+export const EXAMPLE_CLIENT_ID = 'movie-knight-app';
+
+export const EXAMPLE_METADATA = {
   issuer: 'https://auth.movieknight.site',
   jwks_uri: 'https://auth.movieknight.site/.well-known/jwks.json',
-  response_types_supported: ['token'],
-  subject_types_supported: ['public'],
-  id_token_signing_alg_values_supported: ['RS256'],
+  token_endpoint: 'https://auth.movieknight.site/api/auth/token',
+  revocation_endpoint: 'https://auth.movieknight.site/api/auth/revoke',
+  grant_types_supported: ['refresh_token'],
+  response_types_supported: [],
+  token_endpoint_auth_methods_supported: ['none'],
+  revocation_endpoint_auth_methods_supported: ['none'],
+  access_token_audience: 'movie-knight',
 };
 
 /** A device token as a login answers it (and a later login sends it back). */

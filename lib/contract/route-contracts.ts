@@ -5,17 +5,19 @@ import {
   SESSION_NOT_FOUND_MESSAGE,
   TOO_MANY_ATTEMPTS_MESSAGE,
 } from '#lib/errors.ts';
+import { INVALID_GRANT_DESCRIPTION, RevocationRequestSchema, TokenRequestSchema } from '#lib/http/oauth.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
 import { SETTINGS } from '#lib/settings.ts';
 import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import {
+  EXAMPLE_CLIENT_ID,
   EXAMPLE_DEVICE_TOKEN,
-  EXAMPLE_DISCOVERY,
   EXAMPLE_GRANT,
   EXAMPLE_JWKS,
   EXAMPLE_LOGIN_REQUEST,
+  EXAMPLE_METADATA,
   EXAMPLE_REFRESH_TOKEN,
   EXAMPLE_SESSION_ID,
   EXAMPLE_SESSIONS,
@@ -33,12 +35,14 @@ import {
   UNNEEDED_BODY,
 } from './responses.ts';
 import {
-  DiscoverySchema,
+  AuthorizationServerMetadataSchema,
   LoginGrantResponseSchema,
   MeResponseSchema,
+  OAuthErrorSchema,
   OpenApiDocumentSchema,
   SessionsResponseSchema,
   TokenGrantResponseSchema,
+  TokenResponseSchema,
 } from './schemas.ts';
 
 /**
@@ -58,14 +62,35 @@ export interface RouteContract {
   bearerAuth?: boolean | 'optional';
   /** The route's `{name}` path segments. */
   pathParameters?: Readonly<Record<string, { description: string; example: string }>>;
-  /** The JSON body; `required: false` when the route may be called without one. */
-  requestBody?: { schema: v.GenericSchema; example: unknown; required?: boolean };
+  /** The body (JSON unless `form`); `required: false` when the route may be called without one. */
+  requestBody?: { schema: v.GenericSchema; example: unknown; required?: boolean; form?: boolean };
   /** The route's own answers; the gateway's (GATEWAY_STATUS_CONTRACTS) are added to every route. */
   responses: Readonly<Record<number, ResponseContract>>;
 }
 
 /** How long a spent refresh token still answers with the new pair, unless a deployment sets otherwise. */
 const REUSE_GRACE_SECONDS = SETTINGS.refreshReuseGraceSeconds.default;
+
+/** An OAuth error answer (RFC 6749 section 5.2), never cached. */
+const oauthError = (
+  description: string,
+  error: string,
+  errorDescription: string,
+  extra: Partial<ResponseContract> = {},
+): ResponseContract => ({
+  description,
+  schema: OAuthErrorSchema,
+  headers: NO_STORE,
+  example: { ok: false, error, error_description: errorDescription },
+  ...extra,
+});
+
+const INVALID_CLIENT = oauthError(
+  '`invalid_client`: no `client_id`, an unregistered one, or an attempt to authenticate (a client secret, an `Authorization` header: then `WWW-Authenticate` names its scheme).',
+  'invalid_client',
+  'Unknown client',
+  { optionalHeaders: ['WWW-Authenticate'] },
+);
 
 /** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
@@ -143,6 +168,61 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         'The refresh token is malformed, unknown, forged or spent, or its session ended or expired: byte-identical in every case.',
         INVALID_REFRESH_TOKEN_MESSAGE,
       ),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.token)]: {
+    operationId: 'token',
+    summary: 'Token endpoint (RFC 6749)',
+    description: `The refresh grant of RFC 6749 section 6, form-encoded, for OAuth client libraries: the very refresh of \`POST /api/auth/refresh\` (rotation, ${REUSE_GRACE_SECONDS} s of grace for a retry, reuse ends the session), answered as RFC 6749 section 5 says. \`client_id\` names a registered public client (no secret) and must be the session's. Parameters other than those below are ignored; each may be sent once.`,
+    tags: ['oauth'],
+    requestBody: {
+      schema: TokenRequestSchema,
+      example: { grant_type: 'refresh_token', refresh_token: EXAMPLE_REFRESH_TOKEN, client_id: EXAMPLE_CLIENT_ID },
+      form: true,
+    },
+    responses: {
+      200: {
+        description: 'The next access token and refresh token (RFC 6749 section 5.1).',
+        schema: TokenResponseSchema,
+        headers: NO_STORE,
+        example: {
+          access_token: EXAMPLE_GRANT.token,
+          token_type: 'Bearer',
+          expires_in: 900,
+          refresh_token: EXAMPLE_REFRESH_TOKEN.replace('.0.', '.1.'),
+        },
+      },
+      400: oauthError(
+        "`invalid_request` (not form-encoded, a parameter missing, repeated or too long), `unsupported_grant_type` (any grant but refresh_token), `invalid_scope` (a scope: we define none), or `invalid_grant`: the refresh token is malformed, unknown, forged, spent, another client's, or its session ended or expired, byte-identical in every case.",
+        'invalid_grant',
+        INVALID_GRANT_DESCRIPTION,
+      ),
+      401: INVALID_CLIENT,
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.revoke)]: {
+    operationId: 'revoke',
+    summary: 'Revocation endpoint (RFC 7009)',
+    description:
+      'Ends the session of a refresh token, as a logout by refresh token does: 200 whether or not the token was known, current, forged or already ended (RFC 7009 section 2.2), and for a session of another client (left alone). An access token is refused with `unsupported_token_type`: it expires by itself, and `POST /api/auth/logout` with it as the bearer token ends its session.',
+    tags: ['oauth'],
+    requestBody: {
+      schema: RevocationRequestSchema,
+      example: { token: EXAMPLE_REFRESH_TOKEN, token_type_hint: 'refresh_token', client_id: EXAMPLE_CLIENT_ID },
+      form: true,
+    },
+    responses: {
+      200: done('The session is ended, or there was nothing to end.'),
+      400: oauthError(
+        '`invalid_request` (not form-encoded, `token` missing or empty, a parameter repeated) or `unsupported_token_type` (an access token).',
+        'unsupported_token_type',
+        'Only refresh tokens can be revoked; access tokens expire',
+      ),
+      401: INVALID_CLIENT,
       500: INTERNAL,
       503: UNAVAILABLE,
     },
@@ -230,13 +310,25 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       503: UNAVAILABLE,
     },
   },
+  [routeKey('GET', HTTP_PATHS.authorizationServer)]: {
+    operationId: 'getAuthorizationServerMetadata',
+    summary: 'Authorization server metadata (RFC 8414)',
+    description:
+      'The issuer, its keys, its token and revocation endpoints, what they support, and the audience of its access tokens. Cacheable.',
+    tags: ['keys'],
+    responses: {
+      200: publicDocument('The metadata.', AuthorizationServerMetadataSchema, EXAMPLE_METADATA),
+      500: INTERNAL,
+    },
+  },
   [routeKey('GET', HTTP_PATHS.discovery)]: {
     operationId: 'getDiscovery',
     summary: 'Discovery document',
-    description: 'Where the keys are, for API Gateway JWT authorizers and OIDC libraries. Cacheable.',
+    description:
+      "The same metadata as `/.well-known/oauth-authorization-server` (RFC 8414 section 5), where API Gateway's JWT authorizers and OIDC libraries look for `jwks_uri`. No ID token fields: we issue no ID tokens and are no OpenID Provider. Cacheable.",
     tags: ['keys'],
     responses: {
-      200: publicDocument('The discovery document.', DiscoverySchema, EXAMPLE_DISCOVERY),
+      200: publicDocument('The metadata.', AuthorizationServerMetadataSchema, EXAMPLE_METADATA),
       500: INTERNAL,
     },
   },

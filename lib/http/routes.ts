@@ -26,12 +26,18 @@ export const HTTP_PATHS = {
   login: '/api/auth/login',
   me: '/api/auth/me',
   refresh: '/api/auth/refresh',
+  /** RFC 6749's token endpoint: the refresh grant, form-encoded. */
+  token: '/api/auth/token',
+  /** RFC 7009's revocation endpoint. */
+  revoke: '/api/auth/revoke',
   logout: '/api/auth/logout',
   logoutAll: '/api/auth/logout-all',
   sessions: '/api/auth/sessions',
   session: '/api/auth/sessions/{id}',
   jwks: '/.well-known/jwks.json',
   discovery: '/.well-known/openid-configuration',
+  /** RFC 8414's authorization server metadata. */
+  authorizationServer: '/.well-known/oauth-authorization-server',
   openApi: '/api/auth/openapi.json',
 } as const;
 
@@ -39,12 +45,15 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: HTTP_PATHS.login, function: 'login' },
   { method: 'GET', path: HTTP_PATHS.me, function: 'me' },
   { method: 'POST', path: HTTP_PATHS.refresh, function: 'refresh' },
+  { method: 'POST', path: HTTP_PATHS.token, function: 'refresh' },
+  { method: 'POST', path: HTTP_PATHS.revoke, function: 'refresh' },
   { method: 'POST', path: HTTP_PATHS.logout, function: 'sessions' },
   { method: 'POST', path: HTTP_PATHS.logoutAll, function: 'sessions' },
   { method: 'GET', path: HTTP_PATHS.sessions, function: 'sessions' },
   { method: 'DELETE', path: HTTP_PATHS.session, function: 'sessions' },
   { method: 'GET', path: HTTP_PATHS.jwks, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.discovery, function: 'wellKnown' },
+  { method: 'GET', path: HTTP_PATHS.authorizationServer, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.openApi, function: 'wellKnown' },
 ];
 

@@ -122,10 +122,11 @@ const main = async (): Promise<void> => {
   console.log(`Then, with the token and refreshToken it returns:
   curl -s ${url}/api/auth/me ${bearer}
   curl -s -X POST ${url}/api/auth/refresh ${refresh}
+  curl -s -X POST ${url}/api/auth/token -d grant_type=refresh_token -d client_id=movie-knight-app -d refresh_token=<refreshToken>
   curl -s ${url}/api/auth/sessions ${bearer}
   curl -s -X POST ${url}/api/auth/logout ${refresh}
   curl -s -X POST ${url}/api/auth/logout-all ${bearer}
-Keys at ${url}/.well-known/jwks.json`);
+Keys at ${url}/.well-known/jwks.json, OAuth metadata at ${url}/.well-known/oauth-authorization-server`);
   console.log(
     human
       ? 'One line per request below (LOG_FORMAT=json for the JSON log lines). Ctrl-C stops it.'

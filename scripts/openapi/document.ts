@@ -30,7 +30,8 @@ const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
     schema: { type: 'integer', minimum: 0 },
   },
   'WWW-Authenticate': {
-    description: 'RFC 6750 challenge: `Bearer realm="movie-knight"`, with `error="invalid_token"` for a bad token.',
+    description:
+      'RFC 6750 challenge: `Bearer realm="movie-knight"`, with `error="invalid_token"` for a bad token; on the OAuth endpoints, the scheme a client tried to authenticate with (RFC 6749 section 5.2).',
     schema: { type: 'string' },
   },
 };
@@ -97,7 +98,7 @@ const operation = (contract: RouteContract): Json => {
       requestBody: {
         required: contract.requestBody.required ?? true,
         content: {
-          'application/json': {
+          [contract.requestBody.form ? 'application/x-www-form-urlencoded' : 'application/json']: {
             schema: jsonSchema(contract.requestBody.schema),
             example: contract.requestBody.example,
           },
@@ -135,7 +136,7 @@ export const buildOpenApiDocument = (): Json => {
       title: 'Movie Knight Auth',
       version: '1.0.0',
       description:
-        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON; every error is `{"ok":false,"error":"<message>"}`. Generated from the schemas the handlers validate with (`npm run openapi`).',
+        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>"}`, on the OAuth endpoints with the RFC 6749 code as `error` and an `error_description`. Generated from the schemas the handlers validate with (`npm run openapi`).',
     },
     servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
     paths,

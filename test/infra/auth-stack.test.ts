@@ -261,10 +261,13 @@ describe('AuthStack', () => {
     ).toBe(String(900 + 3 * 3600));
   });
 
-  it('routes /api/auth/me, the session routes, the two well-known documents and the OpenAPI document', () => {
+  it('routes /api/auth/me, the session routes, the OAuth endpoints, the three well-known documents and the OpenAPI document', () => {
     for (const part of [
       'me',
       'refresh',
+      'token',
+      'revoke',
+      'oauth-authorization-server',
       'logout',
       'logout-all',
       'sessions',
@@ -279,7 +282,18 @@ describe('AuthStack', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (m) => m.Properties.HttpMethod,
     );
-    expect(methods.sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.sort()).toEqual(['DELETE', ...Array(6).fill('GET'), ...Array(6).fill('POST')]);
+  });
+
+  it('serves the token and revocation endpoints from the refresh function, which knows the registered clients', () => {
+    const refresh = findFunction(template, 'RefreshFunction');
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) =>
+      JSON.stringify(method.Properties.Integration?.Uri ?? '').includes(refresh.logicalId),
+    );
+    // POST /api/auth/refresh, /token and /revoke: one function, one refresh key, one signer.
+    expect(methods.map((method) => method.Properties.HttpMethod)).toEqual(['POST', 'POST', 'POST']);
+    expect(refresh.resource.Properties.Environment.Variables).toMatchObject({ CLIENT_IDS: 'movie-knight-app' });
+    template.hasOutput('TokenEndpoint', {});
   });
 
   it('keeps sessions in a table of their own, by id and by user, with a TTL and no salt in the index', () => {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertErrorEnvelope, fetchChecked } from '#test/support/contract.ts';
 
@@ -130,6 +131,25 @@ describe('npm start', () => {
     const document = await fetchChecked(url, '/api/auth/openapi.json');
     expect(document.response.headers.get('cache-control')).toBe('public, max-age=3600');
     expect(JSON.parse(document.body).openapi).toBe('3.1.0');
+  });
+
+  it("lets openid-client discover it from its URL and refresh the demo user's session (RFC 6749)", async () => {
+    const login = await fetchChecked(url, '/api/auth/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ emailOrUsername: 'moviefan', password: 'secret123' }),
+    });
+    const { refreshToken } = (JSON.parse(login.body) as { data: { refreshToken: string } }).data;
+    expect(output).toContain(`curl -s -X POST ${url}/api/auth/token`);
+    const config = await client.discovery(new URL(url), 'movie-knight-app', undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.refreshTokenGrant(config, refreshToken);
+    expect(tokens.token_type).toBe('bearer');
+    await client.tokenRevocation(config, tokens.refresh_token as string);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('answers an unknown path and a method it does not route with a 404 envelope, as API Gateway does', async () => {

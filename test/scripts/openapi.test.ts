@@ -64,7 +64,8 @@ describe('openapi.json', () => {
     ajv.addSchema({ $id: 'doc', ...committed });
     for (const { method, path, operation } of operations(committed)) {
       const bodies = [
-        ...(operation.requestBody ? [['request', operation.requestBody.content['application/json']] as const] : []),
+        // A JSON body, or the form of an OAuth endpoint (its fields as an object).
+        ...Object.values(operation.requestBody?.content ?? {}).map((content) => ['request', content] as const),
         ...Object.entries(operation.responses).map(
           ([status, response]) => [status, response.content['application/json']] as const,
         ),

@@ -20,6 +20,7 @@ describe('the well-known documents', async () => {
     // As deployed: the public JWKS that the key setup and rotation write, never the private set.
     keys: createPublicKeyProvider({ value: JSON.stringify(publicJwks(set)) }),
     issuer: ISSUER,
+    audience: 'movie-knight',
     corsAllowedOrigins: [],
     openApiDocument,
   }) as ProxyHandler;
@@ -58,6 +59,7 @@ describe('the well-known documents', async () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       keys: createPublicKeyProvider({ value }),
       issuer: ISSUER,
+      audience: 'movie-knight',
       corsAllowedOrigins: [],
       openApiDocument,
     }) as ProxyHandler;
@@ -67,16 +69,50 @@ describe('the well-known documents', async () => {
     for (const key of set.keys) expect(response.body).not.toContain(key.d);
   });
 
-  it('describe the issuer and where its keys are, as JWT authorizers and OIDC libraries expect', async () => {
-    const response = await get('/.well-known/openid-configuration');
-    expect(response.statusCode).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({
-      issuer: ISSUER,
-      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      response_types_supported: ['token'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['RS256'],
-    });
+  const METADATA = {
+    issuer: ISSUER,
+    jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+    token_endpoint: `${ISSUER}/api/auth/token`,
+    revocation_endpoint: `${ISSUER}/api/auth/revoke`,
+    grant_types_supported: ['refresh_token'],
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: ['none'],
+    revocation_endpoint_auth_methods_supported: ['none'],
+    access_token_audience: 'movie-knight',
+  };
+
+  it.each(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])(
+    'publish the authorization server metadata at %s, only what is true, cacheable',
+    async (path) => {
+      const response = await get(path);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers).toMatchObject({ 'Cache-Control': 'public, max-age=3600' });
+      expect(JSON.parse(response.body)).toEqual(METADATA);
+    },
+  );
+
+  it("carry RFC 8414 section 2's required fields, and of OIDC Discovery's only those that are true of us", async () => {
+    const metadata = JSON.parse((await get('/.well-known/oauth-authorization-server')).body);
+    // RFC 8414 section 2: issuer and response_types_supported always; token_endpoint unless only
+    // the implicit grant; authorization_endpoint only for grants that use it (we have none).
+    for (const field of ['issuer', 'response_types_supported', 'token_endpoint'])
+      expect(metadata).toHaveProperty(field);
+    expect(metadata.grant_types_supported).not.toContain('authorization_code');
+    expect(metadata.grant_types_supported).not.toContain('implicit');
+    // The issuer is a URL with no query or fragment, and every endpoint is under it.
+    const issuer = new URL(metadata.issuer);
+    expect(issuer.search + issuer.hash).toBe('');
+    for (const field of ['jwks_uri', 'token_endpoint', 'revocation_endpoint']) {
+      expect(metadata[field].startsWith(`${metadata.issuer}/`)).toBe(true);
+    }
+    // OpenID Connect Discovery 1.0 section 3 requires issuer, authorization_endpoint, jwks_uri,
+    // response_types_supported, subject_types_supported and id_token_signing_alg_values_supported.
+    // We are no OpenID Provider (no authorization endpoint, no ID tokens), so the document claims
+    // the first, third and fourth, which API Gateway's JWT authorizers read, and none of the rest.
+    const discovery = JSON.parse((await get('/.well-known/openid-configuration')).body);
+    for (const field of ['issuer', 'jwks_uri', 'response_types_supported']) expect(discovery).toHaveProperty(field);
+    for (const field of ['authorization_endpoint', 'subject_types_supported', 'id_token_signing_alg_values_supported'])
+      expect(discovery).not.toHaveProperty(field);
   });
 
   it('serve the OpenAPI document, public and cacheable', async () => {
