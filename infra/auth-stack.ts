@@ -159,6 +159,7 @@ export class AuthStack extends Stack {
     });
     users.grantLookup(loginFunction);
     users.grantPasswordHashUpdate(loginFunction);
+    users.grantSessionGuard(loginFunction);
     attempts.grantCounting(loginFunction);
     signingKeys.grantSigning(loginFunction);
     identifierKey.grantRead(loginFunction);

@@ -65,7 +65,7 @@ export const createLoginHandlerDependencies = (
     passwords: createPasswordVerifier(config.bcryptCost),
     tokens,
     startSession: createSessionStarter({
-      sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+      sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
       refreshTokens: createRefreshTokens(refreshKey),
       policy: config.sessionPolicy,
       clock,

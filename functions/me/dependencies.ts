@@ -19,7 +19,7 @@ export const createMeHandlerDependencies = (config: MeConfig, runtime?: Function
     logger,
     corsAllowedOrigins: config.corsAllowedOrigins,
     access: createSessionAccess({
-      sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+      sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
       users: createDynamoDbUserStore(client, config.usersTableName),
       policy: config.sessionPolicy,
       clock,

@@ -24,7 +24,7 @@ export const createRefreshHandlerDependencies = (
   const client = createDocumentClient({ endpoint: config.dynamoDbEndpoint });
   const telemetry = createSessionTelemetry(logger, metrics);
   const secretOptions = { clock, logger, metrics };
-  const sessions = createDynamoDbSessionStore(client, config.sessionsTableName);
+  const sessions = createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName);
   const refreshTokens = createRefreshTokens(createSecretReader(config.refreshKey, secretOptions));
   const refresh = createRefresh({
     sessions,

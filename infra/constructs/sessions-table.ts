@@ -55,11 +55,14 @@ export class SessionsTable extends Construct {
     });
   }
 
-  /** Lets `grantee` read and end sessions, and list a user's (logout, the session list). */
+  /**
+   * Lets `grantee` read and end sessions, and list a user's (logout, the session list: a batch read
+   * of the listed sessions' epochs, which the index does not carry).
+   */
   grantManage(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
     });
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.userIndexArn] });

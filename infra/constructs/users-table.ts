@@ -45,7 +45,7 @@ export class UsersTable extends Construct {
   }
 
   /**
-   * Lets `grantee` move a user's `sessionsValidAfter` (logout everywhere), and no other attribute.
+   * Lets `grantee` move a user's `sessionEpoch` on (logout everywhere), and no other attribute.
    */
   grantEndAllSessions(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
@@ -53,9 +53,23 @@ export class UsersTable extends Construct {
       actions: ['dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
       conditions: {
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [USERS_TABLE.partitionKey, 'sessionsValidAfter'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [USERS_TABLE.partitionKey, 'sessionEpoch'] },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },
+    });
+  }
+
+  /**
+   * Lets `grantee` check a user item inside a transaction (`ConditionCheck`: a session starts only
+   * while the item holds the hash and epoch the login read), and nothing else. It writes nothing,
+   * and the login reads the whole item from the indexes anyway.
+   */
+  grantSessionGuard(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:ConditionCheckItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { StringEquals: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' } },
     });
   }
 

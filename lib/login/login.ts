@@ -58,6 +58,12 @@ const otherIdentifier = (user: UserItem, presented: UserIdentifier): UserIdentif
     ? { kind: 'username', username: user.username }
     : { kind: 'email', email: user.emailLower };
 
+/** How a budget's claim is settled once the password matched: the session started, or it could not. */
+interface Settlement {
+  settle(): Promise<unknown>;
+  refuse(): Promise<unknown>;
+}
+
 const firstRejection = (results: PromiseSettledResult<unknown>[]): unknown =>
   (results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
 
@@ -119,6 +125,21 @@ export const createLogin = ({
     telemetry.warn(message, { userId, error });
   };
 
+  /**
+   * Starts the session from the item whose hash was compared. When that item moved on since the
+   * index showed it, it is read once more, consistently: if it still holds the compared hash and
+   * is not disabled (only the epoch moved: a logout everywhere), the session starts in the new
+   * epoch; otherwise the password that was checked is no longer the user's, and there is no session.
+   */
+  const startChecked = async (user: UserItem, userAgent: string | undefined) => {
+    const first = await startSession(user, userAgent);
+    if (first.started) return { ...first, user };
+    const current = await users.findById(user.id);
+    if (current?.passwordHash !== user.passwordHash || current.disabledAt !== undefined) return undefined;
+    const second = await startSession(current, userAgent);
+    return second.started ? { ...second, user: current } : undefined;
+  };
+
   return async ({ identifier, password, deviceToken }, context = {}) => {
     // Independent work, all started at once: the claims wait only for the keys they are made
     // under (local HMACs), and every claim is made before any bcrypt work.
@@ -165,23 +186,34 @@ export const createLogin = ({
     // A device claim granted for a token that turned out not to be trusted here (another
     // account's, or ended) stays counted against that device: it was used for a guess.
 
-    const signIn = async (user: UserItem, settle: Promise<unknown>, deviceId: string | undefined) => {
-      // Independent writes, at once: settling the budgets and the rehash are best effort (they
-      // never reject); each successful login starts a new session, which the token names (`sid`).
-      const [, rehashed, { sessionId, refreshToken }, issued] = await Promise.all([
-        settle,
-        rehashIfWeak(user, password),
-        startSession(user, context.userAgent),
-        deviceTokens.issue(user, deviceId),
+    /**
+     * The session starts only while the user item still holds the hash just compared (one
+     * transaction): a password change between the index read and here leaves no session behind,
+     * and the attempt is settled as the failure it turned out to be. Then, at once: settling the
+     * budget and the rehash (after the start, whose check it would otherwise fail), both best
+     * effort (they never reject), and this client's device token, in the session's epoch.
+     */
+    const signIn = async (user: UserItem, budget: Settlement, deviceId: string | undefined) => {
+      const trusted = deviceId !== undefined;
+      const started = await startChecked(user, context.userAgent);
+      if (!started) {
+        await budget.refuse();
+        telemetry.record('password_changed', { ...log, userId: user.id, trusted });
+        throw new InvalidCredentialsError();
+      }
+      const { sessionId, refreshToken } = started;
+      const [, rehashed, issued] = await Promise.all([
+        budget.settle(),
+        rehashIfWeak(started.user, password),
+        deviceTokens.issue(started.user, deviceId),
       ]);
       const token = await tokens.sign(user.id, sessionId);
-      const trusted = deviceId !== undefined;
       telemetry.record('success', { ...log, userId: user.id, sessionId, trusted, ...(rehashed && { rehashed }) });
       return {
         token,
         refreshToken,
         expiresIn: tokens.ttlSeconds,
-        user: toSafeUser(user),
+        user: toSafeUser(started.user),
         deviceToken: issued.token,
       };
     };
@@ -198,17 +230,18 @@ export const createLogin = ({
         telemetry.record(wrongPassword(user), { ...log, userId: user.id, trusted: true });
         throw new InvalidCredentialsError();
       }
-      const otherKey = identifierHash(otherIdentifier(user, identifier));
-      const settle = Promise.all([
-        claim.succeed().catch(bestEffort('Device budget reset failed', user.id)),
-        // A success from a trusted device starts the account's cap over.
-        standing.value.failures > 0
-          ? otherKey
-              .then((other) => accountCap.reset([hashed.value, other]))
-              .catch(bestEffort('Account cap reset failed', user.id))
-          : undefined,
-      ]);
-      return signIn(user, settle, trustedDevice.deviceId);
+      const settle = () =>
+        Promise.all([
+          claim.succeed().catch(bestEffort('Device budget reset failed', user.id)),
+          // A success from a trusted device starts the account's cap over.
+          standing.value.failures > 0
+            ? identifierHash(otherIdentifier(user, identifier))
+                .then((other) => accountCap.reset([hashed.value, other]))
+                .catch(bestEffort('Account cap reset failed', user.id))
+            : undefined,
+        ]);
+      // The device's claim counted the attempt as a failure already: nothing to refuse.
+      return signIn(user, { settle, refuse: async () => undefined }, trustedDevice.deviceId);
     }
 
     const result = claimed.value;
@@ -240,6 +273,7 @@ export const createLogin = ({
     }
     // Giving the claim back is all an untrusted success does: the failures counted on the
     // identifier and the account stay, so nobody can tell from them that the owner signed in.
-    return signIn(user, result.claim.release().catch(bestEffort('Attempt release failed', user.id)), undefined);
+    const settle = () => result.claim.release().catch(bestEffort('Attempt release failed', user.id));
+    return signIn(user, { settle, refuse: () => result.claim.fail() }, undefined);
   };
 };

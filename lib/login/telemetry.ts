@@ -8,6 +8,8 @@ export type LoginOutcome =
   | 'bad_password'
   | 'hash_cost_refused'
   | 'disabled_user'
+  /** The password matched the hash the index showed, but the user item had a new one by the time the session would start. */
+  | 'password_changed'
   | 'ambiguous_identifier'
   | 'invalid_user_record'
   | 'throttled'
@@ -22,6 +24,7 @@ export const OUTCOME_METRICS = {
   bad_password: 'LoginFailed',
   hash_cost_refused: 'LoginFailed',
   disabled_user: 'LoginFailed',
+  password_changed: 'LoginFailed',
   ambiguous_identifier: 'LoginFailed',
   invalid_user_record: 'LoginFailed',
   throttled: 'LoginThrottled',

@@ -8,7 +8,9 @@ import type { SessionStore } from './store.ts';
 /**
  * The user behind a verified access token, only while the token's session is live: read
  * consistently, so that ending a session (or all of them) takes effect at once for our own
- * endpoints. `undefined` for an ended, expired or unknown session and for a user who is gone.
+ * endpoints. `undefined` for an ended, expired or unknown session, for a session of an earlier
+ * epoch (a password change, logout everywhere) and for a user who is gone. The two reads run side
+ * by side: the epoch check costs no round trip beyond the user read the answer needs anyway.
  */
 export type SessionAccess = (claims: { sub: string; sid: string }) => Promise<UserItem | undefined>;
 
@@ -26,6 +28,6 @@ export const createSessionAccess = ({
   return async ({ sub, sid }) => {
     const [session, user] = await Promise.all([sessions.get(sid), users.findById(sub)]);
     if (!session || !user || session.userId !== user.id) return undefined;
-    return sessionEnd(session, clock().getTime(), policy, user.sessionsValidAfter) ? undefined : user;
+    return sessionEnd(session, clock().getTime(), policy, user) ? undefined : user;
   };
 };

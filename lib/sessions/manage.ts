@@ -4,7 +4,13 @@ import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import type { RefreshTokens } from './refresh-token.ts';
 import { createRefreshTokenRevocation } from './revoke.ts';
-import { MAX_USER_AGENT_LENGTH, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
+import {
+  MAX_USER_AGENT_LENGTH,
+  type SessionPolicy,
+  sessionEnd,
+  sessionExpiresAt,
+  type UserSessionState,
+} from './session.ts';
 import type { SessionStore } from './store.ts';
 import type { SessionTelemetry } from './telemetry.ts';
 
@@ -68,8 +74,9 @@ export const createSessionManagement = ({
   clock = systemClock,
 }: SessionManagementDependencies): SessionManagement => {
   const revoke = createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock });
-  const validAfterOf = async (userId: string): Promise<number> =>
-    (await users.findById(userId))?.sessionsValidAfter ?? 0;
+  /** A user who is gone has no live sessions: an epoch no session carries. */
+  const stateOf = async (userId: string): Promise<UserSessionState> =>
+    (await users.findById(userId)) ?? { sessionEpoch: Number.MAX_SAFE_INTEGER };
 
   return {
     logoutByRefreshToken: (refreshToken) => revoke(refreshToken),
@@ -83,17 +90,26 @@ export const createSessionManagement = ({
     },
 
     async logoutAll(userId) {
-      await users.endAllSessions(userId, clock().getTime());
+      await users.endAllSessions(userId);
       telemetry.ended('logout_all', { userId });
     },
 
     async list(userId, currentSessionId) {
       const now = clock().getTime();
-      const validAfter = await validAfterOf(userId);
-      const live = await sessions.listByUser(
-        userId,
-        policy.maxPerUser,
-        (session) => sessionEnd(session, now, policy, validAfter) === undefined,
+      const [user, listed] = await Promise.all([
+        stateOf(userId),
+        sessions.listByUser(
+          userId,
+          policy.maxPerUser,
+          (session) => sessionEnd(session, now, policy, undefined) === undefined,
+        ),
+      ]);
+      // The index does not hold epochs: one batch read of the listed sessions' items does.
+      const epochs = await sessions.epochs(listed.map((session) => session.id));
+      const live = listed.filter(
+        (session) =>
+          epochs.has(session.id) &&
+          sessionEnd({ ...session, epoch: epochs.get(session.id) }, now, policy, user) === undefined,
       );
       return live.map((session) => ({
         id: session.id,
@@ -107,9 +123,9 @@ export const createSessionManagement = ({
 
     async logoutById(userId, sessionId) {
       const now = clock().getTime();
-      const validAfter = await validAfterOf(userId);
+      const user = await stateOf(userId);
       // Ownership and liveness are the write's condition: no read of the session to race with.
-      const ended = await sessions.end(sessionId, now, { userId, validAfter, idleSeconds: policy.idleSeconds });
+      const ended = await sessions.end(sessionId, now, { userId, user, idleSeconds: policy.idleSeconds });
       if (!ended) throw new SessionNotFoundError();
       telemetry.ended('logout', { sessionId, userId, by: 'session_id' });
     },

@@ -102,7 +102,7 @@ export const createRefresh = ({
 
     if (!user) throw new RefreshRefused('user_gone', withUser);
     const now = clock().getTime();
-    const ended = sessionEnd(session, now, policy, user.sessionsValidAfter);
+    const ended = sessionEnd(session, now, policy, user);
     if (ended) throw new RefreshRefused(ended === 'expired' ? 'expired' : 'session_ended', { ...withUser, ended });
 
     let current = session;

@@ -40,6 +40,12 @@ export const SessionItemSchema = v.object({
   rotatedAt: EpochMsSchema,
   /** The registered client the session was started for; none means the default client. */
   clientId: v.optional(v.pipe(v.string(), v.nonEmpty())),
+  /**
+   * The user's `sessionEpoch` when the session started, copied from the item whose password hash
+   * the login compared; never changes. The session lives only while the user's epoch is still
+   * this one. Absent on sessions made before epochs existed (see `endedByUser`).
+   */
+  epoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
 export type SessionSummary = v.InferOutput<typeof SessionSummarySchema>;
@@ -64,19 +70,42 @@ export const sessionExpiresAt = (session: SessionSummary, policy: Pick<SessionPo
 /** Why a session is over: ended by itself, expired, or ended with all the user's sessions. */
 export type SessionEnd = 'ended' | 'expired' | 'revoked';
 
+/** What the user item says about all of the user's sessions at once (see lib/users/user.ts). */
+export interface UserSessionState {
+  /** Every session (and whatever else is tied to them) lives only while it carries this epoch. */
+  sessionEpoch: number;
+  /** The clock rule epochs replaced, read for sessions without an epoch only; never written now. */
+  sessionsValidAfter?: number | undefined;
+}
+
+/**
+ * Whether the user ended this session along with all the others (a password change, logout
+ * everywhere): its epoch is no longer the user's. A session without an epoch dates from before
+ * epochs: it was epoch 0, and the clock rule of its time still holds for it, so a logout
+ * everywhere done before the change is not undone (such sessions are all gone 30 days after it).
+ */
+export const endedByUser = (
+  session: { createdAt: number; epoch?: number | undefined },
+  user: UserSessionState,
+): boolean =>
+  session.epoch === undefined
+    ? user.sessionEpoch !== 0 || (user.sessionsValidAfter !== undefined && session.createdAt <= user.sessionsValidAfter)
+    : session.epoch !== user.sessionEpoch;
+
 /**
  * Whether a session is live at `now`, decided here with the caller's clock, never by DynamoDB's
- * TTL. `sessionsValidAfter` is the user's (logout-all, password change): every session created
- * at or before it is over, whatever its own item says.
+ * TTL. With `user`, also whether the user has ended all of their sessions since it started; a
+ * caller without the session's epoch (the user index does not hold it) passes none and judges
+ * the session by its own item alone.
  */
 export const sessionEnd = (
-  session: SessionSummary,
+  session: SessionSummary & { epoch?: number | undefined },
   now: number,
   policy: Pick<SessionPolicy, 'idleSeconds'>,
-  sessionsValidAfter: number | undefined,
+  user: UserSessionState | undefined,
 ): SessionEnd | undefined => {
   if (session.endedAt !== undefined) return 'ended';
-  if (sessionsValidAfter !== undefined && session.createdAt <= sessionsValidAfter) return 'revoked';
+  if (user && endedByUser(session, user)) return 'revoked';
   if (now >= sessionExpiresAt(session, policy)) return 'expired';
   return undefined;
 };

@@ -1,21 +1,35 @@
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { newSessionId, newSessionSalt, type RefreshTokens } from './refresh-token.ts';
 import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt, storedUserAgent } from './session.ts';
-import type { SessionStore } from './store.ts';
+import type { PasswordChangeWrite, SessionStore, StartResult } from './store.ts';
 
 /** Sessions read beyond the cap, to end any that concurrent logins let past it. */
 const CAP_SLACK = 10;
 
 export interface StartedSession {
+  started: true;
   sessionId: string;
   refreshToken: string;
 }
 
-/** Starts a session for a user who just proved who they are (a login). */
+/** The user as the login read it: the item whose password hash was just compared. */
+export interface CheckedUser {
+  id: string;
+  passwordHash: string;
+  sessionEpoch: number;
+}
+
+/**
+ * Starts a session for a user who just proved who they are, only while the user item still holds
+ * the hash that was compared and the epoch read with it (else `started: false`: the password
+ * changed, or all sessions were ended, in the meantime). With `change`, the password change and
+ * the session are one transaction, and the session is the first of the next epoch.
+ */
 export type StartSession = (
-  user: { id: string; sessionsValidAfter?: number | undefined },
+  user: CheckedUser,
   userAgent: string | undefined,
-) => Promise<StartedSession>;
+  change?: PasswordChangeWrite,
+) => Promise<StartedSession | Exclude<StartResult, { started: true }>>;
 
 export interface StartSessionDependencies {
   sessions: SessionStore;
@@ -27,10 +41,10 @@ export interface StartSessionDependencies {
 }
 
 /**
- * A new session: a random id and salt, generation 0, and the refresh token for it. The write and
- * the look at the user's other sessions run side by side; when the user already has
- * `maxPerUser` live sessions besides the new one, the oldest are ended. The cap reads the user
- * index, which lags by a moment, so logins at the very same time may each keep one more.
+ * A new session: a random id and salt, generation 0, the user's epoch, and the refresh token for
+ * it. Once it is written, when the user already has `maxPerUser` live sessions besides the new
+ * one, the oldest are ended. The cap reads the user index, which lags by a moment, so logins at
+ * the very same time may each keep one more.
  */
 export const createSessionStarter = ({
   sessions,
@@ -39,18 +53,15 @@ export const createSessionStarter = ({
   clock = systemClock,
   onCapped,
 }: StartSessionDependencies): StartSession => {
-  const enforceCap = async (
-    userId: string,
-    newSessionId: string,
-    validAfter: number | undefined,
-    now: number,
-  ): Promise<void> => {
-    // The new session may or may not show yet (its write runs alongside): it never counts here. A
-    // few more than the cap are read, so that sessions concurrent logins let past it go too.
+  const enforceCap = async (userId: string, newSessionId: string, now: number): Promise<void> => {
+    // The new session may or may not show yet (the index lags): it never counts here. A few more
+    // than the cap are read, so that sessions concurrent logins let past it go too. The index does
+    // not hold epochs: a session a password change ended counts until it expires, which only means
+    // the cap ends it (one of the oldest) before any live one.
     const live = await sessions.listByUser(
       userId,
       policy.maxPerUser + CAP_SLACK,
-      (session) => session.id !== newSessionId && sessionEnd(session, now, policy, validAfter) === undefined,
+      (session) => session.id !== newSessionId && sessionEnd(session, now, policy, undefined) === undefined,
     );
     // Newest first: everything from the (max - 1)th on makes room for the new session.
     for (const session of live.slice(policy.maxPerUser - 1)) {
@@ -58,7 +69,7 @@ export const createSessionStarter = ({
     }
   };
 
-  return async (user, userAgent) => {
+  return async (user, userAgent, change) => {
     const now = clock().getTime();
     const session: SessionItem = {
       id: newSessionId(),
@@ -69,15 +80,21 @@ export const createSessionStarter = ({
       createdAt: now,
       lastUsedAt: now,
       absoluteExpiresAt: now + policy.ttlSeconds * 1000,
+      epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
     };
-    await Promise.all([
-      sessions.create({ ...session, expiresAt: Math.ceil(sessionExpiresAt(session, policy) / 1000) }),
-      enforceCap(user.id, session.id, user.sessionsValidAfter, now),
+    const [result, refreshToken] = await Promise.all([
+      sessions.create(
+        { ...session, expiresAt: Math.ceil(sessionExpiresAt(session, policy) / 1000) },
+        { userId: user.id, passwordHash: user.passwordHash, sessionEpoch: user.sessionEpoch },
+        change,
+      ),
+      refreshTokens.issue({ sessionId: session.id, generation: 0 }, session.salt),
     ]);
-    return {
-      sessionId: session.id,
-      refreshToken: await refreshTokens.issue({ sessionId: session.id, generation: 0 }, session.salt),
-    };
+    if (!result.started) return result;
+    // Only once the session exists, so a login that lost its race ends nobody's session. After a
+    // password change every other session is over already: nothing to cap.
+    if (!change) await enforceCap(user.id, session.id, now);
+    return { started: true, sessionId: session.id, refreshToken };
   };
 };

@@ -1,13 +1,22 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
-import { parseSessionItem, parseSessionSummary, type SessionItem, type SessionSummary } from './session.ts';
+import { ServiceUnavailableError } from '#lib/errors.ts';
+import { USERS_TABLE } from '#lib/users/table.ts';
+import {
+  parseSessionItem,
+  parseSessionSummary,
+  type SessionItem,
+  type SessionSummary,
+  type UserSessionState,
+} from './session.ts';
 import { SESSIONS_TABLE } from './table.ts';
 
 /** A rotation either happened, or another request changed the session first (as it is now). */
@@ -16,14 +25,51 @@ export type RotationResult = { rotated: true } | { rotated: false; current: Sess
 /** Only end the session if it belongs to `userId` and is live by these bounds. */
 export interface EndGuard {
   userId: string;
-  /** The user's sessionsValidAfter: sessions created at or before it are already over. */
-  validAfter: number;
+  /** The user's epoch (and the legacy clock rule): a session of another epoch is already over. */
+  user: UserSessionState;
   idleSeconds: number;
 }
 
+/**
+ * What the user item must still hold for a session to start: what the login read from the item
+ * whose password hash it compared. A session starts only in the same transaction as this check.
+ */
+export interface UserGuard {
+  userId: string;
+  passwordHash: string;
+  sessionEpoch: number;
+}
+
+/**
+ * A password change, made in the same transaction as the new session: the user item gets the new
+ * hash and the next epoch (every earlier session ends), only if it still holds the guard's hash
+ * and epoch, and only while the session that asked for the change has not been ended.
+ */
+export interface PasswordChangeWrite {
+  newHash: string;
+  callerSessionId: string;
+}
+
+/** Why a guarded start did not happen: the user item moved on, or the caller's session ended. */
+export type StartResult = { started: true } | { started: false; reason: 'user_changed' | 'caller_ended' };
+
 export interface SessionStore {
-  /** Writes a new session (never over an existing id). */
-  create(session: SessionItem & { expiresAt: number }): Promise<void>;
+  /**
+   * Writes a new session (never over an existing id) in ONE transaction with a check that the user
+   * item still holds the guard's hash and epoch; with `change`, with the password change too. The
+   * session's `epoch` must be the guard's (the next one, with a change).
+   */
+  create(
+    session: SessionItem & { expiresAt: number },
+    guard: UserGuard,
+    change?: PasswordChangeWrite,
+  ): Promise<StartResult>;
+  /**
+   * The epochs of these sessions, from their items (the user index does not carry them); a session
+   * missing from the answer does not exist (yet). Eventually consistent reads suffice: an epoch is
+   * written with its session and never changes. At most 100 ids.
+   */
+  epochs(ids: readonly string[]): Promise<Map<string, number | undefined>>;
   /** The session with this id, read strongly consistently. */
   get(id: string): Promise<SessionItem | undefined>;
   /**
@@ -48,9 +94,49 @@ export interface SessionStore {
 /** Pages of the user index read at most, whatever the user has: bounded work for any input. */
 const MAX_PAGES = 10;
 const PAGE_SIZE = 100;
+/**
+ * Tries of a session start that meets another transaction on the same user item (logins of one
+ * user at once), and the longest first pause between them: full jitter, doubling, capped.
+ */
+const MAX_CONFLICT_ATTEMPTS = 8;
+const CONFLICT_PAUSE_MS = 20;
+const MAX_CONFLICT_PAUSE_MS = 400;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The DynamoDB adapter for the sessions table. */
-export const createDynamoDbSessionStore = (client: DynamoDBDocumentClient, tableName: string): SessionStore => {
+/** BatchGetItem's own limit, and rounds to retry the keys DynamoDB leaves unprocessed. */
+const MAX_BATCH_KEYS = 100;
+const MAX_BATCH_ROUNDS = 3;
+
+/**
+ * The condition "the epoch attribute named `#epoch` is `:epoch`", where an absent attribute
+ * means 0 (every user and session from before epochs).
+ */
+const epochIs = (epoch: number): string =>
+  epoch === 0 ? '(attribute_not_exists(#epoch) OR #epoch = :epoch)' : '#epoch = :epoch';
+
+/** The cancellation reason codes of a transaction, in the order of its items. */
+const reasons = (error: TransactionCanceledException): (string | undefined)[] =>
+  (error.CancellationReasons ?? []).map((reason) => reason.Code);
+
+/**
+ * The condition that a session item (`#epoch` its `epoch`) is of the user's current epoch, as
+ * `endedByUser` judges it: at epoch 0, a session without an epoch also counts if it postdates
+ * the legacy `sessionsValidAfter` (`:validAfter`).
+ */
+const liveInEpoch = (user: UserSessionState): string =>
+  user.sessionEpoch === 0
+    ? '(#epoch = :epoch OR (attribute_not_exists(#epoch) AND createdAt > :validAfter))'
+    : '#epoch = :epoch';
+
+/**
+ * The DynamoDB adapter for the sessions table. A session starts in a transaction with a check on
+ * its user's item, so it also needs the users table's name.
+ */
+export const createDynamoDbSessionStore = (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  usersTableName: string,
+): SessionStore => {
   const { partitionKey, indexes, timeToLiveAttribute } = SESSIONS_TABLE;
   const key = (id: string) => ({ [partitionKey]: id });
   const get = async (id: string): Promise<SessionItem | undefined> => {
@@ -61,17 +147,100 @@ export const createDynamoDbSessionStore = (client: DynamoDBDocumentClient, table
   };
 
   return {
-    async create(session) {
-      await client
-        .send(
-          new PutCommand({
-            TableName: tableName,
-            Item: session,
-            ConditionExpression: 'attribute_not_exists(#id)',
-            ExpressionAttributeNames: { '#id': partitionKey },
-          }),
-        )
-        .catch(toStoreError('Session write failed'));
+    async create(session, guard, change) {
+      const userKey = { [USERS_TABLE.partitionKey]: guard.userId };
+      const userCondition = {
+        TableName: usersTableName,
+        Key: userKey,
+        ConditionExpression: `passwordHash = :hash AND ${epochIs(guard.sessionEpoch)}`,
+        ExpressionAttributeNames: { '#epoch': 'sessionEpoch' },
+      };
+      const userItem = change
+        ? {
+            Update: {
+              ...userCondition,
+              UpdateExpression: 'SET passwordHash = :new, #epoch = :next',
+              ExpressionAttributeValues: {
+                ':hash': guard.passwordHash,
+                ':epoch': guard.sessionEpoch,
+                ':new': change.newHash,
+                ':next': guard.sessionEpoch + 1,
+              },
+            },
+          }
+        : {
+            ConditionCheck: {
+              ...userCondition,
+              ExpressionAttributeValues: { ':hash': guard.passwordHash, ':epoch': guard.sessionEpoch },
+            },
+          };
+      const callerItem = change && {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: key(change.callerSessionId),
+          ConditionExpression: 'userId = :user AND attribute_not_exists(endedAt)',
+          ExpressionAttributeValues: { ':user': guard.userId },
+        },
+      };
+      const transaction = new TransactWriteCommand({
+        // The user first, the caller's session second: the order the reasons come back in.
+        TransactItems: [
+          userItem,
+          ...(callerItem ? [callerItem] : []),
+          {
+            Put: {
+              TableName: tableName,
+              Item: session,
+              ConditionExpression: 'attribute_not_exists(#id)',
+              ExpressionAttributeNames: { '#id': partitionKey },
+            },
+          },
+        ],
+      });
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await client.send(transaction);
+          return { started: true };
+        } catch (error) {
+          if (!(error instanceof TransactionCanceledException)) return toStoreError('Session write failed')(error);
+          const codes = reasons(error);
+          const [user, caller] = codes;
+          if (user === 'ConditionalCheckFailed') return { started: false, reason: 'user_changed' };
+          if (callerItem && caller === 'ConditionalCheckFailed') return { started: false, reason: 'caller_ended' };
+          // Another transaction on the same user item was in flight (two logins at once): meet its
+          // result by trying again, a few times.
+          if (!codes.includes('TransactionConflict') || attempt >= MAX_CONFLICT_ATTEMPTS) {
+            return toStoreError('Session write failed')(error);
+          }
+          await sleep(Math.random() * Math.min(CONFLICT_PAUSE_MS * 2 ** (attempt - 1), MAX_CONFLICT_PAUSE_MS));
+        }
+      }
+    },
+
+    async epochs(ids) {
+      const found = new Map<string, number | undefined>();
+      let keys = [...new Set(ids)].slice(0, MAX_BATCH_KEYS).map(key);
+      for (let round = 0; round < MAX_BATCH_ROUNDS && keys.length > 0; round += 1) {
+        const { Responses, UnprocessedKeys } = await client
+          .send(
+            new BatchGetCommand({
+              RequestItems: {
+                [tableName]: {
+                  Keys: keys,
+                  ProjectionExpression: '#id, #epoch',
+                  ExpressionAttributeNames: { '#id': partitionKey, '#epoch': 'epoch' },
+                },
+              },
+            }),
+          )
+          .catch(toStoreError('Session read failed'));
+        for (const item of Responses?.[tableName] ?? []) {
+          found.set(String(item[partitionKey]), typeof item.epoch === 'number' ? item.epoch : undefined);
+        }
+        keys = (UnprocessedKeys?.[tableName]?.Keys ?? []) as typeof keys;
+      }
+      if (keys.length > 0) throw new ServiceUnavailableError();
+      return found;
     },
 
     get,
@@ -104,11 +273,12 @@ export const createDynamoDbSessionStore = (client: DynamoDBDocumentClient, table
 
     async end(id, now, guard) {
       const owned = guard && {
-        condition:
-          ' AND userId = :user AND createdAt > :validAfter AND absoluteExpiresAt > :now AND lastUsedAt > :idleCutoff',
+        condition: ` AND userId = :user AND ${liveInEpoch(guard.user)} AND absoluteExpiresAt > :now AND lastUsedAt > :idleCutoff`,
+        names: { '#epoch': 'epoch' },
         values: {
           ':user': guard.userId,
-          ':validAfter': guard.validAfter,
+          ':epoch': guard.user.sessionEpoch,
+          ...(guard.user.sessionEpoch === 0 && { ':validAfter': guard.user.sessionsValidAfter ?? -1 }),
           ':idleCutoff': now - guard.idleSeconds * 1000,
         },
       };
@@ -119,7 +289,7 @@ export const createDynamoDbSessionStore = (client: DynamoDBDocumentClient, table
             Key: key(id),
             UpdateExpression: 'SET endedAt = :now, #ttl = :tidy',
             ConditionExpression: `attribute_exists(#id) AND attribute_not_exists(endedAt)${owned?.condition ?? ''}`,
-            ExpressionAttributeNames: { '#id': partitionKey, '#ttl': timeToLiveAttribute },
+            ExpressionAttributeNames: { '#id': partitionKey, '#ttl': timeToLiveAttribute, ...owned?.names },
             ExpressionAttributeValues: {
               ':now': now,
               ':tidy': Math.ceil(now / 1000),

@@ -170,8 +170,8 @@ export const createUserAdmin = (
       validateNewPassword(password);
       const user = await find(emailOrUsername);
       const passwordHash = await hashPassword(password, bcryptCost);
-      // The same write ends every session: whoever knew the old password is signed out.
-      if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash, clock().getTime()))) {
+      // The same write ends every session (the epoch moves on): whoever knew the old password is out.
+      if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash, true))) {
         throw new UserAdminError('conflict', 'the user changed while the password was being set; try again');
       }
       return toSafeUser(user);
@@ -194,10 +194,9 @@ export const createUserAdmin = (
       const now = clock();
       await updateUser(
         user.id,
-        // The epoch ends device tokens (and sessions, where they check it); sessionsValidAfter
-        // ends the sessions for the readers that check that.
-        'SET disabledAt = :now, sessionsValidAfter = :at ADD sessionEpoch :one',
-        { ':now': now.toISOString(), ':at': now.getTime(), ':one': 1 },
+        // The epoch moving on ends every session and device token of the user, in the same write.
+        'SET disabledAt = :now ADD sessionEpoch :one',
+        { ':now': now.toISOString(), ':one': 1 },
         'Disabling the user failed',
       );
       return toSafeUser(user);

@@ -24,16 +24,16 @@ export interface UserStore {
   findById(id: string): Promise<UserItem | undefined>;
   /**
    * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
-   * is not (the password changed meanwhile). With `endSessionsAt` (a password change, not a
-   * rehash), the same write ends every session of the user created up to then.
+   * is not (the password changed meanwhile). With `endSessions` (a password change, not a
+   * rehash), the same write moves the user's `sessionEpoch` on: every session of the user ends.
    */
-  replacePasswordHash(userId: string, previousHash: string, newHash: string, endSessionsAt?: number): Promise<boolean>;
+  replacePasswordHash(userId: string, previousHash: string, newHash: string, endSessions?: boolean): Promise<boolean>;
   /**
-   * Ends every session of the user created up to `at` (epoch milliseconds) by moving the user's
-   * `sessionsValidAfter` forward, never back. One write, effective at once for every reader that
-   * reads the user consistently, whatever the sessions' own items or index say.
+   * Ends every session of the user by adding one to the user's `sessionEpoch`. One write (an
+   * atomic add: two at once both count), effective at once for every reader that reads the user
+   * consistently, whatever the sessions' own items or index say. No clock involved.
    */
-  endAllSessions(userId: string, at: number): Promise<void>;
+  endAllSessions(userId: string): Promise<void>;
 }
 
 /** The DynamoDB adapter: one `Query` on the email or username index, never a `Scan`. */
@@ -69,18 +69,18 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
     return parseUserItem(Item);
   },
 
-  async replacePasswordHash(userId, previousHash, newHash, endSessionsAt) {
+  async replacePasswordHash(userId, previousHash, newHash, endSessions = false) {
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { [USERS_TABLE.partitionKey]: userId },
-          UpdateExpression: `SET passwordHash = :new${endSessionsAt === undefined ? '' : ', sessionsValidAfter = :at'}`,
+          UpdateExpression: `SET passwordHash = :new${endSessions ? ' ADD sessionEpoch :one' : ''}`,
           ConditionExpression: 'passwordHash = :previous',
           ExpressionAttributeValues: {
             ':new': newHash,
             ':previous': previousHash,
-            ...(endSessionsAt !== undefined && { ':at': endSessionsAt }),
+            ...(endSessions && { ':one': 1 }),
           },
         }),
       );
@@ -91,21 +91,20 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
     }
   },
 
-  async endAllSessions(userId, at) {
+  async endAllSessions(userId) {
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { [USERS_TABLE.partitionKey]: userId },
-          UpdateExpression: 'SET sessionsValidAfter = :at',
-          ConditionExpression:
-            'attribute_exists(#id) AND (attribute_not_exists(sessionsValidAfter) OR sessionsValidAfter < :at)',
+          UpdateExpression: 'ADD sessionEpoch :one',
+          ConditionExpression: 'attribute_exists(#id)',
           ExpressionAttributeNames: { '#id': USERS_TABLE.partitionKey },
-          ExpressionAttributeValues: { ':at': at },
+          ExpressionAttributeValues: { ':one': 1 },
         }),
       );
     } catch (error) {
-      // No such user, or a later logout-all already covers this one: nothing left to end.
+      // No such user: nothing to end.
       if (error instanceof ConditionalCheckFailedException) return;
       toStoreError('Ending sessions failed')(error);
     }

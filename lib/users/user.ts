@@ -36,16 +36,16 @@ export const UserItemSchema = v.object({
   countryCode: v.nullish(v.string(), null),
   dateOfBirth: v.nullish(IsoDateSchema, null),
   /**
-   * Epoch milliseconds: every session created at or before it is over (logout everywhere, a
-   * password change). Unset until the first of those.
+   * Every session and device token of the user lives only while it carries this number: a
+   * password change, logout everywhere, an operator's disable or delete add one, in the same write
+   * as the rest of their change. Absent means 0. See docs/sessions.md.
+   */
+  sessionEpoch: v.optional(CountSchema, 0),
+  /**
+   * Epoch milliseconds, from before `sessionEpoch`: sessions without an epoch created at or before
+   * it are over. Read, never written; remove once no session predates epochs (30 days).
    */
   sessionsValidAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  /**
-   * Moves on by one whenever every session and device token of the user ends (logout
-   * everywhere, a password change, an operator's disable or delete); absent means 0. A device
-   * token is valid only while its epoch is the user's.
-   */
-  sessionEpoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   /** Set by an operator (`npm run users -- disable`): every sign-in fails as a wrong password does. */
   disabledAt: v.optional(IsoDateSchema),
 });

@@ -11,6 +11,7 @@ import { readRefreshConfig } from '#lib/function-config.ts';
 import { createRefreshTokens, newSessionId } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';
 import type { BenchEnv, DocumentClient } from './login-events.ts';
@@ -24,14 +25,22 @@ export const refreshFailures = async (
   { logger, metrics }: { logger: Logger; metrics: Metrics },
 ): Promise<void> => {
   const config = readRefreshConfig(env);
-  const sessions = createDynamoDbSessionStore(client, env.SESSIONS_TABLE_NAME ?? '');
+  const sessions = createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName);
   const start = createSessionStarter({
     sessions,
     refreshTokens: createRefreshTokens(createSecretReader({ value: env.REFRESH_KEY ?? '' })),
     policy: config.sessionPolicy,
   });
-  const live = (await start({ id: DEMO_USER.id }, 'bench')).refreshToken;
-  const ended = (await start({ id: DEMO_USER.id }, 'bench')).refreshToken;
+  // The demo user as a login reads it: the session starts only while its item still holds this hash and epoch.
+  const user = await createDynamoDbUserStore(client, config.usersTableName).findById(DEMO_USER.id);
+  if (!user) throw new Error('the demo user is missing');
+  const refreshTokenOf = async () => {
+    const started = await start(user, 'bench');
+    if (!started.started) throw new Error('the demo user changed during the bench');
+    return started.refreshToken;
+  };
+  const live = await refreshTokenOf();
+  const ended = await refreshTokenOf();
   await sessions.end(ended.split('.')[0] ?? '', Date.now());
 
   const refresh = createRefreshHandler(createRefreshHandlerDependencies(config, { logger, metrics }));

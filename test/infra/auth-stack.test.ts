@@ -160,6 +160,7 @@ describe('AuthStack', () => {
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
     expect(grants).toEqual([
+      'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:Query',
@@ -194,6 +195,10 @@ describe('AuthStack', () => {
       StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
     });
     expect(rehash.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
+    // A session starts in a transaction with a check on the user item, and the check is all it may do there.
+    const guard = statements.find((statement) => statement.Action === 'dynamodb:ConditionCheckItem');
+    expect(guard.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
+    expect(guard.Condition).toEqual({ StringEquals: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' } });
     // Item-level counters only: the grant names the table itself, no index and no wildcard.
     const counting = onTable(/"LoginAttempts/);
     expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
@@ -421,10 +426,10 @@ describe('AuthStack', () => {
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
-    // The session routes end sessions and list them; on users they may move sessionsValidAfter only.
+    // The session routes end sessions and list them (with their epochs); on users they may move sessionEpoch only.
     expect(grantsOf('SessionsFunction')).toEqual([
+      'dynamodb:BatchGetItem dynamodb:GetItem dynamodb:UpdateItem',
       'dynamodb:GetItem',
-      'dynamodb:GetItem dynamodb:UpdateItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream logs:PutLogEvents',

@@ -7,17 +7,18 @@ import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
-import { createSessionStarter } from '#lib/sessions/start.ts';
+import { createSessionStarter, type StartedSession } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { TEST_REFRESH_KEY, TEST_TOKEN_ISSUER, type TestTables } from './dynamodb.ts';
 
 /** The real session starter on the test tables, with the default policy unless told otherwise. */
 export const testSessionStarter = (tables: TestTables, clock?: Clock, policy: SessionPolicy = DEFAULTS.sessions) =>
   createSessionStarter({
-    sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
+    sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
     refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
     policy,
     ...(clock && { clock }),
@@ -36,7 +37,7 @@ export const testSessions = (tables: TestTables) => {
     new DynamoDBClient({ endpoint: tables.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
   );
   const startSession = createSessionStarter({
-    sessions: createDynamoDbSessionStore(patient, tables.sessionsTableName),
+    sessions: createDynamoDbSessionStore(patient, tables.sessionsTableName, tables.usersTableName),
     refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
     policy: DEFAULTS.sessions,
   });
@@ -47,7 +48,11 @@ export const testSessions = (tables: TestTables) => {
   });
   return {
     async start(userId: string) {
-      const { sessionId, refreshToken } = await startSession({ id: userId }, 'test');
+      const user = await createDynamoDbUserStore(patient, tables.usersTableName).findById(userId);
+      if (!user) throw new Error(`no usable user ${userId}`);
+      const started = await startSession(user, 'test');
+      if (!started.started) throw new Error(`session start refused: ${started.reason}`);
+      const { sessionId, refreshToken } = started;
       return { sessionId, refreshToken, token: await signer.sign(userId, sessionId) };
     },
     close: () => patient.destroy(),
@@ -72,3 +77,19 @@ export const testLoginBudgets = (tables: TestTables, clock?: Clock) => ({
   }),
   cappedRetryAfterSeconds: DEFAULTS.throttle.maxLockSeconds,
 });
+
+/**
+ * Starts a session for a stored user as a login would once the password matched: from the user
+ * item as it is now. Fails the test when the user is missing or the start is refused.
+ */
+export const startTestSession = async (
+  tables: TestTables,
+  userId: string,
+  { clock, userAgent = 'test' }: { clock?: Clock; userAgent?: string } = {},
+): Promise<StartedSession> => {
+  const user = await createDynamoDbUserStore(tables.client, tables.usersTableName).findById(userId);
+  if (!user) throw new Error(`no usable user ${userId}`);
+  const started = await testSessionStarter(tables, clock)(user, userAgent);
+  if (!started.started) throw new Error(`session start refused: ${started.reason}`);
+  return started;
+};

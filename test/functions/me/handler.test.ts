@@ -16,7 +16,7 @@ import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
-import { testSessionStarter } from '#test/support/sessions.ts';
+import { startTestSession } from '#test/support/sessions.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
 /** The frozen clock of both the signer and the verifier. */
@@ -49,11 +49,10 @@ describe('GET /api/auth/me', () => {
     await tables.createUser('me-user', { id: 'me-user', email: 'Me@Example.com' });
     await tables.createUser('gone', { id: 'gone-user' });
     const keys = createSigningKeyProvider({ value: tables.env.SIGNING_KEYS! });
-    const startSession = testSessionStarter(tables);
     sign = async (subject, overrides = {}, now = NOW) =>
       createTokenSigner(keys, { ...settings, ...overrides }, () => now).sign(
         subject,
-        (await startSession({ id: subject }, 'test')).sessionId,
+        (await startTestSession(tables, subject)).sessionId,
       );
     const { status, retiredAt, publishedAt, ...jwk } = activeKey(parseKeySet(tables.env.SIGNING_KEYS!));
     const privateKey = await importJWK(jwk, 'RS256');
@@ -71,7 +70,7 @@ describe('GET /api/auth/me', () => {
       })
         .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid })
         .sign(privateKey);
-    sessions = createDynamoDbSessionStore(tables.client, tables.sessionsTableName);
+    sessions = createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName);
     handler = createMeHandler({
       logger: new Logger({ logLevel: 'SILENT' }),
       access: createSessionAccess({

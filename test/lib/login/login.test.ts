@@ -271,9 +271,9 @@ describe('rehash on login', () => {
     expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'done' });
   });
 
-  it('leaves a hash alone that changed since it was read', async () => {
+  it('starts no session, and leaves the new hash alone, when the password changed since it was read', async () => {
     const real = createDynamoDbUserStore(table.client, table.usersTableName);
-    // The password changes between the login's read and its rehash, as when an operator sets it.
+    // The password changes between the login's read and its session, as when an operator sets it.
     const racing = {
       ...real,
       findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
@@ -285,9 +285,11 @@ describe('rehash on login', () => {
         return items;
       },
     };
-    await loginWith(TEST_BCRYPT_COST + 1, racing)({ identifier: toIdentifier('raced'), password: 'secret123' });
+    await expect(
+      loginWith(TEST_BCRYPT_COST + 1, racing)({ identifier: toIdentifier('raced'), password: 'secret123' }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
     expect(await bcrypt.compare('changed-meanwhile', await storedHash('raced'))).toBe(true);
-    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'changed' });
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'password_changed', userId: 'raced' });
   });
 
   it('still logs the user in when the rehash fails', async () => {

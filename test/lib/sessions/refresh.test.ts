@@ -15,7 +15,7 @@ import { createTestTables, TEST_REFRESH_KEY, type TestTables } from '#test/suppo
 import { manualClock } from '#test/support/handler.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
-import { testSessionStarter } from '#test/support/sessions.ts';
+import { startTestSession } from '#test/support/sessions.ts';
 
 const session = (generation: number, rotatedAt: number) => ({ generation, rotatedAt }) as SessionItem;
 
@@ -42,7 +42,7 @@ describe('refresh outcomes in the log and metrics', () => {
     tables = await createTestTables();
     await tables.createUser('u', { id: 'u' });
     refresh = createRefresh({
-      sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
+      sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
       users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
       tokens: createTokenSigner(
@@ -63,7 +63,7 @@ describe('refresh outcomes in the log and metrics', () => {
   afterAll(() => tables.drop());
 
   it('says which failure it was, warns and counts reuse, and never logs a token', async () => {
-    const { refreshToken: first } = await testSessionStarter(tables, time.clock)({ id: 'u' }, undefined);
+    const { refreshToken: first } = await startTestSession(tables, 'u', { clock: time.clock });
     const { refreshToken: second } = await refresh(first);
     expect(logger.lines.at(-1)).toMatchObject({ level: 'info', details: { outcome: 'rotated', userId: 'u' } });
     await refresh(first);
@@ -99,7 +99,7 @@ describe('refresh failures in uniform work', () => {
     }
     const real = createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY }));
     refresh = createRefresh({
-      sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName),
+      sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
       users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       // The real MAC, watched: how many, and over how much salt.
       refreshTokens: {
@@ -123,10 +123,10 @@ describe('refresh failures in uniform work', () => {
   afterAll(() => tables.drop());
 
   it('reads the session, checks one MAC and reads the user for every failure but a malformed token', async () => {
-    const start = testSessionStarter(tables, time.clock);
-    const sessionsStore = createDynamoDbSessionStore(tables.client, tables.sessionsTableName);
+    const sessionsStore = createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName);
     const users = createDynamoDbUserStore(tables.client, tables.usersTableName);
-    const tokenOf = async (userId: string) => (await start({ id: userId }, undefined)).refreshToken;
+    const tokenOf = async (userId: string) =>
+      (await startTestSession(tables, userId, { clock: time.clock })).refreshToken;
     const withMac = (token: string, mac: string) => token.replace(/[^.]+$/, mac);
 
     const live = await tokenOf('alive');
@@ -137,7 +137,7 @@ describe('refresh failures in uniform work', () => {
     const ofGoneUser = await tokenOf('gone');
     await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'gone' } }));
     time.advance(1);
-    await users.endAllSessions('everywhere', time.clock().getTime());
+    await users.endAllSessions('everywhere');
 
     const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
     const traceOf = async (token: string) => {
