@@ -4,6 +4,7 @@ import type { DevicePolicy } from '#lib/login/device-budget.ts';
 import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import type { TokenPolicy } from '#lib/tokens/signer.ts';
+import type { PasswordPolicy } from '#lib/users/password-policy.ts';
 import { ConfigError } from './errors.ts';
 import {
   DEFAULTS,
@@ -268,6 +269,14 @@ export interface UnlockConfig {
 export const readUnlockConfig = (env: Env = process.env): UnlockConfig => ({
   attemptsTableName: required(env, TABLE_VARIABLES.attempts),
   identifierKey: secretSource(env, KEY_VARIABLES.identifierKey),
+});
+
+/** The rules a new password must meet (lib/users/password-policy.ts), wherever one is set. */
+export const readPasswordPolicy = (env: Env = process.env): PasswordPolicy => ({
+  minLength: readSetting(env, SETTINGS.passwordMinLength),
+  pwnedPasswordsUrl: readSetting(env, SETTINGS.pwnedPasswordsCheck)
+    ? readSetting(env, SETTINGS.pwnedPasswordsUrl)
+    : undefined,
 });
 
 /** The bcrypt cost alone, for the scripts that hash passwords (users CLI, local seeding). */

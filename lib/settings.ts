@@ -61,6 +61,7 @@ export const DEFAULTS = {
   accountMaxFailures: 100,
   /** The account cap's memory: a year after the last failure (then DynamoDB's TTL tidies the item away). */
   accountMemorySeconds: 365 * 86_400,
+  passwordMinLength: 15,
 } as const;
 
 /** The settings the functions and the stack share. */
@@ -203,6 +204,45 @@ export const SETTINGS = {
     context: 'maxSessionsPerUser',
     ...integerSetting(1, 1000),
     default: DEFAULTS.sessions.maxPerUser,
+  }),
+  /**
+   * Fewest characters (code points after NFC) a new password may have. NIST SP 800-63B-4: 15 when
+   * the password is the only factor; 8 is the floor it allows once another factor exists.
+   */
+  passwordMinLength: define({
+    env: 'PASSWORD_MIN_LENGTH',
+    context: 'passwordMinLength',
+    ...integerSetting(8, 64),
+    default: DEFAULTS.passwordMinLength,
+  }),
+  /**
+   * Whether a new password is also looked up in Have I Been Pwned's breach corpus (k-anonymity
+   * range API, padded; fails open, counted by the PwnedPasswordsUnavailable metric). Off by
+   * default: it sends 5 hex digits of each new password's SHA-1 to a third party.
+   */
+  pwnedPasswordsCheck: define({
+    env: 'PWNED_PASSWORDS_CHECK',
+    context: 'pwnedPasswordsCheck',
+    rule: 'true or false',
+    schema: v.pipe(
+      v.union([v.pipe(v.string(), v.trim(), v.picklist(['true', 'false'])), v.boolean()]),
+      v.transform((value) => value === true || value === 'true'),
+    ),
+    default: false,
+  }),
+  /** The Pwned Passwords API; set only to point at a stand-in (tests, a mirror). */
+  pwnedPasswordsUrl: define({
+    env: 'PWNED_PASSWORDS_URL',
+    rule: 'an https:// URL (http:// only for localhost or 127.0.0.1)',
+    schema: v.pipe(
+      v.string(),
+      v.trim(),
+      v.check((value) => {
+        const url = URL.parse(value);
+        return url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+      }),
+    ),
+    default: 'https://api.pwnedpasswords.com',
   }),
   /** Set by the stack from the token lifetime and the JWKS cache margin; read by the rotation function. */
   retiredKeyRetainSeconds: define({

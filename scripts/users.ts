@@ -21,11 +21,12 @@ import { read } from 'read';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { AuthServiceError, ConfigError, UserAdminError } from '#lib/errors.ts';
-import { readBcryptCost, readUnlockConfig } from '#lib/function-config.ts';
+import { readBcryptCost, readPasswordPolicy, readUnlockConfig } from '#lib/function-config.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createUnlocker } from '#lib/login/unlock.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
+import { configuredPasswordChecker } from '#lib/users/password-policy.ts';
 
 const USAGE = `Usage: npm run users -- <command> [options]
   create --email EMAIL --username USERNAME --name NAME [--date-of-birth YYYY-MM-DD]
@@ -37,6 +38,8 @@ const USAGE = `Usage: npm run users -- <command> [options]
   enable --user EMAIL_OR_USERNAME           sign-ins work again (ended sessions stay ended)
   delete --user EMAIL_OR_USERNAME --yes     delete the user; every session and device token ends
 The password is prompted for (no echo), or read from stdin; never given as an option.
+Passwords: at least PASSWORD_MIN_LENGTH (15) characters, at most 72 bytes in UTF-8, not common or
+built from the account's own words; with PWNED_PASSWORDS_CHECK=true, not in known breaches.
 Environment: USERS_TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST;
 for unlock and unlock-account also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally).`;
 
@@ -76,7 +79,11 @@ const main = async (): Promise<void> => {
   if (!usersTableName) throw new UsageError('Environment variable USERS_TABLE_NAME is required');
 
   const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
-  const admin = createUserAdmin(client, usersTableName, readBcryptCost());
+  // The same policy as a user's own change: PASSWORD_MIN_LENGTH, PWNED_PASSWORDS_CHECK.
+  const passwords = configuredPasswordChecker(readPasswordPolicy(), ({ reason }) =>
+    console.error(`Warning: Have I Been Pwned could not be asked (${reason}); the breach check was skipped`),
+  );
+  const admin = createUserAdmin(client, usersTableName, readBcryptCost(), passwords);
   const unlocker = () => {
     const config = readUnlockConfig();
     const identifierHash = createIdentifierHash(createSecretReader(config.identifierKey));

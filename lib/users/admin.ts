@@ -5,7 +5,8 @@ import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { UserAdminError } from '#lib/errors.ts';
 import { normalizeEmail, toIdentifier, type UserIdentifier } from './identifier.ts';
-import { BCRYPT_MAX_PASSWORD_BYTES, exceedsBcryptLimit, hashPassword } from './passwords.ts';
+import type { PasswordChecker, PasswordContext } from './password-policy.ts';
+import { hashPassword } from './passwords.ts';
 import { createDynamoDbUserStore } from './store.ts';
 import { guardItems } from './table.ts';
 import {
@@ -17,8 +18,6 @@ import {
   toSafeUser,
   type UserItem,
 } from './user.ts';
-
-export const MIN_PASSWORD_LENGTH = 8;
 
 /** A new user's profile as an operator gives it; the password comes separately, never in argv. */
 export const NewUserInputSchema = v.object({
@@ -37,19 +36,6 @@ export const NewUserInputSchema = v.object({
 });
 
 export type NewUserInput = v.InferOutput<typeof NewUserInputSchema>;
-
-/**
- * Length rules only, as NIST SP 800-63B advises: at least 8 characters, at most bcrypt's 72
- * UTF-8 bytes (a longer one would be silently cut), no composition rules.
- */
-export const validateNewPassword = (password: string): void => {
-  if ([...password].length < MIN_PASSWORD_LENGTH) {
-    throw new UserAdminError('invalid_input', `password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
-  if (exceedsBcryptLimit(password)) {
-    throw new UserAdminError('invalid_input', `password must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes (UTF-8)`);
-  }
-};
 
 const parseInput = (input: unknown): NewUserInput => {
   const result = v.safeParse(NewUserInputSchema, input, { abortPipeEarly: true });
@@ -84,6 +70,7 @@ export const createUserAdmin = (
   client: DynamoDBDocumentClient,
   usersTableName: string,
   bcryptCost: number,
+  passwords: PasswordChecker,
   clock: Clock = systemClock,
 ): UserAdmin => {
   const store = createDynamoDbUserStore(client, usersTableName);
@@ -109,6 +96,17 @@ export const createUserAdmin = (
       if (error instanceof ConditionalCheckFailedException) throw new UserAdminError('not_found', 'the user is gone');
       toStoreError(failure)(error);
     }
+  };
+
+  /** The password policy, as everywhere a password is set (lib/users/password-policy.ts). */
+  const validateNewPassword = async (password: string, account: PasswordContext): Promise<void> => {
+    const verdict = await passwords.check(password, account);
+    if (!verdict.ok) throw new UserAdminError('invalid_input', verdict.message);
+  };
+  /** The length rules alone, before any read. */
+  const validateLength = (password: string): void => {
+    const verdict = passwords.checkLength(password);
+    if (!verdict.ok) throw new UserAdminError('invalid_input', verdict.message);
   };
 
   const find = async (emailOrUsername: string): Promise<UserItem> => {
@@ -158,7 +156,8 @@ export const createUserAdmin = (
   return {
     async create(input, password) {
       const profile = parseInput(input);
-      validateNewPassword(password);
+      validateLength(password);
+      await validateNewPassword(password, profile);
       await assertFree(profile.email, profile.username);
       const user: NewUser = { ...profile, passwordHash: await hashPassword(password, bcryptCost) };
       const item = newUserItem(user);
@@ -167,8 +166,9 @@ export const createUserAdmin = (
     },
 
     async setPassword(emailOrUsername, password) {
-      validateNewPassword(password);
+      validateLength(password);
       const user = await find(emailOrUsername);
+      await validateNewPassword(password, user);
       const passwordHash = await hashPassword(password, bcryptCost);
       // The same write ends every session (the epoch moves on): whoever knew the old password is out.
       if (!(await store.replacePasswordHash(user.id, user.passwordHash, passwordHash, true))) {

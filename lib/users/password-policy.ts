@@ -1,7 +1,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { BCRYPT_MAX_PASSWORD_BYTES } from './passwords.ts';
-import type { PwnedPasswords } from './pwned-passwords.ts';
+import { createPwnedPasswords, PWNED_PASSWORDS_TIMEOUT_MS, type PwnedPasswords } from './pwned-passwords.ts';
 
 /**
  * The rules a new password must meet wherever one is set (NIST SP 800-63B-4 section 3.1.1.2,
@@ -14,6 +14,8 @@ export interface PasswordPolicy {
    * password is the only factor (NIST), 8 at the least once another factor exists.
    */
   minLength: number;
+  /** Where to ask Have I Been Pwned's range API; none: no breach corpus lookup. */
+  pwnedPasswordsUrl?: string | undefined;
 }
 
 /** Which rule a password broke: stable, for callers and logs; the message is for people. */
@@ -166,3 +168,22 @@ export const createPasswordChecker = (policy: PasswordPolicy, pwned?: PwnedPassw
     },
   };
 };
+
+/**
+ * The checker a setting asks for: with the breach corpus when `pwnedPasswordsUrl` is set, failing
+ * open and telling `onPwnedUnavailable` (the metric) each time it could not be asked.
+ */
+export const configuredPasswordChecker = (
+  policy: PasswordPolicy,
+  onPwnedUnavailable: (details: { reason: string }) => void,
+): PasswordChecker =>
+  createPasswordChecker(
+    policy,
+    policy.pwnedPasswordsUrl
+      ? createPwnedPasswords({
+          baseUrl: policy.pwnedPasswordsUrl,
+          timeoutMs: PWNED_PASSWORDS_TIMEOUT_MS,
+          onUnavailable: onPwnedUnavailable,
+        })
+      : undefined,
+  );

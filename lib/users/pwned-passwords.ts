@@ -6,6 +6,12 @@ export interface PwnedPasswords {
   timesSeen(password: string): Promise<number>;
 }
 
+/**
+ * How long a password change waits for the breach corpus before it goes on without it: the API
+ * answers in tens of milliseconds, and the function's own deadline is 10 s.
+ */
+export const PWNED_PASSWORDS_TIMEOUT_MS = 2000;
+
 export interface PwnedPasswordsOptions {
   /** The Pwned Passwords API; a local stand-in in tests. */
   baseUrl: string;

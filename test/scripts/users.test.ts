@@ -73,7 +73,23 @@ describe('npm run users', () => {
       'short',
     );
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('Error: password must be at least 8 characters');
+    expect(stderr.trim()).toBe('Error: password must be at least 15 characters');
+  });
+
+  it('refuses a common password and one built from the account, however long', async () => {
+    const bee = ['create', '--email', 'bee@example.com', '--username', 'bumblebee', '--name', 'Bee Keeper'];
+    expect((await users(tables, bee, '1qaz2wsx3edc4rfv')).stderr.trim()).toBe(
+      'Error: password is a commonly used password',
+    );
+    expect((await users(tables, bee, 'bumblebee2024!!!')).stderr.trim()).toMatch(
+      /^Error: password is built from your email/,
+    );
+  });
+
+  it('takes the minimum length from PASSWORD_MIN_LENGTH', async () => {
+    const bee = ['create', '--email', 'bee@example.com', '--username', 'bumblebee', '--name', 'Bee Keeper'];
+    const { stderr } = await users(tables, bee, 'a long passphrase', { PASSWORD_MIN_LENGTH: '20' });
+    expect(stderr.trim()).toBe('Error: password must be at least 20 characters');
   });
 
   it('sets a password and shows the user', async () => {

@@ -1,11 +1,11 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
-import { createUserAdmin } from '#lib/users/admin.ts';
-import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
+import { testUserAdmin } from '#test/support/users.ts';
 
 const OK_EMPTY = { statusCode: 200, headers: API_RESPONSE_HEADERS, body: '{"ok":true,"data":{}}' };
 const NOT_FOUND = { statusCode: 404, headers: API_RESPONSE_HEADERS, body: '{"ok":false,"error":"Session not found"}' };
@@ -167,16 +167,13 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
   it('ends every session of a user whose password an operator changes (rehash on login does not)', async () => {
     const sessions = [await login('cat'), await login('cat')];
     time.advance(1);
-    await createUserAdmin(tables.client, tables.usersTableName, TEST_BCRYPT_COST, time.clock).setPassword(
-      'cat',
-      'a-new-password',
-    );
+    await testUserAdmin(tables, time.clock).setPassword('cat', 'a brand new passphrase of mine');
     for (const session of sessions) {
       expect(await me(session.token)).toBe(401);
       expect(await refresh(session.refreshToken)).toBe(401);
     }
     time.advance(1);
-    expect(await me((await login('cat', 'agent', 'a-new-password')).token)).toBe(200);
+    expect(await me((await login('cat', 'agent', 'a brand new passphrase of mine')).token)).toBe(200);
   });
 
   it('keeps at most MAX_SESSIONS_PER_USER live sessions: a login beyond that ends the oldest', async () => {

@@ -11,7 +11,6 @@ import { createLoginTelemetry } from '#lib/login/telemetry.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
-import { createUserAdmin } from '#lib/users/admin.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
 import { createPasswordVerifier, hashPassword, type PasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
@@ -20,6 +19,7 @@ import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/suppo
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
 import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
+import { testUserAdmin } from '#test/support/users.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -278,17 +278,14 @@ describe('rehash on login', () => {
       ...real,
       findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
         const items = await real.findByIdentifier(identifier);
-        await createUserAdmin(table.client, table.usersTableName, TEST_BCRYPT_COST).setPassword(
-          'raced',
-          'changed-meanwhile',
-        );
+        await testUserAdmin(table).setPassword('raced', 'changed meanwhile by the operator');
         return items;
       },
     };
     await expect(
       loginWith(TEST_BCRYPT_COST + 1, racing)({ identifier: toIdentifier('raced'), password: 'secret123' }),
     ).rejects.toBeInstanceOf(InvalidCredentialsError);
-    expect(await bcrypt.compare('changed-meanwhile', await storedHash('raced'))).toBe(true);
+    expect(await bcrypt.compare('changed meanwhile by the operator', await storedHash('raced'))).toBe(true);
     expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'password_changed', userId: 'raced' });
   });
 
