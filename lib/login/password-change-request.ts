@@ -1,0 +1,35 @@
+import * as v from 'valibot';
+import { BadRequestError } from '#lib/errors.ts';
+import { MAX_PASSWORD_LENGTH } from './request.ts';
+
+const password = (name: string) =>
+  v.pipe(
+    v.string(`${name} must be a string`),
+    v.maxLength(MAX_PASSWORD_LENGTH, `${name} must be at most ${MAX_PASSWORD_LENGTH} characters`),
+    v.nonEmpty(`${name} must not be empty`),
+  );
+
+/** The body of `POST /api/auth/password`; extra keys are ignored. */
+export const PasswordChangeRequestSchema = v.object({
+  currentPassword: password('currentPassword'),
+  newPassword: password('newPassword'),
+});
+
+export type PasswordChangeRequest = v.InferOutput<typeof PasswordChangeRequestSchema>;
+
+const isJsonObject = (body: unknown): body is Record<string, unknown> =>
+  typeof body === 'object' && body !== null && !Array.isArray(body);
+
+/**
+ * Validates a parsed JSON body at the boundary. Throws BadRequestError naming the first field that
+ * is wrong. The password rules themselves (length, blocklist) are the policy's, not the shape's.
+ */
+export const parsePasswordChangeRequest = (body: unknown): PasswordChangeRequest => {
+  if (!isJsonObject(body)) throw new BadRequestError('Request body must be a JSON object');
+  for (const key of ['currentPassword', 'newPassword'] as const) {
+    if (body[key] === undefined) throw new BadRequestError(`${key} is required`);
+  }
+  const result = v.safeParse(PasswordChangeRequestSchema, body, { abortPipeEarly: true });
+  if (!result.success) throw new BadRequestError(result.issues[0].message);
+  return result.output;
+};

@@ -1,0 +1,116 @@
+import { BadRequestError, InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import type { TokenGrant } from '#lib/sessions/grant.ts';
+import type { StartSession } from '#lib/sessions/start.ts';
+import type { TokenSigner } from '#lib/tokens/signer.ts';
+import type { PasswordChecker } from '#lib/users/password-policy.ts';
+import type { PasswordVerifier } from '#lib/users/passwords.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { parseUserItem, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import type { LoginAttempts } from './attempts.ts';
+import type { IdentifierHash } from './identifier-hash.ts';
+import type { PasswordChangeRequest } from './password-change-request.ts';
+import type { PasswordChangeTelemetry } from './password-change-telemetry.ts';
+
+export interface PasswordChangeDependencies {
+  users: Pick<UserStore, 'findById'>;
+  attempts: LoginAttempts;
+  identifierHash: IdentifierHash;
+  passwords: PasswordVerifier;
+  policy: PasswordChecker;
+  tokens: TokenSigner;
+  startSession: StartSession;
+  telemetry: PasswordChangeTelemetry;
+}
+
+/** Who asks: the user item read (consistently) when their access token's session was found live. */
+export interface PasswordChangeCaller {
+  user: UserItem;
+  sessionId: string;
+  userAgent?: string | undefined;
+}
+
+/**
+ * Changed: a new grant, as a login's, on the first session of the new epoch. Or the caller's
+ * session ended while the change was under way (a logout everywhere, the session ended): the
+ * caller gets the 401 of an ended session, and nothing changed.
+ */
+export type PasswordChangeResult = { changed: true; grant: TokenGrant } | { changed: false; reason: 'session_ended' };
+
+export type ChangePassword = (
+  caller: PasswordChangeCaller,
+  request: PasswordChangeRequest,
+) => Promise<PasswordChangeResult>;
+
+/**
+ * A signed-in user's password change. The current password is checked like a login's, under the
+ * same throttle as a login by the account's email (a stolen access token must not be an
+ * unthrottled password oracle) and with the same 401. The new password meets the policy
+ * (lib/users/password-policy.ts): its length before any bcrypt work, the rest once the current
+ * password is proved. Then ONE transaction replaces the hash only if it is still the one that was
+ * checked, moves the epoch on (every session, the caller's included, ends) and starts the caller's
+ * new session; nothing is written on any failure.
+ */
+export const createPasswordChange = ({
+  users,
+  attempts,
+  identifierHash,
+  passwords,
+  policy,
+  tokens,
+  startSession,
+  telemetry,
+}: PasswordChangeDependencies): ChangePassword => {
+  const refuse = (verdict: { rule: string; message: string }, details: Record<string, unknown>): never => {
+    telemetry.record('rejected', { ...details, rule: verdict.rule });
+    throw new BadRequestError(verdict.message);
+  };
+
+  return async ({ user, sessionId, userAgent }, { currentPassword, newPassword }) => {
+    const log = { userId: user.id, sessionId };
+    const length = policy.checkLength(newPassword, 'newPassword');
+    if (!length.ok) refuse(length, log);
+
+    const [claimed] = await Promise.all([
+      identifierHash({ kind: 'email', email: user.emailLower }).then((key) => attempts.claim(key)),
+      tokens.ready(),
+    ]);
+    if (!claimed.granted) {
+      telemetry.record('throttled', { ...log, retryAfterSeconds: claimed.retryAfterSeconds });
+      throw new TooManyAttemptsError(claimed.retryAfterSeconds);
+    }
+    const { claim } = claimed;
+    if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+      await claim.fail();
+      telemetry.record('bad_password', log);
+      throw new InvalidCredentialsError();
+    }
+
+    // The current password is proved: whatever happens next is not a failed guess.
+    try {
+      if (newPassword === currentPassword) {
+        refuse({ rule: 'unchanged', message: 'newPassword must differ from currentPassword' }, log);
+      }
+      const verdict = await policy.check(newPassword, user, 'newPassword');
+      if (!verdict.ok) refuse(verdict, log);
+
+      const newHash = await passwords.hash(newPassword);
+      const started = await startSession(user, userAgent, { newHash, callerSessionId: sessionId });
+      if (!started.started) {
+        // Someone else changed the password first (the one checked is no longer current: the
+        // login's 401), or all sessions, or this one, ended meanwhile (the bearer 401).
+        const current = started.reason === 'user_changed' ? parseUserItem(await users.findById(user.id)) : undefined;
+        telemetry.record('raced', { ...log, reason: started.reason });
+        if (current && current.passwordHash !== user.passwordHash) throw new InvalidCredentialsError();
+        return { changed: false, reason: 'session_ended' };
+      }
+      const token = await tokens.sign(user.id, started.sessionId);
+      telemetry.record('changed', { ...log, newSessionId: started.sessionId, sessionEpoch: user.sessionEpoch + 1 });
+      return {
+        changed: true,
+        grant: { token, refreshToken: started.refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(user) },
+      };
+    } finally {
+      await claim.succeed().catch((error: unknown) => telemetry.warn('Attempt reset failed', { ...log, error }));
+    }
+  };
+};

@@ -1,0 +1,179 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretReader } from '#lib/aws/secrets.ts';
+import { BadRequestError, InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
+import { createLogin } from '#lib/login/login.ts';
+import { createPasswordChange } from '#lib/login/password-change.ts';
+import { createPasswordChangeTelemetry } from '#lib/login/password-change-telemetry.ts';
+import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
+import { toIdentifier } from '#lib/users/identifier.ts';
+import { createPasswordVerifier, type PasswordVerifier } from '#lib/users/passwords.ts';
+import { createDynamoDbUserStore } from '#lib/users/store.ts';
+import { parseUserItem, type UserItem } from '#lib/users/user.ts';
+import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+import { testKeySet } from '#test/support/keys.ts';
+import { recordingLogger } from '#test/support/recording-logger.ts';
+import { testSessionStarter } from '#test/support/sessions.ts';
+import { testPasswordChecker } from '#test/support/users.ts';
+
+const OLD = 'my old and trusty passphrase';
+const NEW = 'a fresh passphrase for the new year';
+const IDENTIFIER_KEY = 'identifier-key-for-password-change-tests-0123';
+const THROTTLE = { maxFailures: 3, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 };
+
+/**
+ * The password change use case against DynamoDB Local, with the login's own throttle and session
+ * start: the wiring the password function uses, minus HTTP.
+ */
+describe('changing a password', () => {
+  let tables: TestTables;
+  const logger = recordingLogger();
+  const compares: string[] = [];
+  let deps: Parameters<typeof createPasswordChange>[0];
+
+  const user = async (id: string): Promise<UserItem> => {
+    const { Item } = await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }));
+    const parsed = parseUserItem(Item);
+    if (!parsed) throw new Error(`no user ${id}`);
+    return parsed;
+  };
+  const login = async (emailOrUsername: string, password: string) =>
+    createLogin({
+      ...deps,
+      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      telemetry: createLoginTelemetry(logger),
+    })({
+      identifier: toIdentifier(emailOrUsername),
+      password,
+    });
+  const change = (id: string, sessionId: string, currentPassword: string, newPassword: string) =>
+    user(id).then((caller) =>
+      createPasswordChange(deps)({ user: caller, sessionId }, { currentPassword, newPassword }),
+    );
+  const sessionOf = (token: string): string =>
+    JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sid;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve']) {
+      await tables.createUser(id, { id, password: OLD });
+    }
+    const verifier = createPasswordVerifier(TEST_BCRYPT_COST);
+    const counting: PasswordVerifier = {
+      ...verifier,
+      verify: (password, hash) => {
+        compares.push(password);
+        return verifier.verify(password, hash);
+      },
+    };
+    deps = {
+      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      attempts: createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, THROTTLE),
+      identifierHash: createIdentifierHash(createSecretReader({ value: IDENTIFIER_KEY })),
+      passwords: counting,
+      policy: testPasswordChecker,
+      tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), {
+        issuer: 'https://auth.example.test',
+        audience: 'movie-knight',
+        ttlSeconds: 900,
+      }),
+      startSession: testSessionStarter(tables),
+      telemetry: createPasswordChangeTelemetry(logger),
+    };
+  });
+  afterAll(() => tables.drop());
+
+  it('replaces the hash and moves the epoch on in one write, and answers a login-shaped grant on a new session', async () => {
+    const device = await login('ann', OLD);
+    const before = await user('ann');
+    const result = await change('ann', sessionOf(device.token), OLD, NEW);
+    expect(result.changed).toBe(true);
+    if (!result.changed) return;
+    expect(Object.keys(result.grant).sort()).toEqual(['expiresIn', 'refreshToken', 'token', 'user']);
+    expect(result.grant.user).toEqual(device.user);
+    expect(sessionOf(result.grant.token)).not.toBe(sessionOf(device.token));
+    const after = await user('ann');
+    expect(after.sessionEpoch).toBe(before.sessionEpoch + 1);
+    expect(await bcrypt.compare(NEW, after.passwordHash)).toBe(true);
+    await expect(login('ann', OLD)).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(login('ann@example.com', NEW)).resolves.toMatchObject({ user: { id: 'ann' } });
+    const changed = logger.lines.find((line) => line.message === 'Password change');
+    expect(changed?.details).toMatchObject({ outcome: 'changed', userId: 'ann', sessionEpoch: 1 });
+  });
+
+  it('answers a wrong current password with the login’s 401, counted by the login’s throttle for the account', async () => {
+    const device = await login('bob', OLD);
+    for (let i = 0; i < THROTTLE.maxFailures; i += 1) {
+      await expect(change('bob', sessionOf(device.token), 'not my passphrase at all', NEW)).rejects.toBeInstanceOf(
+        InvalidCredentialsError,
+      );
+    }
+    // The account is now locked for the route and for a login by its email alike, without bcrypt work.
+    const compared = compares.length;
+    await expect(change('bob', sessionOf(device.token), OLD, NEW)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(login('bob@example.com', OLD)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(compares.length).toBe(compared);
+    expect(await bcrypt.compare(OLD, (await user('bob')).passwordHash)).toBe(true);
+  });
+
+  it('refuses a new password that breaks the policy with the rule, and changes nothing', async () => {
+    const device = await login('cat', OLD);
+    const before = await user('cat');
+    const compared = compares.length;
+    // Too short or too long: refused before any bcrypt work.
+    await expect(change('cat', sessionOf(device.token), OLD, 'short')).rejects.toThrow(
+      new BadRequestError('newPassword must be at least 15 characters'),
+    );
+    await expect(change('cat', sessionOf(device.token), OLD, '漢'.repeat(64))).rejects.toThrow(
+      /^newPassword must be at most 72 bytes in UTF-8 \(it is 192\)/,
+    );
+    expect(compares.length).toBe(compared);
+    // The rest once the current password is proved.
+    await expect(change('cat', sessionOf(device.token), OLD, 'passwordpassword')).rejects.toThrow(
+      /^newPassword is too easy to guess/,
+    );
+    await expect(change('cat', sessionOf(device.token), OLD, 'cat@example.com!')).rejects.toThrow(
+      /^newPassword is built from your email, username or name/,
+    );
+    await expect(change('cat', sessionOf(device.token), OLD, OLD)).rejects.toThrow(
+      new BadRequestError('newPassword must differ from currentPassword'),
+    );
+    expect(await user('cat')).toEqual(before);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'rejected', rule: 'unchanged' });
+    expect(JSON.stringify(logger.lines)).not.toContain('passwordpassword');
+  });
+
+  it('lets exactly one of two changes racing from two devices win', async () => {
+    const [phone, laptop] = [await login('dan', OLD), await login('dan', OLD)];
+    const results = await Promise.allSettled([
+      change('dan', sessionOf(phone.token), OLD, 'the phone chose this passphrase'),
+      change('dan', sessionOf(laptop.token), OLD, 'the laptop chose this passphrase'),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled' && r.value.changed);
+    expect(won).toHaveLength(1);
+    const lost = results.find((r) => !(r.status === 'fulfilled' && r.value.changed));
+    // The loser checked a password that is no longer the user's: the login's 401.
+    expect(lost?.status === 'rejected' && lost.reason).toBeInstanceOf(InvalidCredentialsError);
+    const stored = await user('dan');
+    expect(stored.sessionEpoch).toBe(1);
+    const winner = (await bcrypt.compare('the phone chose this passphrase', stored.passwordHash)) ? 'phone' : 'laptop';
+    expect(await bcrypt.compare(`the ${winner} chose this passphrase`, stored.passwordHash)).toBe(true);
+  });
+
+  it('changes nothing for a caller whose sessions all ended meanwhile (a logout everywhere won)', async () => {
+    const device = await login('eve', OLD);
+    const caller = await user('eve');
+    await createDynamoDbUserStore(tables.client, tables.tableName).endAllSessions('eve');
+    const result = await createPasswordChange(deps)(
+      { user: caller, sessionId: sessionOf(device.token) },
+      { currentPassword: OLD, newPassword: NEW },
+    );
+    expect(result).toEqual({ changed: false, reason: 'session_ended' });
+    expect(await bcrypt.compare(OLD, (await user('eve')).passwordHash)).toBe(true);
+  });
+});
