@@ -43,6 +43,9 @@ export interface AuthStackSettings {
   refreshTokenIdleSeconds: number;
   refreshReuseGraceSeconds: number;
   maxSessionsPerUser: number;
+  passwordMinLength: number;
+  /** Whether new passwords are also looked up in Have I Been Pwned (egress to a third party). */
+  pwnedPasswordsCheck: boolean;
   corsAllowedOrigins: string[];
   wafEnabled: boolean;
   wafRateLimit: number;
@@ -216,6 +219,40 @@ export class AuthStack extends Stack {
     signingKeys.grantVerifying(sessionsFunction);
     refreshKey.grantRead(sessionsFunction);
 
+    // A password change is a login's checks on a bearer caller and a new session: its own function,
+    // since it signs (it reads the private key set, and verifies with its public half) and writes
+    // the password hash and the epoch, which no other HTTP function may.
+    const passwordFunction = fn('password', {
+      // Two bcrypt runs (the compare, then the new hash): one vCPU, as for login.
+      memorySize: settings.memorySize,
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        ...secretEnvironment('signingKeys', signingKeys.secret),
+        ...usersTableEnvironment,
+        [TABLE_VARIABLES.attempts]: attempts.table.tableName,
+        ...secretEnvironment('identifierKey', identifierKey),
+        ...secretEnvironment('refreshKey', refreshKey),
+        ...settingsEnvironment({
+          bcryptCost: settings.bcryptCost,
+          throttleMaxFailures: settings.throttleMaxFailures,
+          throttleWindowSeconds: settings.throttleWindowSeconds,
+          deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds,
+          deviceMaxFailures: settings.deviceMaxFailures,
+          accountMaxFailures: settings.accountMaxFailures,
+          passwordMinLength: settings.passwordMinLength,
+          pwnedPasswordsCheck: String(settings.pwnedPasswordsCheck),
+        }),
+      },
+    });
+    users.grantReadById(passwordFunction);
+    users.grantPasswordChange(passwordFunction);
+    attempts.grantCounting(passwordFunction);
+    sessions.grantPasswordChange(passwordFunction);
+    signingKeys.grantSigning(passwordFunction);
+    identifierKey.grantRead(passwordFunction);
+    refreshKey.grantRead(passwordFunction);
+
     const wellKnownFunction = fn('wellKnown', {
       memorySize: 512,
       environment: { ...tokenEnvironment, ...secretEnvironment('publicKeys', signingKeys.publicKeys) },
@@ -228,6 +265,7 @@ export class AuthStack extends Stack {
       me: meFunction,
       refresh: refreshFunction,
       sessions: sessionsFunction,
+      password: passwordFunction,
       wellKnown: wellKnownFunction,
     };
     for (const fn of Object.values(functions)) fn.node.addDependency(signingKeys.setup);

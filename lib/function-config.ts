@@ -247,6 +247,24 @@ export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
   };
 };
 
+/**
+ * `POST /api/auth/password`: a login's checks (the attempts table, the identifier key, bcrypt) on
+ * a bearer caller, the password policy, and a new session it signs a token for. It verifies the
+ * caller's token with the public half of the private key set it already reads.
+ */
+/**
+ * The password change function's configuration: a login's (it checks a password under the same
+ * budgets and answers the same grant) and the password policy.
+ */
+export interface PasswordConfig extends LoginConfig {
+  passwordPolicy: PasswordPolicy;
+}
+
+export const readPasswordConfig = (env: Env = process.env): PasswordConfig => ({
+  ...readLoginConfig(env),
+  passwordPolicy: readPasswordPolicy(env),
+});
+
 /** `/.well-known/*`: the public keys and the issuer. */
 export interface WellKnownConfig {
   publicKeys: SecretSource;

@@ -68,6 +68,18 @@ export class SessionsTable extends Construct {
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.userIndexArn] });
   }
 
+  /**
+   * Lets `grantee` change a password: read the caller's session by id, check it inside the
+   * transaction, and write the new session. No listing, no ending, no rotation.
+   */
+  grantPasswordChange(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
+
   /** Lets `grantee` read sessions by id, and nothing else (`/api/auth/me`). */
   grantReadById(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });

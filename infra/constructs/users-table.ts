@@ -60,6 +60,24 @@ export class UsersTable extends Construct {
   }
 
   /**
+   * Lets `grantee` change a password (`POST /api/auth/password`): the hash and the epoch that ends
+   * every session, in a transaction, and no other attribute.
+   */
+  grantPasswordChange(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': [USERS_TABLE.partitionKey, 'passwordHash', 'sessionEpoch'],
+        },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+  }
+
+  /**
    * Lets `grantee` check a user item inside a transaction (`ConditionCheck`: a session starts only
    * while the item holds the hash and epoch the login read), and nothing else. It writes nothing,
    * and the login reads the whole item from the indexes anyway.

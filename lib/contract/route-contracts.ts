@@ -7,6 +7,7 @@ import {
 } from '#lib/errors.ts';
 import { INVALID_GRANT_DESCRIPTION, RevocationRequestSchema, TokenRequestSchema } from '#lib/http/oauth.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
+import { PasswordChangeRequestSchema } from '#lib/login/password-change-request.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
 import { SETTINGS } from '#lib/settings.ts';
@@ -122,6 +123,43 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       ),
       429: error(
         'This identifier failed too often, or its account did (100 failures in a row from clients without a valid device token) (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).',
+        TOO_MANY_ATTEMPTS_MESSAGE,
+        { optionalHeaders: ['Retry-After'] },
+      ),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.password)]: {
+    operationId: 'changePassword',
+    summary: 'Change the password',
+    description:
+      "Change the bearer token's user's password. `currentPassword` is checked as a login checks a password from a client without a device token, under the same budgets as a login by the account's email (its throttle and the account's cap); `newPassword` must meet the password policy (at least 15 characters, at most 72 bytes in UTF-8, not a common password nor built from the account's own words; see docs/passwords.md). On success every session of the user that existed before, the caller's included, has ended, and so has every device token; the answer is a login's: the caller goes on with the new session and a new device token.",
+    tags: ['auth'],
+    bearerAuth: true,
+    requestBody: {
+      schema: PasswordChangeRequestSchema,
+      example: { currentPassword: 'secret123', newPassword: 'a long and unusual passphrase' },
+    },
+    responses: {
+      200: {
+        description:
+          'Changed: a new session, its first refresh token, an access token and a new device token; every earlier session and device token has ended.',
+        schema: LoginGrantResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: { ...EXAMPLE_GRANT, deviceToken: EXAMPLE_DEVICE_TOKEN } },
+      },
+      400: error(
+        'The body is not a JSON object, nests too deep, or a field is missing, not a string, empty or too long; or newPassword breaks the policy (the message names the rule). Nothing changed.',
+        'newPassword must be at least 15 characters',
+      ),
+      401: error(
+        "A wrong currentPassword: the login's 401, byte for byte. Or no bearer token, an invalid or expired one, or one of a session that has ended: the other Bearer routes' 401, with WWW-Authenticate.",
+        INVALID_CREDENTIALS_MESSAGE,
+        { optionalHeaders: ['WWW-Authenticate'] },
+      ),
+      429: error(
+        "The account's email failed too often, here or at login, or the account reached its cap (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).",
         TOO_MANY_ATTEMPTS_MESSAGE,
         { optionalHeaders: ['Retry-After'] },
       ),

@@ -9,6 +9,7 @@ export const HTTP_FUNCTIONS = {
   me: { folder: 'me', constructId: 'MeFunction' },
   refresh: { folder: 'refresh', constructId: 'RefreshFunction' },
   sessions: { folder: 'sessions', constructId: 'SessionsFunction' },
+  password: { folder: 'password', constructId: 'PasswordFunction' },
   wellKnown: { folder: 'well-known', constructId: 'WellKnownFunction' },
 } as const;
 
@@ -34,6 +35,7 @@ export const HTTP_PATHS = {
   logoutAll: '/api/auth/logout-all',
   sessions: '/api/auth/sessions',
   session: '/api/auth/sessions/{id}',
+  password: '/api/auth/password',
   jwks: '/.well-known/jwks.json',
   discovery: '/.well-known/openid-configuration',
   /** RFC 8414's authorization server metadata. */
@@ -51,6 +53,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: HTTP_PATHS.logoutAll, function: 'sessions' },
   { method: 'GET', path: HTTP_PATHS.sessions, function: 'sessions' },
   { method: 'DELETE', path: HTTP_PATHS.session, function: 'sessions' },
+  { method: 'POST', path: HTTP_PATHS.password, function: 'password' },
   { method: 'GET', path: HTTP_PATHS.jwks, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.discovery, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.authorizationServer, function: 'wellKnown' },

@@ -6,6 +6,8 @@ export type PasswordChangeOutcome =
   | 'changed'
   | 'bad_password'
   | 'throttled'
+  /** The account's cap refused the check, or this failure reached it (as at login). */
+  | 'account_capped'
   /** The new password broke the policy (the rule is logged, never the password). */
   | 'rejected'
   /** Another change, a logout everywhere or the end of the caller's session came first. */
@@ -18,6 +20,7 @@ export const PASSWORD_CHANGE_METRICS = {
   changed: 'PasswordChanged',
   bad_password: 'PasswordChangeFailed',
   throttled: 'PasswordChangeThrottled',
+  account_capped: 'PasswordChangeThrottled',
   rejected: 'PasswordRejected',
   raced: 'PasswordChangeRaced',
   bad_input: 'PasswordChangeRejected',
@@ -42,7 +45,8 @@ export const createPasswordChangeTelemetry = (
   record(outcome, details) {
     const line = { outcome, ...details };
     if (outcome === 'error') logger.error('Password change', line);
-    else if (outcome === 'bad_password' || outcome === 'throttled') logger.warn('Password change', line);
+    else if (outcome === 'bad_password' || outcome === 'throttled' || outcome === 'account_capped')
+      logger.warn('Password change', line);
     else logger.info('Password change', line);
     metrics?.addMetric(PASSWORD_CHANGE_METRICS[outcome], MetricUnit.Count, 1);
   },

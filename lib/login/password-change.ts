@@ -1,11 +1,13 @@
 import { BadRequestError, InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
-import type { TokenGrant } from '#lib/sessions/grant.ts';
+import type { DeviceTokens } from '#lib/sessions/device-token.ts';
+import type { LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { PasswordChecker } from '#lib/users/password-policy.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { parseUserItem, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import { toSafeUser, type UserItem } from '#lib/users/user.ts';
+import type { AccountCap } from './account-cap.ts';
 import type { LoginAttempts } from './attempts.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { PasswordChangeRequest } from './password-change-request.ts';
@@ -14,12 +16,16 @@ import type { PasswordChangeTelemetry } from './password-change-telemetry.ts';
 export interface PasswordChangeDependencies {
   users: Pick<UserStore, 'findById'>;
   attempts: LoginAttempts;
+  accountCap: AccountCap;
+  deviceTokens: DeviceTokens;
   identifierHash: IdentifierHash;
   passwords: PasswordVerifier;
   policy: PasswordChecker;
   tokens: TokenSigner;
   startSession: StartSession;
   telemetry: PasswordChangeTelemetry;
+  /** The Retry-After of an account past its cap, as the login answers it. */
+  cappedRetryAfterSeconds: number;
 }
 
 /** Who asks: the user item read (consistently) when their access token's session was found live. */
@@ -34,7 +40,7 @@ export interface PasswordChangeCaller {
  * session ended while the change was under way (a logout everywhere, the session ended): the
  * caller gets the 401 of an ended session, and nothing changed.
  */
-export type PasswordChangeResult = { changed: true; grant: TokenGrant } | { changed: false; reason: 'session_ended' };
+export type PasswordChangeResult = { changed: true; grant: LoginGrant } | { changed: false; reason: 'session_ended' };
 
 export type ChangePassword = (
   caller: PasswordChangeCaller,
@@ -42,23 +48,28 @@ export type ChangePassword = (
 ) => Promise<PasswordChangeResult>;
 
 /**
- * A signed-in user's password change. The current password is checked like a login's, under the
- * same throttle as a login by the account's email (a stolen access token must not be an
- * unthrottled password oracle) and with the same 401. The new password meets the policy
+ * A signed-in user's password change. The current password is checked like a login's from an
+ * untrusted client, under the same budgets as a login by the account's email (its throttle and the
+ * account's cap: a stolen access token must not be an unthrottled password oracle) and with the
+ * same 401 and 429s. The new password meets the policy
  * (lib/users/password-policy.ts): its length before any bcrypt work, the rest once the current
  * password is proved. Then ONE transaction replaces the hash only if it is still the one that was
  * checked, moves the epoch on (every session, the caller's included, ends) and starts the caller's
- * new session; nothing is written on any failure.
+ * new session; nothing is written on any failure. The answer is a login's, with a new device
+ * token in the new epoch (the caller's old one ended with every session).
  */
 export const createPasswordChange = ({
   users,
   attempts,
+  accountCap,
+  deviceTokens,
   identifierHash,
   passwords,
   policy,
   tokens,
   startSession,
   telemetry,
+  cappedRetryAfterSeconds,
 }: PasswordChangeDependencies): ChangePassword => {
   const refuse = (verdict: { rule: string; message: string }, details: Record<string, unknown>): never => {
     telemetry.record('rejected', { ...details, rule: verdict.rule });
@@ -70,8 +81,10 @@ export const createPasswordChange = ({
     const length = policy.checkLength(newPassword, 'newPassword');
     if (!length.ok) refuse(length, log);
 
-    const [claimed] = await Promise.all([
-      identifierHash({ kind: 'email', email: user.emailLower }).then((key) => attempts.claim(key)),
+    const emailKey = identifierHash({ kind: 'email', email: user.emailLower });
+    const [claimed, standing] = await Promise.all([
+      emailKey.then((key) => attempts.claim(key)),
+      emailKey.then((key) => accountCap.standing(key)),
       tokens.ready(),
     ]);
     if (!claimed.granted) {
@@ -79,8 +92,21 @@ export const createPasswordChange = ({
       throw new TooManyAttemptsError(claimed.retryAfterSeconds);
     }
     const { claim } = claimed;
+    if (standing.reached) {
+      await claim.release();
+      telemetry.record('account_capped', log);
+      throw new TooManyAttemptsError(cappedRetryAfterSeconds);
+    }
     if (!(await passwords.verify(currentPassword, user.passwordHash))) {
-      await claim.fail();
+      const usernameKey = identifierHash({ kind: 'username', username: user.username });
+      const [, withinCap] = await Promise.all([
+        claim.fail(),
+        Promise.all([emailKey, usernameKey]).then(([email, username]) => accountCap.count(email, username)),
+      ]);
+      if (!withinCap) {
+        telemetry.record('account_capped', log);
+        throw new TooManyAttemptsError(cappedRetryAfterSeconds);
+      }
       telemetry.record('bad_password', log);
       throw new InvalidCredentialsError();
     }
@@ -98,19 +124,30 @@ export const createPasswordChange = ({
       if (!started.started) {
         // Someone else changed the password first (the one checked is no longer current: the
         // login's 401), or all sessions, or this one, ended meanwhile (the bearer 401).
-        const current = started.reason === 'user_changed' ? parseUserItem(await users.findById(user.id)) : undefined;
+        const current = started.reason === 'user_changed' ? await users.findById(user.id) : undefined;
         telemetry.record('raced', { ...log, reason: started.reason });
         if (current && current.passwordHash !== user.passwordHash) throw new InvalidCredentialsError();
         return { changed: false, reason: 'session_ended' };
       }
-      const token = await tokens.sign(user.id, started.sessionId);
-      telemetry.record('changed', { ...log, newSessionId: started.sessionId, sessionEpoch: user.sessionEpoch + 1 });
+      const sessionEpoch = user.sessionEpoch + 1;
+      const [token, device] = await Promise.all([
+        tokens.sign(user.id, started.sessionId),
+        deviceTokens.issue({ id: user.id, sessionEpoch }),
+      ]);
+      telemetry.record('changed', { ...log, newSessionId: started.sessionId, sessionEpoch });
       return {
         changed: true,
-        grant: { token, refreshToken: started.refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(user) },
+        grant: {
+          token,
+          refreshToken: started.refreshToken,
+          expiresIn: tokens.ttlSeconds,
+          user: toSafeUser(user),
+          deviceToken: device.token,
+        },
       };
     } finally {
-      await claim.succeed().catch((error: unknown) => telemetry.warn('Attempt reset failed', { ...log, error }));
+      // As after a login's success, the claim goes back and nothing is forgotten.
+      await claim.release().catch((error: unknown) => telemetry.warn('Attempt release failed', { ...log, error }));
     }
   };
 };

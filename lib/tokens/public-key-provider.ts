@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import { createSecretReader, deriveFromSecret, type SecretReaderOptions, type SecretSource } from '#lib/aws/secrets.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
+import { parseKeySet, publicJwks } from './key-set.ts';
 import { type PublicJwks, parsePublicJwks } from './public-jwks.ts';
 
 /** The published keys: the JWKS to serve and jose's key lookup over it. */
@@ -42,6 +43,26 @@ export const createPublicKeyProvider = (
   options: Omit<SecretReaderOptions, 'maxAgeSeconds'> = {},
 ): PublicKeyProvider =>
   deriveFromSecret(createSecretReader(source, { ...options, maxAgeSeconds: PUBLIC_KEYS_MAX_AGE_SECONDS }), derive);
+
+/**
+ * The public keys of the private key set, for a function that signs and also verifies (the
+ * password change): the same keys as the published JWKS, without reading a second secret.
+ */
+export const createKeySetPublicKeyProvider = (
+  source: SecretSource,
+  options: Omit<SecretReaderOptions, 'maxAgeSeconds'> = {},
+): PublicKeyProvider =>
+  deriveFromSecret(
+    createSecretReader(source, { ...options, maxAgeSeconds: PUBLIC_KEYS_MAX_AGE_SECONDS }),
+    async (secret) => {
+      try {
+        const jwks = publicJwks(parseKeySet(secret));
+        return { jwks, verifying: createLocalJWKSet(jwks) };
+      } catch (error) {
+        throw new ServiceUnavailableError({ cause: error });
+      }
+    },
+  );
 
 /** The public keys as jose's key lookup, for verifying tokens inside the stack. */
 export const verificationKeys =

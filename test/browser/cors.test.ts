@@ -87,6 +87,7 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
   beforeAll(async () => {
     tables = await createTestTables();
     await tables.createUser('fan');
+    await tables.createUser('changer', { password: 'an old passphrase of mine' });
     app = await pageServer();
     stranger = await pageServer();
     // The real handler modules, as npm start loads them, allowing the app's origin only.
@@ -211,6 +212,37 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
     expect(large).toMatchObject({ status: 413, body: { ok: false, error: 'Request body too large' } });
   });
 
+  const changePassword = (page: Page, token: string | undefined, currentPassword: string, newPassword: string) =>
+    browserFetch(page, `${apiUrl}/api/auth/password`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ currentPassword, newPassword }),
+    });
+
+  it('lets the allowed origin change a password (a preflighted POST): the other session ends, the new one works', async () => {
+    const other = await login(appPage, 'changer', 'an old passphrase of mine');
+    const mine = await login(appPage, 'changer', 'an old passphrase of mine');
+    const refused = await changePassword(appPage, mine.body?.data?.token, 'an old passphrase of mine', 'short');
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { ok: false, error: 'newPassword must be at least 15 characters' },
+    });
+    const changed = await changePassword(
+      appPage,
+      mine.body?.data?.token,
+      'an old passphrase of mine',
+      'a new passphrase from the browser',
+    );
+    expect(changed.status).toBe(200);
+    expect(changed.body?.data?.user?.username).toBe('changer');
+    const meOf = (token: string | undefined) =>
+      browserFetch(appPage, `${apiUrl}/api/auth/me`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await meOf(other.body?.data?.token)).status).toBe(401);
+    expect((await meOf(mine.body?.data?.token)).status).toBe(401);
+    expect((await meOf(changed.body?.data?.token)).status).toBe(200);
+    expect((await login(appPage, 'changer', 'a new passphrase from the browser')).status).toBe(200);
+  });
+
   it('blocks every answer to a disallowed origin', async () => {
     const answers = [
       await login(strangerPage, 'fan', 'secret123'),
@@ -222,6 +254,7 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
         method: 'DELETE',
         headers: { Authorization: 'Bearer x' },
       }),
+      await changePassword(strangerPage, 'x', 'an old passphrase of mine', 'a new passphrase from elsewhere'),
       await browserFetch(strangerPage, `${apiUrl}/api/auth/nothing`, {}),
     ];
     for (const answer of answers) expect(answer).toEqual({ failed: 'TypeError: Failed to fetch' });

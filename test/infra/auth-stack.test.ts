@@ -222,7 +222,14 @@ describe('AuthStack', () => {
     const [setup] = Object.entries(template.findResources('AWS::CloudFormation::CustomResource'));
     expect(setup?.[1].Properties.SecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysSecret/) });
     expect(setup?.[1].Properties.PublicKeysSecretId).toEqual({ Ref: expect.stringMatching(/^SigningKeysPublicKeys/) });
-    for (const id of ['LoginFunction', 'MeFunction', 'RefreshFunction', 'SessionsFunction', 'WellKnownFunction']) {
+    for (const id of [
+      'LoginFunction',
+      'MeFunction',
+      'RefreshFunction',
+      'SessionsFunction',
+      'PasswordFunction',
+      'WellKnownFunction',
+    ]) {
       expect(findFunction(template, id).resource.DependsOn).toContain(setup?.[0]);
     }
   });
@@ -266,7 +273,7 @@ describe('AuthStack', () => {
     ).toBe(String(900 + 3 * 3600));
   });
 
-  it('routes /api/auth/me, the session routes, the OAuth endpoints, the three well-known documents and the OpenAPI document', () => {
+  it('routes /api/auth/me, the session routes, the password change, the OAuth endpoints, the three well-known documents and the OpenAPI document', () => {
     for (const part of [
       'me',
       'refresh',
@@ -281,13 +288,14 @@ describe('AuthStack', () => {
       'openid-configuration',
       '.well-known',
       'openapi.json',
+      'password',
     ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
     }
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (m) => m.Properties.HttpMethod,
     );
-    expect(methods.sort()).toEqual(['DELETE', ...Array(6).fill('GET'), ...Array(6).fill('POST')]);
+    expect(methods.sort()).toEqual(['DELETE', ...Array(6).fill('GET'), ...Array(7).fill('POST')]);
   });
 
   it('serves the token and revocation endpoints from the refresh function, which knows the registered clients', () => {
@@ -321,7 +329,7 @@ describe('AuthStack', () => {
     });
   });
 
-  it('generates the refresh key at deploy time, readable by login, refresh and the session routes only', () => {
+  it('generates the refresh key at deploy time, readable by login, refresh, the session routes and the password change only', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret');
     const [refreshKeyId] = Object.keys(secrets).filter((id) => id.startsWith('RefreshKey'));
     expect(secrets[refreshKeyId!]?.Properties.GenerateSecretString).toEqual({
@@ -332,7 +340,7 @@ describe('AuthStack', () => {
       .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${refreshKeyId}"`))
       .flatMap((policy) => policy.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, '')))
       .sort();
-    expect(readers).toEqual(['LoginFunction', 'RefreshFunction', 'SessionsFunction']);
+    expect(readers).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction', 'SessionsFunction']);
   });
 
   it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
@@ -357,6 +365,7 @@ describe('AuthStack', () => {
       'RefreshFunction',
       'MeFunction',
       'SessionsFunction',
+      'PasswordFunction',
       'WellKnownFunction',
       'KeySetupFunction',
       'KeyRotationFunction',
@@ -381,6 +390,7 @@ describe('AuthStack', () => {
       'KeyRotationFunction',
       'KeySetupFunction',
       'LoginFunction',
+      'PasswordFunction',
       'RefreshFunction',
     ]);
     expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual([
@@ -393,8 +403,9 @@ describe('AuthStack', () => {
     expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
     // And no function is told where the other secret is.
     const variables = (id: string) => findFunction(template, id).resource.Properties.Environment.Variables;
-    for (const id of ['LoginFunction', 'RefreshFunction']) {
+    for (const id of ['LoginFunction', 'RefreshFunction', 'PasswordFunction']) {
       expect(variables(id).SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: privateKeys });
+      expect(variables(id)).not.toHaveProperty('PUBLIC_KEYS_SECRET_ARN');
     }
     for (const id of ['MeFunction', 'SessionsFunction', 'WellKnownFunction']) {
       expect(variables(id).PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
@@ -436,6 +447,34 @@ describe('AuthStack', () => {
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
+    // The password change: a login's checks and a new session; on users it may write the hash and
+    // the epoch only, on sessions read the caller's, check it and put the new one: no listing, no ending.
+    expect(grantsOf('PasswordFunction')).toEqual([
+      'dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem',
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream logs:PutLogEvents',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
+    ]);
+    const passwordStatements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        policy.Properties.Roles.some(
+          (r: { Ref: string }) =>
+            r.Ref === findFunction(template, 'PasswordFunction').resource.Properties.Role['Fn::GetAtt'][0],
+        ),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const userWrite = passwordStatements.find(
+      (statement: { Action: unknown; Resource: unknown }) =>
+        statement.Action === 'dynamodb:UpdateItem' && JSON.stringify(statement.Resource).includes('Users'),
+    );
+    expect(userWrite.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'passwordHash', 'sessionEpoch'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
     expect(grantsOf('WellKnownFunction')).toEqual([
       'logs:CreateLogStream logs:PutLogEvents',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',

@@ -5,12 +5,20 @@ import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginHandlerDependencies } from '#functions/login/dependencies.ts';
 import { createMeHandler } from '#functions/me/create-handler.ts';
 import { createMeHandlerDependencies } from '#functions/me/dependencies.ts';
+import { createPasswordHandler } from '#functions/password/create-handler.ts';
+import { createPasswordHandlerDependencies } from '#functions/password/dependencies.ts';
 import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
 import { createRefreshHandlerDependencies } from '#functions/refresh/dependencies.ts';
 import { createSessionsHandler } from '#functions/sessions/create-handler.ts';
 import { createSessionsHandlerDependencies } from '#functions/sessions/dependencies.ts';
 import type { Clock } from '#lib/clock.ts';
-import { readLoginConfig, readMeConfig, readRefreshConfig, readSessionsConfig } from '#lib/function-config.ts';
+import {
+  readLoginConfig,
+  readMeConfig,
+  readPasswordConfig,
+  readRefreshConfig,
+  readSessionsConfig,
+} from '#lib/function-config.ts';
 import type { ProxyHandler } from './events.ts';
 
 /** A clock the test moves by hand. */
@@ -43,7 +51,8 @@ export const createTestHandler = (
 };
 
 /**
- * Every function a session touches (login, refresh, logout and the session routes, /me), each
+ * Every function a session touches (login, refresh, logout and the session routes, /me, the
+ * password change), each
  * built from `env` like its Lambda entry point, sharing one clock the test controls.
  */
 export const createSessionHandlers = (
@@ -60,5 +69,8 @@ export const createSessionHandlers = (
       createSessionsHandlerDependencies(readSessionsConfig(env), runtime),
     ) as ProxyHandler,
     me: createMeHandler(createMeHandlerDependencies(readMeConfig(env), runtime)) as ProxyHandler,
+    password: createPasswordHandler(
+      createPasswordHandlerDependencies(readPasswordConfig(env), runtime),
+    ) as ProxyHandler,
   };
 };

@@ -18,7 +18,7 @@ import { parseUserItem, type UserItem } from '#lib/users/user.ts';
 import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
-import { testSessionStarter } from '#test/support/sessions.ts';
+import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
 import { testPasswordChecker } from '#test/support/users.ts';
 
 const OLD = 'my old and trusty passphrase';
@@ -37,7 +37,7 @@ describe('changing a password', () => {
   let deps: Parameters<typeof createPasswordChange>[0];
 
   const user = async (id: string): Promise<UserItem> => {
-    const { Item } = await tables.client.send(new GetCommand({ TableName: tables.tableName, Key: { id } }));
+    const { Item } = await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id } }));
     const parsed = parseUserItem(Item);
     if (!parsed) throw new Error(`no user ${id}`);
     return parsed;
@@ -45,7 +45,8 @@ describe('changing a password', () => {
   const login = async (emailOrUsername: string, password: string) =>
     createLogin({
       ...deps,
-      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      ...testLoginBudgets(tables),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       telemetry: createLoginTelemetry(logger),
     })({
       identifier: toIdentifier(emailOrUsername),
@@ -72,7 +73,7 @@ describe('changing a password', () => {
       },
     };
     deps = {
-      users: createDynamoDbUserStore(tables.client, tables.tableName),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       attempts: createDynamoDbLoginAttempts(tables.client, tables.attemptsTableName, THROTTLE),
       identifierHash: createIdentifierHash(createSecretReader({ value: IDENTIFIER_KEY })),
       passwords: counting,
@@ -84,6 +85,7 @@ describe('changing a password', () => {
       }),
       startSession: testSessionStarter(tables),
       telemetry: createPasswordChangeTelemetry(logger),
+      ...testLoginBudgets(tables),
     };
   });
   afterAll(() => tables.drop());
@@ -94,7 +96,8 @@ describe('changing a password', () => {
     const result = await change('ann', sessionOf(device.token), OLD, NEW);
     expect(result.changed).toBe(true);
     if (!result.changed) return;
-    expect(Object.keys(result.grant).sort()).toEqual(['expiresIn', 'refreshToken', 'token', 'user']);
+    expect(Object.keys(result.grant).sort()).toEqual(['deviceToken', 'expiresIn', 'refreshToken', 'token', 'user']);
+    expect(result.grant.deviceToken).not.toBe(device.deviceToken);
     expect(result.grant.user).toEqual(device.user);
     expect(sessionOf(result.grant.token)).not.toBe(sessionOf(device.token));
     const after = await user('ann');
@@ -168,7 +171,7 @@ describe('changing a password', () => {
   it('changes nothing for a caller whose sessions all ended meanwhile (a logout everywhere won)', async () => {
     const device = await login('eve', OLD);
     const caller = await user('eve');
-    await createDynamoDbUserStore(tables.client, tables.tableName).endAllSessions('eve');
+    await createDynamoDbUserStore(tables.client, tables.usersTableName).endAllSessions('eve');
     const result = await createPasswordChange(deps)(
       { user: caller, sessionId: sessionOf(device.token) },
       { currentPassword: OLD, newPassword: NEW },

@@ -1,0 +1,141 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
+import { createSessionHandlers } from '#test/support/handler.ts';
+import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
+
+const OLD = 'my old and trusty passphrase';
+const NEW = 'a fresh passphrase for the new year';
+const LOGIN_401 = {
+  statusCode: 401,
+  headers: API_RESPONSE_HEADERS,
+  body: '{"ok":false,"error":"Invalid email, username or password"}',
+};
+
+/** Loads the real handler module, as Lambda does, with `env` as its environment. */
+const loadHandler = async (env: Record<string, string>): Promise<ProxyHandler> => {
+  vi.resetModules();
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+  const { handler } = await import('#functions/password/handler.ts');
+  return handler as ProxyHandler;
+};
+
+describe('POST /api/auth/password, against DynamoDB Local', () => {
+  let tables: TestTables;
+  let handlers: ReturnType<typeof createSessionHandlers>;
+  let password: ProxyHandler;
+
+  const login = async (user: string, secret = OLD) => {
+    const response = await invoke(
+      handlers.login,
+      loginEvent(JSON.stringify({ emailOrUsername: user, password: secret }), { 'Content-Type': 'application/json' }),
+    );
+    return { response, data: JSON.parse(response.body).data as { token: string; refreshToken: string } };
+  };
+  const change = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+    sessionRequest(password, { path: '/api/auth/password', token, body, headers });
+  const me = async (token: string) =>
+    (await sessionRequest(handlers.me, { method: 'GET', path: '/api/auth/me', token })).statusCode;
+  const refresh = async (refreshToken: string) =>
+    (await sessionRequest(handlers.refresh, { path: '/api/auth/refresh', body: { refreshToken } })).statusCode;
+  const stored = async (id: string) =>
+    (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id } }))).Item;
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    for (const id of ['ann', 'bob', 'cat', 'dan']) await tables.createUser(id, { id, password: OLD });
+    const env = { ...tables.env, THROTTLE_MAX_FAILURES: '3' };
+    handlers = createSessionHandlers(env);
+    password = await loadHandler(env);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await tables.drop();
+  });
+
+  it('changes the password: the answer is a login’s, and every earlier session (another device’s too) ends at once', async () => {
+    const phone = await login('ann');
+    const laptop = await login('ann');
+    const response = await change(laptop.data.token, { currentPassword: OLD, newPassword: NEW });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject(API_RESPONSE_HEADERS);
+    const grant = JSON.parse(response.body).data;
+    expect(Object.keys(grant).sort()).toEqual(['expiresIn', 'refreshToken', 'token', 'user']);
+    expect(grant.user.id).toBe('ann');
+    // The phone and the laptop's old session: over, for /me and refresh alike.
+    for (const device of [phone, laptop]) {
+      expect(await me(device.data.token)).toBe(401);
+      expect(await refresh(device.data.refreshToken)).toBe(401);
+    }
+    // The caller goes on with the new session; the old password is gone, the new one works.
+    expect(await me(grant.token)).toBe(200);
+    expect(sidOf(grant.token)).not.toBe(sidOf(laptop.data.token));
+    expect(await refresh(grant.refreshToken)).toBe(200);
+    expect((await login('ann')).response).toEqual(LOGIN_401);
+    expect((await login('ann', NEW)).response.statusCode).toBe(200);
+  });
+
+  it('answers a wrong current password with the login’s 401, byte for byte, counted with the logins by email', async () => {
+    const { data } = await login('bob');
+    const before = await stored('bob');
+    for (let i = 0; i < 3; i += 1) {
+      expect(await change(data.token, { currentPassword: 'not my passphrase', newPassword: NEW })).toEqual(LOGIN_401);
+    }
+    // Locked for the route and for a login by email alike: a stolen access token is no oracle.
+    const locked = await change(data.token, { currentPassword: OLD, newPassword: NEW });
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers?.['Retry-After'])).toBeGreaterThan(0);
+    const byEmail = await invoke(
+      handlers.login,
+      loginEvent(JSON.stringify({ emailOrUsername: 'bob@example.com', password: OLD }), {
+        'Content-Type': 'application/json',
+      }),
+    );
+    expect(byEmail.statusCode).toBe(429);
+    expect(await stored('bob')).toEqual(before);
+  });
+
+  it('answers a policy failure with a 400 that names the rule, and changes nothing', async () => {
+    const { data } = await login('cat');
+    const before = await stored('cat');
+    const cases: [string, string][] = [
+      ['short', 'newPassword must be at least 15 characters'],
+      ['passwordpassword', 'newPassword is too easy to guess'],
+      ['cat@example.com 2024', 'newPassword is built from your email, username or name'],
+      [OLD, 'newPassword must differ from currentPassword'],
+    ];
+    for (const [newPassword, message] of cases) {
+      const response = await change(data.token, { currentPassword: OLD, newPassword });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers).toMatchObject(API_RESPONSE_HEADERS);
+      expect(JSON.parse(response.body)).toEqual({ ok: false, error: expect.stringContaining(message) });
+    }
+    expect(await stored('cat')).toEqual(before);
+    expect(await me(data.token)).toBe(200);
+  });
+
+  it('answers the bad-input envelopes before any work, and the Bearer routes’ 401 for a missing or ended token', async () => {
+    const { data } = await login('dan');
+    const statusOf = async (...args: Parameters<typeof change>) => (await change(...args)).statusCode;
+    expect(await statusOf(data.token, { currentPassword: OLD })).toBe(400);
+    expect(await statusOf(data.token, { currentPassword: OLD, newPassword: 42 })).toBe(400);
+    expect(await statusOf(data.token, [OLD, NEW])).toBe(400);
+    expect(await statusOf(data.token, { currentPassword: OLD, newPassword: 'x'.repeat(1025) })).toBe(400);
+    expect(await statusOf(data.token, 'x'.repeat(9000))).toBe(413);
+    expect(await statusOf(data.token, 'a=b', { 'Content-Type': 'application/x-www-form-urlencoded' })).toBe(415);
+    const noToken = await change(undefined, { currentPassword: OLD, newPassword: NEW });
+    expect(noToken.statusCode).toBe(401);
+    expect(noToken.headers?.['WWW-Authenticate']).toBe('Bearer realm="movie-knight"');
+    await sessionRequest(handlers.sessions, { path: '/api/auth/logout-all', token: data.token });
+    const ended = await change(data.token, { currentPassword: OLD, newPassword: NEW });
+    expect(ended).toMatchObject({
+      statusCode: 401,
+      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+    });
+    expect(ended.headers?.['WWW-Authenticate']).toContain('error="invalid_token"');
+    expect((await login('dan')).response.statusCode).toBe(200);
+  });
+});
