@@ -58,12 +58,6 @@ const otherIdentifier = (user: UserItem, presented: UserIdentifier): UserIdentif
     ? { kind: 'username', username: user.username }
     : { kind: 'email', email: user.emailLower };
 
-/** How a budget's claim is settled once the password matched: the session started, or it could not. */
-interface Settlement {
-  settle(): Promise<unknown>;
-  refuse(): Promise<unknown>;
-}
-
 const firstRejection = (results: PromiseSettledResult<unknown>[]): unknown =>
   (results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
 
@@ -188,22 +182,21 @@ export const createLogin = ({
 
     /**
      * The session starts only while the user item still holds the hash just compared (one
-     * transaction): a password change between the index read and here leaves no session behind,
-     * and the attempt is settled as the failure it turned out to be. Then, at once: settling the
-     * budget and the rehash (after the start, whose check it would otherwise fail), both best
-     * effort (they never reject), and this client's device token, in the session's epoch.
+     * transaction): a password change between the index read and here leaves no session behind.
+     * Settling the budget goes beside it, best effort (it never rejects): a password that was
+     * right when compared is no guess, whether or not the session could start. Then the rehash
+     * (after the start, whose check it would otherwise fail) and this client's device token, in
+     * the session's epoch.
      */
-    const signIn = async (user: UserItem, budget: Settlement, deviceId: string | undefined) => {
+    const signIn = async (user: UserItem, settle: Promise<unknown>, deviceId: string | undefined) => {
       const trusted = deviceId !== undefined;
-      const started = await startChecked(user, context.userAgent);
+      const [started] = await Promise.all([startChecked(user, context.userAgent), settle]);
       if (!started) {
-        await budget.refuse();
         telemetry.record('password_changed', { ...log, userId: user.id, trusted });
         throw new InvalidCredentialsError();
       }
       const { sessionId, refreshToken } = started;
-      const [, rehashed, issued] = await Promise.all([
-        budget.settle(),
+      const [rehashed, issued] = await Promise.all([
         rehashIfWeak(started.user, password),
         deviceTokens.issue(started.user, deviceId),
       ]);
@@ -230,18 +223,16 @@ export const createLogin = ({
         telemetry.record(wrongPassword(user), { ...log, userId: user.id, trusted: true });
         throw new InvalidCredentialsError();
       }
-      const settle = () =>
-        Promise.all([
-          claim.succeed().catch(bestEffort('Device budget reset failed', user.id)),
-          // A success from a trusted device starts the account's cap over.
-          standing.value.failures > 0
-            ? identifierHash(otherIdentifier(user, identifier))
-                .then((other) => accountCap.reset([hashed.value, other]))
-                .catch(bestEffort('Account cap reset failed', user.id))
-            : undefined,
-        ]);
-      // The device's claim counted the attempt as a failure already: nothing to refuse.
-      return signIn(user, { settle, refuse: async () => undefined }, trustedDevice.deviceId);
+      const settle = Promise.all([
+        claim.succeed().catch(bestEffort('Device budget reset failed', user.id)),
+        // A success from a trusted device starts the account's cap over.
+        standing.value.failures > 0
+          ? identifierHash(otherIdentifier(user, identifier))
+              .then((other) => accountCap.reset([hashed.value, other]))
+              .catch(bestEffort('Account cap reset failed', user.id))
+          : undefined,
+      ]);
+      return signIn(user, settle, trustedDevice.deviceId);
     }
 
     const result = claimed.value;
@@ -273,7 +264,6 @@ export const createLogin = ({
     }
     // Giving the claim back is all an untrusted success does: the failures counted on the
     // identifier and the account stay, so nobody can tell from them that the owner signed in.
-    const settle = () => result.claim.release().catch(bestEffort('Attempt release failed', user.id));
-    return signIn(user, { settle, refuse: () => result.claim.fail() }, undefined);
+    return signIn(user, result.claim.release().catch(bestEffort('Attempt release failed', user.id)), undefined);
   };
 };

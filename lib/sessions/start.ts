@@ -53,17 +53,22 @@ export const createSessionStarter = ({
   clock = systemClock,
   onCapped,
 }: StartSessionDependencies): StartSession => {
-  const enforceCap = async (userId: string, newSessionId: string, now: number): Promise<void> => {
-    // The new session may or may not show yet (the index lags): it never counts here. A few more
-    // than the cap are read, so that sessions concurrent logins let past it go too. The index does
-    // not hold epochs: a session a password change ended counts until it expires, which only means
-    // the cap ends it (one of the oldest) before any live one.
-    const live = await sessions.listByUser(
+  /**
+   * The user's live sessions besides the new one, read beside its write: the new session may or
+   * may not show yet (the index lags), and it never counts here. A few more than the cap are
+   * read, so that sessions concurrent logins let past it go too. The index does not hold epochs: a
+   * session a password change ended counts until it expires, which only means the cap ends it
+   * (one of the oldest) before any live one.
+   */
+  const othersLive = (userId: string, newSessionId: string, now: number) =>
+    sessions.listByUser(
       userId,
       policy.maxPerUser + CAP_SLACK,
       (session) => session.id !== newSessionId && sessionEnd(session, now, policy, undefined) === undefined,
     );
-    // Newest first: everything from the (max - 1)th on makes room for the new session.
+
+  /** Newest first: everything from the (max - 1)th on makes room for the new session. */
+  const enforceCap = async (live: readonly { id: string }[], userId: string, now: number): Promise<void> => {
     for (const session of live.slice(policy.maxPerUser - 1)) {
       if (await sessions.end(session.id, now)) onCapped?.({ sessionId: session.id, userId });
     }
@@ -83,18 +88,20 @@ export const createSessionStarter = ({
       epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
     };
-    const [result, refreshToken] = await Promise.all([
+    // One round: the write, and (but after a password change, when every other session is over
+    // already) the cap's read beside it.
+    const [result, refreshToken, live] = await Promise.all([
       sessions.create(
         { ...session, expiresAt: Math.ceil(sessionExpiresAt(session, policy) / 1000) },
         { userId: user.id, passwordHash: user.passwordHash, sessionEpoch: user.sessionEpoch },
         change,
       ),
       refreshTokens.issue({ sessionId: session.id, generation: 0 }, session.salt),
+      change ? [] : othersLive(user.id, session.id, now),
     ]);
     if (!result.started) return result;
-    // Only once the session exists, so a login that lost its race ends nobody's session. After a
-    // password change every other session is over already: nothing to cap.
-    if (!change) await enforceCap(user.id, session.id, now);
+    // Only once the session exists, so a login that lost its race ends nobody's session.
+    await enforceCap(live, user.id, now);
     return { started: true, sessionId: session.id, refreshToken };
   };
 };

@@ -447,10 +447,12 @@ describe('AuthStack', () => {
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
-    // The password change: a login's checks and a new session; on users it may write the hash and
-    // the epoch only, on sessions read the caller's, check it and put the new one: no listing, no ending.
+    // The password change: a login's checks (the identifier's claim, the account cap's read and
+    // count) and a new session; on users it may write the hash and the epoch only, on sessions read
+    // the caller's, check it and put the new one: no listing, no ending.
     expect(grantsOf('PasswordFunction')).toEqual([
       'dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem',
+      'dynamodb:GetItem',
       'dynamodb:GetItem',
       'dynamodb:UpdateItem',
       'dynamodb:UpdateItem',

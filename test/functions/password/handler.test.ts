@@ -28,12 +28,17 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
   let handlers: ReturnType<typeof createSessionHandlers>;
   let password: ProxyHandler;
 
-  const login = async (user: string, secret = OLD) => {
+  const login = async (user: string, secret = OLD, deviceToken?: string) => {
     const response = await invoke(
       handlers.login,
-      loginEvent(JSON.stringify({ emailOrUsername: user, password: secret }), { 'Content-Type': 'application/json' }),
+      loginEvent(JSON.stringify({ emailOrUsername: user, password: secret, ...(deviceToken && { deviceToken }) }), {
+        'Content-Type': 'application/json',
+      }),
     );
-    return { response, data: JSON.parse(response.body).data as { token: string; refreshToken: string } };
+    return {
+      response,
+      data: JSON.parse(response.body).data as { token: string; refreshToken: string; deviceToken: string },
+    };
   };
   const change = (token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
     sessionRequest(password, { path: '/api/auth/password', token, body, headers });
@@ -46,7 +51,7 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    for (const id of ['ann', 'bob', 'cat', 'dan']) await tables.createUser(id, { id, password: OLD });
+    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve']) await tables.createUser(id, { id, password: OLD });
     const env = { ...tables.env, THROTTLE_MAX_FAILURES: '3' };
     handlers = createSessionHandlers(env);
     password = await loadHandler(env);
@@ -63,7 +68,7 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject(API_RESPONSE_HEADERS);
     const grant = JSON.parse(response.body).data;
-    expect(Object.keys(grant).sort()).toEqual(['expiresIn', 'refreshToken', 'token', 'user']);
+    expect(Object.keys(grant).sort()).toEqual(['deviceToken', 'expiresIn', 'refreshToken', 'token', 'user']);
     expect(grant.user.id).toBe('ann');
     // The phone and the laptop's old session: over, for /me and refresh alike.
     for (const device of [phone, laptop]) {
@@ -76,6 +81,25 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
     expect(await refresh(grant.refreshToken)).toBe(200);
     expect((await login('ann')).response).toEqual(LOGIN_401);
     expect((await login('ann', NEW)).response.statusCode).toBe(200);
+  });
+
+  it('ends every device token of the user, and hands the caller a new one that is trusted', async () => {
+    const phone = await login('eve');
+    const laptop = await login('eve');
+    const response = await change(laptop.data.token, { currentPassword: OLD, newPassword: NEW });
+    expect(response.statusCode).toBe(200);
+    const grant = JSON.parse(response.body).data;
+    // Lock the email as an attacker would: three wrong passwords (this suite's throttle).
+    for (let i = 0; i < 3; i += 1) expect((await login('eve@example.com', `guess-${i}`)).response.statusCode).toBe(401);
+    const locked = (await login('eve@example.com', NEW)).response;
+    expect(locked.statusCode).toBe(429);
+    // The device tokens from before the change are no one's key now: the same 429 as none.
+    for (const device of [phone, laptop]) {
+      const { statusCode, body } = (await login('eve@example.com', NEW, device.data.deviceToken)).response;
+      expect({ statusCode, body }).toEqual({ statusCode: 429, body: locked.body });
+    }
+    // The caller's new device token is trusted: its owner gets in past the lock.
+    expect((await login('eve@example.com', NEW, grant.deviceToken)).response.statusCode).toBe(200);
   });
 
   it('answers a wrong current password with the login’s 401, byte for byte, counted with the logins by email', async () => {
