@@ -37,7 +37,7 @@ export const sessionCosts = async (
   const starts: number[] = [];
   for (let i = 0; i < ROUNDS + 1; i += 1) starts.push(await time(() => start(user, 'bench')));
   console.log(
-    `6. a login's session (the user check and the PutItem in one transaction, then the cap's Query), beyond its bcrypt compare: median ${ms(median(starts.slice(1)))}`,
+    `6. a login's session (the user check and the PutItem in one transaction, the cap's Query beside it), beyond its bcrypt compare: median ${ms(median(starts.slice(1)))}`,
   );
 
   const refresh = createRefreshHandler(createRefreshHandlerDependencies(config, { logger, metrics }));
