@@ -4,7 +4,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, InvalidRefreshTokenError } from '#lib/errors.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { recordChainOutcomes } from '#lib/http/error-envelope.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { INVALID_GRANT_DESCRIPTION, OAuthError, parseRevocationRequest, parseTokenRequest } from '#lib/http/oauth.ts';
 import { failure, jsonResponse, success } from '#lib/http/response.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
@@ -43,12 +43,14 @@ export const createRefreshHandler = ({
   const jsonBody = httpJsonBodyParser();
   const [defaultClientId] = clientIds;
   const oauthRoute = (resource: string) => resource === HTTP_PATHS.token || resource === HTTP_PATHS.revoke;
+  const recordChain = recordChainOutcomes((outcome, details) => telemetry.refresh(outcome, details));
   return createHttpHandler({
     logger,
     metrics,
     corsAllowedOrigins,
-    // 401 is recorded by the refresh itself, with its reason.
-    onErrorResponse: recordChainOutcomes((outcome, details) => telemetry.refresh(outcome, details)),
+    // A refused token (the JSON route's 401, the token endpoint's invalid_grant) is recorded by the
+    // refresh itself, with its reason; the chain records the rest once.
+    onErrorResponse: (statusCode, reason) => (reason === 'invalid_grant' ? undefined : recordChain(statusCode, reason)),
   })
     .use({
       // Only the JSON route is JSON (415 otherwise); the OAuth routes read their form themselves.
@@ -89,7 +91,7 @@ export const createRefreshHandler = ({
           return success({});
         }
         default:
-          return failure(404, HTTP_MESSAGES.notFound);
+          return failure(404, httpError('notFound'));
       }
     });
 };

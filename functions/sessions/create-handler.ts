@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import { authenticate } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { failure, success } from '#lib/http/response.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import type { SessionAccess } from '#lib/sessions/access.ts';
@@ -73,7 +73,7 @@ export const createSessionsHandler = ({
           return success({});
         }
         default:
-          return failure(404, HTTP_MESSAGES.notFound);
+          return failure(404, httpError('notFound'));
       }
     });
 };

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createHttpHandler } from '#lib/http/chain.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { SUPPORTED_GRANT_TYPES } from '#lib/http/oauth.ts';
 import { failure, publicDocument } from '#lib/http/response.ts';
 import { HTTP_PATHS } from '#lib/http/routes.ts';
@@ -67,6 +67,6 @@ export const createWellKnownHandler = ({
     if (event.resource === HTTP_PATHS.discovery || event.resource === HTTP_PATHS.authorizationServer)
       return publicDocument(metadata, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === HTTP_PATHS.openApi) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
-    return failure(404, HTTP_MESSAGES.notFound);
+    return failure(404, httpError('notFound'));
   });
 };

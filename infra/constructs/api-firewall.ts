@@ -1,5 +1,6 @@
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { httpError } from '#lib/http/messages.ts';
 
 export interface ApiFirewallProps {
   /** The API Gateway stage to protect. */
@@ -40,7 +41,8 @@ export class ApiFirewall extends Construct {
       customResponseBodies: {
         RateLimited: {
           contentType: 'APPLICATION_JSON',
-          content: '{"ok":false,"error":"Too many requests, slow down"}',
+          // The gateway's own 429 (lib/http/messages.ts), word for word and code for code.
+          content: JSON.stringify({ ok: false, ...httpError('throttled') }),
         },
       },
       rules: [

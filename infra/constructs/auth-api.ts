@@ -15,7 +15,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, corsAllowedMethods, corsResponseHeaders } from '#lib/http/cors.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { HTTP_PATHS, HTTP_ROUTES } from '#lib/http/routes.ts';
 
 export interface AuthApiProps {
@@ -32,25 +32,25 @@ export interface AuthApiProps {
 
 /**
  * API Gateway's own answers (throttling, unknown routes, oversized bodies, integration
- * failures) in the service's envelope, with the same words as the functions and the local API
- * (lib/http/messages.ts), so no client ever sees a gateway-shaped body. A status of `undefined`
+ * failures) in the service's envelope, with the same words and codes as the functions and the
+ * local API (lib/http/messages.ts), so no client ever sees a gateway-shaped body. A status of `undefined`
  * keeps API Gateway's.
  */
-export const GATEWAY_RESPONSES: [ResponseType, number | undefined, string][] = [
-  [ResponseType.DEFAULT_4XX, undefined, HTTP_MESSAGES.requestRejected],
-  [ResponseType.DEFAULT_5XX, undefined, HTTP_MESSAGES.unavailable],
-  [ResponseType.THROTTLED, 429, HTTP_MESSAGES.throttled],
-  [ResponseType.QUOTA_EXCEEDED, 429, HTTP_MESSAGES.throttled],
+export const GATEWAY_RESPONSES: [ResponseType, number | undefined, ReturnType<typeof httpError>][] = [
+  [ResponseType.DEFAULT_4XX, undefined, httpError('requestRejected')],
+  [ResponseType.DEFAULT_5XX, undefined, httpError('unavailable')],
+  [ResponseType.THROTTLED, 429, httpError('throttled')],
+  [ResponseType.QUOTA_EXCEEDED, 429, httpError('throttled')],
   // What a REST API answers for a path or method it does not route.
-  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, HTTP_MESSAGES.notFound],
-  [ResponseType.RESOURCE_NOT_FOUND, 404, HTTP_MESSAGES.notFound],
-  [ResponseType.ACCESS_DENIED, 403, HTTP_MESSAGES.forbidden],
-  [ResponseType.WAF_FILTERED, 403, HTTP_MESSAGES.forbidden],
-  [ResponseType.REQUEST_TOO_LARGE, 413, HTTP_MESSAGES.bodyTooLarge],
-  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, HTTP_MESSAGES.unsupportedMediaType],
-  [ResponseType.BAD_REQUEST_BODY, 400, HTTP_MESSAGES.invalidJson],
-  [ResponseType.INTEGRATION_TIMEOUT, 504, HTTP_MESSAGES.unavailable],
-  [ResponseType.INTEGRATION_FAILURE, 502, HTTP_MESSAGES.unavailable],
+  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, httpError('notFound')],
+  [ResponseType.RESOURCE_NOT_FOUND, 404, httpError('notFound')],
+  [ResponseType.ACCESS_DENIED, 403, httpError('forbidden')],
+  [ResponseType.WAF_FILTERED, 403, httpError('forbidden')],
+  [ResponseType.REQUEST_TOO_LARGE, 413, httpError('bodyTooLarge')],
+  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, httpError('unsupportedMediaType')],
+  [ResponseType.BAD_REQUEST_BODY, 400, httpError('invalidJson')],
+  [ResponseType.INTEGRATION_TIMEOUT, 504, httpError('unavailable')],
+  [ResponseType.INTEGRATION_FAILURE, 502, httpError('unavailable')],
 ];
 
 /** A header value in API Gateway's mapping syntax: a static value is single-quoted, quotes escaped. */
@@ -120,12 +120,12 @@ export class AuthApi extends Construct {
         "Several CORS origins: API Gateway's own errors (429, 403, 413, 404) carry no Access-Control-Allow-Origin, so browsers cannot read them. See docs/browser.md.",
       );
     }
-    for (const [type, statusCode, message] of GATEWAY_RESPONSES) {
+    for (const [type, statusCode, { error, code }] of GATEWAY_RESPONSES) {
       this.api.addGatewayResponse(`Response${type.responseType}`, {
         type,
         ...(statusCode && { statusCode: String(statusCode) }),
         responseHeaders: gatewayResponseHeaders(props.corsAllowedOrigins),
-        templates: { 'application/json': JSON.stringify({ ok: false, error: message }) },
+        templates: { 'application/json': JSON.stringify({ ok: false, error, code }) },
       });
     }
   }

@@ -1,6 +1,6 @@
 import type * as v from 'valibot';
-import { SERVICE_UNAVAILABLE_MESSAGE } from '#lib/errors.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import type { ErrorCode } from '#lib/http/error-codes.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { ErrorEnvelopeSchema } from './envelopes.ts';
 import { DoneResponseSchema } from './schemas.ts';
 
@@ -22,16 +22,16 @@ export interface ResponseContract {
   example?: unknown;
 }
 
-/** An error answer in the envelope, never cached, with `message` as its example. */
+/** An error answer in the envelope, never cached, with `answer` (its words and code) as its example. */
 export const error = (
   description: string,
-  message: string,
+  answer: { error: string; code: ErrorCode },
   extra: Partial<ResponseContract> = {},
 ): ResponseContract => ({
   description,
   schema: ErrorEnvelopeSchema,
   headers: NO_STORE,
-  example: { ok: false, error: message },
+  example: { ok: false, ...answer },
   ...extra,
 });
 
@@ -53,22 +53,22 @@ export const publicDocument = (description: string, schema: v.GenericSchema, exa
 
 export const UNAVAILABLE = error(
   'A dependency (DynamoDB, Secrets Manager) failed or timed out; retry.',
-  SERVICE_UNAVAILABLE_MESSAGE,
+  httpError('unavailable'),
 );
 
-export const INTERNAL = error('A bug or misconfiguration; logged with the request id.', HTTP_MESSAGES.internal);
+export const INTERNAL = error('A bug or misconfiguration; logged with the request id.', httpError('internal'));
 
 /** The 401 of a route that needs a bearer token: RFC 6750's challenge says which kind of failure. */
 export const BEARER_UNAUTHORIZED = error(
   'No bearer token, or an invalid or expired one, or one of a session that has ended (RFC 6750 says which in WWW-Authenticate).',
-  'The token is invalid or has expired',
+  { error: 'The token is invalid or has expired', code: 'invalid_token' },
   { headers: [...NO_STORE, 'WWW-Authenticate'] },
 );
 
 /** The session routes parse a body only if one is sent; none is needed. */
 export const UNNEEDED_BODY = error(
   'A body was sent (none is needed) and it is not valid JSON.',
-  HTTP_MESSAGES.invalidJson,
+  httpError('invalidJson'),
 );
 
 /**
@@ -76,15 +76,15 @@ export const UNNEEDED_BODY = error(
  * and the local API in its place. A function's own answer of the same status (413, 415) has the same shape.
  */
 export const GATEWAY_STATUS_CONTRACTS: Readonly<Record<number, ResponseContract>> = {
-  403: error('Refused by the gateway or the firewall (WAF).', HTTP_MESSAGES.forbidden),
-  404: error('No such route: an unknown path, or a method the path does not have.', HTTP_MESSAGES.notFound),
-  413: error('The body is larger than any valid request (8 KB).', HTTP_MESSAGES.bodyTooLarge),
-  415: error('The body is not declared as JSON.', HTTP_MESSAGES.unsupportedMediaType),
+  403: error('Refused by the gateway or the firewall (WAF).', httpError('forbidden')),
+  404: error('No such route: an unknown path, or a method the path does not have.', httpError('notFound')),
+  413: error('The body is larger than any valid request (8 KB).', httpError('bodyTooLarge')),
+  415: error('The body is not declared as JSON.', httpError('unsupportedMediaType')),
   429: error(
-    'Too many requests. From the gateway (rate or burst over the stage limit, or the WAF rate rule): no Retry-After. From the login throttle: Retry-After in seconds.',
-    HTTP_MESSAGES.throttled,
+    'Too many requests. From the gateway (rate or burst over the stage limit, or the WAF rate rule): code `rate_limited`, no Retry-After. From the login throttle: code `too_many_attempts`, Retry-After in seconds.',
+    httpError('throttled'),
     { optionalHeaders: ['Retry-After'] },
   ),
-  502: error('The function failed to answer.', HTTP_MESSAGES.unavailable),
-  504: error('The function did not answer in time.', HTTP_MESSAGES.unavailable),
+  502: error('The function failed to answer.', httpError('unavailable')),
+  504: error('The function did not answer in time.', httpError('unavailable')),
 };

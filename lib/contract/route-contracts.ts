@@ -82,7 +82,7 @@ const oauthError = (
   description,
   schema: OAuthErrorSchema,
   headers: NO_STORE,
-  example: { ok: false, error, error_description: errorDescription },
+  example: { ok: false, error, error_description: errorDescription, code: error },
   ...extra,
 });
 
@@ -115,15 +115,15 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: error(
         'The body is not a JSON object, nests too deep, or a field is missing, not a string, empty, blank, too long or has control characters (deviceToken: not a string, empty or too long; one of the right shape that fails a check is ignored, never refused).',
-        'password is required',
+        { error: 'password is required', code: 'invalid_request' },
       ),
       401: error(
         'Unknown identifier, wrong password or disabled user: byte-identical every time, whatever the device token.',
-        INVALID_CREDENTIALS_MESSAGE,
+        { error: INVALID_CREDENTIALS_MESSAGE, code: 'invalid_credentials' },
       ),
       429: error(
         'This identifier failed too often, or its account did (100 failures in a row from clients without a valid device token) (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).',
-        TOO_MANY_ATTEMPTS_MESSAGE,
+        { error: TOO_MANY_ATTEMPTS_MESSAGE, code: 'too_many_attempts' },
         { optionalHeaders: ['Retry-After'] },
       ),
       500: INTERNAL,
@@ -200,11 +200,11 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: error(
         'The body is not a JSON object, nests too deep, or refreshToken is missing, not a string, empty or too long.',
-        'refreshToken is required',
+        { error: 'refreshToken is required', code: 'invalid_request' },
       ),
       401: error(
         'The refresh token is malformed, unknown, forged or spent, or its session ended or expired: byte-identical in every case.',
-        INVALID_REFRESH_TOKEN_MESSAGE,
+        { error: INVALID_REFRESH_TOKEN_MESSAGE, code: 'invalid_refresh_token' },
       ),
       500: INTERNAL,
       503: UNAVAILABLE,
@@ -277,7 +277,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       200: done('The session is ended, or there was nothing to end.'),
       400: error(
         'The body is not a JSON object, nests too deep, or refreshToken is missing, not a string, empty or too long.',
-        'refreshToken must be a string',
+        { error: 'refreshToken must be a string', code: 'invalid_request' },
       ),
       401: BEARER_UNAUTHORIZED,
       500: INTERNAL,
@@ -331,7 +331,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       401: BEARER_UNAUTHORIZED,
       404: error(
         "No live session of the caller's has this id: the same answer for one that does not exist, has ended, or is someone else's (and, from the gateway, for no such route).",
-        SESSION_NOT_FOUND_MESSAGE,
+        { error: SESSION_NOT_FOUND_MESSAGE, code: 'not_found' },
       ),
       500: INTERNAL,
       503: UNAVAILABLE,

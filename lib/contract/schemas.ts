@@ -54,6 +54,7 @@ export const OAuthErrorSchema = v.strictObject({
   ok: v.literal(false),
   error: v.pipe(v.picklist(OAUTH_ERROR_CODES), v.description('The RFC 6749 error code.')),
   error_description: v.pipe(v.string(), v.description('What went wrong, for a person to read.')),
+  code: v.pipe(v.picklist(OAUTH_ERROR_CODES), v.description('The same code as `error`, as on every error answer.')),
 });
 
 /** `openapi.json` itself: the contract says only that it is an OpenAPI document. */

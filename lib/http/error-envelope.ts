@@ -1,13 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { HTTP_MESSAGES } from './messages.ts';
+import { codeForStatus, type ErrorCode } from './error-codes.ts';
+import { HTTP_MESSAGE_CODES, HTTP_MESSAGES } from './messages.ts';
 import { OAuthError } from './oauth.ts';
 import { failure, jsonResponse } from './response.ts';
 
 const BODY_PARSER = '@middy/http-json-body-parser';
 
 interface HttpErrorLike {
+  /** The class's code of our own errors (lib/errors.ts), such as ERR_BAD_REQUEST. */
+  code?: unknown;
   statusCode?: number;
   headers?: Record<string, string>;
   expose?: boolean;
@@ -15,20 +18,50 @@ interface HttpErrorLike {
   cause?: { package?: string };
 }
 
-/** Rewords the JSON body parser's errors: a body that is not JSON is the client's 400, not a 422. */
-const clientMessage = (error: HttpErrorLike): { statusCode: number; message: string } | undefined => {
-  const { statusCode, expose, message = '' } = error;
-  if (error.cause?.package === BODY_PARSER) {
-    if (statusCode === 415) return { statusCode, message: HTTP_MESSAGES.unsupportedMediaType };
-    if (message === 'Forbidden key in JSON body') return { statusCode: 400, message: HTTP_MESSAGES.forbiddenKey };
-    return { statusCode: 400, message: HTTP_MESSAGES.invalidJson };
-  }
-  const exposed = expose ?? (statusCode !== undefined && statusCode < 500);
-  return statusCode !== undefined && exposed ? { statusCode, message } : undefined;
+/** The answer's `code` for each of our error classes (lib/errors.ts), by the class's own code. */
+const CLASS_CODES: Readonly<Record<string, ErrorCode>> = {
+  ERR_BAD_REQUEST: 'invalid_request',
+  ERR_PAYLOAD_TOO_LARGE: 'payload_too_large',
+  ERR_INVALID_CREDENTIALS: 'invalid_credentials',
+  ERR_INVALID_REFRESH_TOKEN: 'invalid_refresh_token',
+  ERR_SESSION_NOT_FOUND: 'not_found',
+  ERR_TOO_MANY_ATTEMPTS: 'too_many_attempts',
+  ERR_SERVICE_UNAVAILABLE: 'service_unavailable',
 };
 
 /**
- * Turns any error into the contract's `{ ok: false, error }` envelope. Like Middy's
+ * The code of an exposed error: its class's, or for a 401 of bearer auth the kind RFC 6750's
+ * challenge names (`error="invalid_token"` when a token was sent, none when it was missing), or
+ * the status's.
+ */
+const errorCode = (error: HttpErrorLike, statusCode: number): ErrorCode => {
+  if (error.code === 'ERR_UNAUTHORIZED') {
+    return error.headers?.['WWW-Authenticate']?.includes('error="invalid_token"') ? 'invalid_token' : 'token_required';
+  }
+  return (typeof error.code === 'string' && CLASS_CODES[error.code]) || codeForStatus(statusCode);
+};
+
+type ClientAnswer = { statusCode: number; message: string; code: ErrorCode };
+
+/** Rewords the JSON body parser's errors: a body that is not JSON is the client's 400, not a 422. */
+const clientMessage = (error: HttpErrorLike): ClientAnswer | undefined => {
+  const { statusCode, expose, message = '' } = error;
+  if (error.cause?.package === BODY_PARSER) {
+    const name =
+      statusCode === 415
+        ? 'unsupportedMediaType'
+        : message === 'Forbidden key in JSON body'
+          ? 'forbiddenKey'
+          : 'invalidJson';
+    return { statusCode: statusCode === 415 ? 415 : 400, message: HTTP_MESSAGES[name], code: HTTP_MESSAGE_CODES[name] };
+  }
+  const exposed = expose ?? (statusCode !== undefined && statusCode < 500);
+  return statusCode !== undefined && exposed ? { statusCode, message, code: errorCode(error, statusCode) } : undefined;
+};
+
+/**
+ * Turns any error into the contract's `{ ok: false, error, code }` envelope (the code from
+ * lib/http/error-codes.ts). Like Middy's
  * http-error-handler, only exposable errors keep their message; anything else is a 500 with a
  * generic message, and the error itself goes to the log, never to the client. (http-error-handler
  * itself answers with a text/plain message, which the contract does not allow.) Register it last.
@@ -49,7 +82,7 @@ export const httpErrorEnvelope = ({
       onErrorResponse?.(statusCode, oauthError);
       request.response = jsonResponse(
         statusCode,
-        { ok: false, error: oauthError, error_description: message },
+        { ok: false, error: oauthError, error_description: message, code: oauthError },
         headers,
       );
       return;
@@ -57,9 +90,13 @@ export const httpErrorEnvelope = ({
     const error = (request.error ?? {}) as HttpErrorLike;
     const exposed = clientMessage(error);
     if (!exposed || exposed.statusCode >= 500) logger.error('Request failed', { error: request.error });
-    const { statusCode, message } = exposed ?? { statusCode: 500, message: HTTP_MESSAGES.internal };
+    const { statusCode, message, code } = exposed ?? {
+      statusCode: 500,
+      message: HTTP_MESSAGES.internal,
+      code: HTTP_MESSAGE_CODES.internal,
+    };
     onErrorResponse?.(statusCode, message);
-    request.response = failure(statusCode, message, exposed ? error.headers : undefined);
+    request.response = failure(statusCode, { error: message, code }, exposed ? error.headers : undefined);
   },
 });
 

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { ErrorCode } from './error-codes.ts';
 import { NO_STORE_HEADERS } from './headers.ts';
 
 /** A JSON response, never cached (the chain adds the security and CORS headers). */
@@ -16,9 +17,12 @@ export const jsonResponse = (
 export const success = (data: unknown, statusCode = 200): APIGatewayProxyResult =>
   jsonResponse(statusCode, { ok: true, data });
 
-/** `{ ok: false, error }`: the contract's error envelope. */
-export const failure = (statusCode: number, error: string, headers?: Record<string, string>): APIGatewayProxyResult =>
-  jsonResponse(statusCode, { ok: false, error }, headers);
+/** `{ ok: false, error, code }`: the contract's error envelope, with its stable code. */
+export const failure = (
+  statusCode: number,
+  { error, code }: { error: string; code: ErrorCode },
+  headers?: Record<string, string>,
+): APIGatewayProxyResult => jsonResponse(statusCode, { ok: false, error, code }, headers);
 
 /**
  * A public, cacheable JSON document (the JWKS, the discovery document): same content type,

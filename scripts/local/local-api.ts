@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { corsAllowedMethods, corsPreflightHeaders, corsResponseHeaders } from '#lib/http/cors.ts';
 import { SECURITY_HEADERS } from '#lib/http/headers.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { failure } from '#lib/http/response.ts';
 import { lambdaContext, toApiGatewayEvent } from './api-gateway-event.ts';
 
@@ -97,8 +97,8 @@ export const createLocalApi = (
 ): Server => {
   const methods = corsAllowedMethods(routes);
   /** An answer the gateway makes itself: the envelope, the security headers, CORS for the origin. */
-  const gatewayAnswer = (origin: string | undefined, statusCode: number, message: string) => {
-    const result = failure(statusCode, message);
+  const gatewayAnswer = (origin: string | undefined, statusCode: number, answer: ReturnType<typeof httpError>) => {
+    const result = failure(statusCode, answer);
     result.headers = { ...result.headers, ...SECURITY_HEADERS, ...corsResponseHeaders(origin, corsAllowedOrigins) };
     return result;
   };
@@ -126,14 +126,14 @@ export const createLocalApi = (
         response.end();
         return;
       }
-      send(response, gatewayAnswer(origin, 404, HTTP_MESSAGES.notFound));
+      send(response, gatewayAnswer(origin, 404, httpError('notFound')));
       return;
     }
     // Too large by its declared length alone: answered at once, without waiting for the body, and
     // the connection closed so the rest of it is never read.
     const tooLarge = () => {
       response.setHeader('Connection', 'close');
-      send(response, gatewayAnswer(origin, 413, HTTP_MESSAGES.bodyTooLarge));
+      send(response, gatewayAnswer(origin, 413, httpError('bodyTooLarge')));
     };
     if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
     try {
@@ -158,7 +158,7 @@ export const createLocalApi = (
       }
       // What API Gateway answers when the integration fails: a 502 with no detail.
       console.error('Local API: the handler failed', error);
-      send(response, gatewayAnswer(origin, 502, HTTP_MESSAGES.unavailable));
+      send(response, gatewayAnswer(origin, 502, httpError('unavailable')));
     }
   });
 
@@ -171,9 +171,7 @@ export const createLocalApi = (
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return;
     const [statusCode, message] =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, HTTP_MESSAGES.headersTooLarge]
-        : [400, HTTP_MESSAGES.requestRejected];
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, httpError('headersTooLarge')] : [400, httpError('requestRejected')];
     const result = gatewayAnswer(undefined, statusCode, message);
     const head = Object.entries({ ...result.headers, 'Content-Length': String(Buffer.byteLength(result.body)) })
       .map(([name, value]) => `${name}: ${value}`)

@@ -1,6 +1,6 @@
 import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
+import { ErrorCodeSchema, ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
 import { GATEWAY_STATUS_CONTRACTS, type ResponseContract } from '#lib/contract/responses.ts';
 import { ROUTE_CONTRACTS, type RouteContract } from '#lib/contract/route-contracts.ts';
 import { HTTP_ROUTES, routeKey } from '#lib/http/routes.ts';
@@ -14,6 +14,7 @@ const COMPONENTS = {
   TokenGrant: TokenGrantSchema,
   Session: SessionViewSchema,
   ErrorEnvelope: ErrorEnvelopeSchema,
+  ErrorCode: ErrorCodeSchema,
 } as const;
 
 const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
@@ -136,7 +137,7 @@ export const buildOpenApiDocument = (): Json => {
       title: 'Movie Knight Auth',
       version: '1.0.0',
       description:
-        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>"}`, on the OAuth endpoints with the RFC 6749 code as `error` and an `error_description`. Generated from the schemas the handlers validate with (`npm run openapi`).',
+        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>","code":"<ErrorCode>"}` (branch on `code`, never on `error`), on the OAuth endpoints with the RFC 6749 code as `error` and `code` and an `error_description`. Generated from the schemas the handlers validate with (`npm run openapi`).',
     },
     servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
     paths,

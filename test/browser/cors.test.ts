@@ -181,35 +181,47 @@ describe.skipIf(!HAS_CHROMIUM)('CORS in a real browser (headless Chromium)', () 
     expect(logout).toEqual(expect.objectContaining({ status: 200, body: { ok: true, data: {} } }));
     // The 401 of an ended session, and its exposed RFC 6750 challenge, are readable too.
     const me = await browserFetch(appPage, `${apiUrl}/api/auth/me`, { headers: auth });
-    expect(me).toMatchObject({ status: 401, body: { ok: false, error: 'The token is invalid or has expired' } });
+    expect(me).toMatchObject({
+      status: 401,
+      body: { ok: false, error: 'The token is invalid or has expired', code: 'invalid_token' },
+    });
     expect(me.wwwAuthenticate).toContain('error="invalid_token"');
     const spent = await refresh(appPage, second.body?.data?.refreshToken);
-    expect(spent).toMatchObject({ status: 401, body: { ok: false, error: 'Invalid or expired refresh token' } });
+    expect(spent).toMatchObject({
+      status: 401,
+      body: { ok: false, error: 'Invalid or expired refresh token', code: 'invalid_refresh_token' },
+    });
   });
 
   it('lets the allowed origin read the 400, 401 and 429 bodies, and Retry-After', async () => {
     const bad = await login(appPage, '', 'x');
     expect(bad).toMatchObject({ status: 400, body: { ok: false, error: 'emailOrUsername must not be empty' } });
     const wrong = await login(appPage, 'someone', 'wrong');
-    expect(wrong).toMatchObject({ status: 401, body: { ok: false, error: 'Invalid email, username or password' } });
+    expect(wrong).toMatchObject({
+      status: 401,
+      body: { ok: false, error: 'Invalid email, username or password', code: 'invalid_credentials' },
+    });
     await login(appPage, 'someone', 'wrong');
     const throttled = await login(appPage, 'someone', 'wrong');
     expect(throttled).toMatchObject({
       status: 429,
-      body: { ok: false, error: 'Too many failed attempts, try again later' },
+      body: { ok: false, error: 'Too many failed attempts, try again later', code: 'too_many_attempts' },
     });
     expect(Number(throttled.retryAfter)).toBeGreaterThan(0);
   });
 
   it("lets the allowed origin read the local API's own answers (404, 413)", async () => {
     const missing = await browserFetch(appPage, `${apiUrl}/api/auth/nothing`, {});
-    expect(missing).toMatchObject({ status: 404, body: { ok: false, error: 'Not found' } });
+    expect(missing).toMatchObject({ status: 404, body: { ok: false, error: 'Not found', code: 'not_found' } });
     const large = await browserFetch(appPage, `${apiUrl}/api/auth/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: 'x'.repeat(9000),
     });
-    expect(large).toMatchObject({ status: 413, body: { ok: false, error: 'Request body too large' } });
+    expect(large).toMatchObject({
+      status: 413,
+      body: { ok: false, error: 'Request body too large', code: 'payload_too_large' },
+    });
   });
 
   const changePassword = (page: Page, token: string | undefined, currentPassword: string, newPassword: string) =>

@@ -544,6 +544,7 @@ describe('AuthStack', () => {
       expect(JSON.parse(response.ResponseTemplates['application/json'])).toEqual({
         ok: false,
         error: expect.any(String),
+        code: expect.any(String),
       });
       // The functions' header map, in API Gateway's static syntax: quoted, inner quotes escaped.
       expect(response.ResponseParameters).toStrictEqual(
@@ -558,6 +559,12 @@ describe('AuthStack', () => {
     expect(byType.THROTTLED.ResponseParameters['gatewayresponse.header.X-Frame-Options']).toBe("'DENY'");
     expect(byType.THROTTLED.StatusCode).toBe('429');
     expect(byType.MISSING_AUTHENTICATION_TOKEN.StatusCode).toBe('404');
+    // The same codes as the functions and npm start: a client tells a gateway 429 from a locked identifier.
+    const codeOf = (type: string) => JSON.parse(byType[type].ResponseTemplates['application/json']).code;
+    expect(codeOf('THROTTLED')).toBe('rate_limited');
+    expect(codeOf('MISSING_AUTHENTICATION_TOKEN')).toBe('not_found');
+    expect(codeOf('WAF_FILTERED')).toBe('forbidden');
+    expect(codeOf('DEFAULT_5XX')).toBe('service_unavailable');
   });
 
   it('throttles the login method as well as the stage', () => {
@@ -620,7 +627,8 @@ describe('AuthStack', () => {
     ]);
     expect(JSON.parse(acl?.Properties.CustomResponseBodies.RateLimited.Content)).toEqual({
       ok: false,
-      error: expect.any(String),
+      error: 'Too many requests, slow down',
+      code: 'rate_limited',
     });
     // On the stage itself: every method of every resource passes through it.
     const [association] = Object.values(template.findResources('AWS::WAFv2::WebACLAssociation'));

@@ -107,7 +107,7 @@ describe('the bundle CDK produced', () => {
     const { results, logs } = await runInLambdaLikeProcess([login, login, login], { POWERTOOLS_LOG_LEVEL: 'ERROR' });
     expect(results[0]?.response).toMatchObject({
       statusCode: 503,
-      body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+      body: '{"ok":false,"error":"Service temporarily unavailable, please retry","code":"service_unavailable"}',
     });
     // Minified, the bundle still names the error by its class (infra/bundling.ts keepNames).
     expect(logs).toContain('"name":"ServiceUnavailableError"');

@@ -60,14 +60,14 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
         'access-control-allow-origin': APP,
         vary: 'Origin',
       });
-      expect(await response.json()).toEqual({ ok: false, error: 'Not found' });
+      expect(await response.json()).toEqual({ ok: false, error: 'Not found', code: 'not_found' });
     }
   });
 
   it('does not resolve dot segments, as API Gateway does not', async () => {
     expect(await rawPost(Number(new URL(url).port), '/api/auth/x/../login')).toEqual({
       status: 404,
-      body: '{"ok":false,"error":"Not found"}',
+      body: '{"ok":false,"error":"Not found","code":"not_found"}',
     });
     expect((await rawPost(Number(new URL(url).port), '/api/auth/%2E%2E/auth/login')).status).toBe(404);
   });
@@ -83,7 +83,7 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
       ...lowerCased(API_RESPONSE_HEADERS),
       'access-control-allow-origin': APP,
     });
-    expect(await response.json()).toEqual({ ok: false, error: 'Request body too large' });
+    expect(await response.json()).toEqual({ ok: false, error: 'Request body too large', code: 'payload_too_large' });
   });
 
   it('answers a declared length over 10 MB at once, without waiting for a body that never comes', async () => {
@@ -103,14 +103,14 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toMatch(/\r\nconnection: close\r\n/i);
-    expect(answer).toContain('{"ok":false,"error":"Request body too large"}');
+    expect(answer).toContain('{"ok":false,"error":"Request body too large","code":"payload_too_large"}');
   });
 
   it('answers oversized headers with the 431 envelope instead of a bare status', async () => {
     const response = await fetch(`${url}/api/auth/login`, { headers: { 'X-Big': 'x'.repeat(20_000) } });
     expect(response.status).toBe(431);
     expect(headersOf(response)).toMatchObject(lowerCased(API_RESPONSE_HEADERS));
-    expect(await response.json()).toEqual({ ok: false, error: 'Request headers too large' });
+    expect(await response.json()).toEqual({ ok: false, error: 'Request headers too large', code: 'headers_too_large' });
   });
 
   it('answers a preflight from an allowed origin like the stack does, and no other', async () => {

@@ -159,7 +159,7 @@ describe('npm start', () => {
       expect(missing.headers.get('x-frame-options')).toBe('DENY');
       const body = await missing.text();
       assertErrorEnvelope(body);
-      expect(JSON.parse(body)).toEqual({ ok: false, error: 'Not found' });
+      expect(JSON.parse(body)).toEqual({ ok: false, error: 'Not found', code: 'not_found' });
     }
   });
 

@@ -95,7 +95,7 @@ describe('the contract check every handler test runs (test/support/contract.ts)'
       assertMatchesContract(
         'POST',
         '/api/auth/login',
-        envelope({ ok: false, error: 'Invalid email, username or password' }),
+        envelope({ ok: false, error: 'Invalid email, username or password', code: 'invalid_credentials' }),
       ),
     ).not.toThrow();
   });

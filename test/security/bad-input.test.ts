@@ -100,6 +100,12 @@ const CONTENT_TYPES: [string, Record<string, string>][] = [
   ['XML', { 'Content-Type': 'application/xml' }],
 ];
 
+const CODES: Record<number, string> = {
+  400: 'invalid_request',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
 describe('bad input', () => {
   let tables: TestTables;
   let handler: ProxyHandler;
@@ -116,7 +122,7 @@ describe('bad input', () => {
     expect(response).toStrictEqual({
       statusCode: status,
       headers: API_RESPONSE_HEADERS,
-      body: JSON.stringify({ ok: false, error: message }),
+      body: JSON.stringify({ ok: false, error: message, code: CODES[status] }),
     });
     for (const leak of ['Exception', '    at ', 'node_modules', tables.usersTableName, 'stack', 'middy']) {
       expect(response.body).not.toContain(leak);

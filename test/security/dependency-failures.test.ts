@@ -24,13 +24,13 @@ const ENV = {
 const UNAVAILABLE = {
   statusCode: 503,
   headers: API_RESPONSE_HEADERS,
-  body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+  body: '{"ok":false,"error":"Service temporarily unavailable, please retry","code":"service_unavailable"}',
 };
 
 const FAILED = {
   statusCode: 500,
   headers: API_RESPONSE_HEADERS,
-  body: '{"ok":false,"error":"Internal server error"}',
+  body: '{"ok":false,"error":"Internal server error","code":"internal_error"}',
 };
 
 const attemptAgainst = async (endpoint: string) => {

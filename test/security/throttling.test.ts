@@ -5,7 +5,7 @@ import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createTestHandler, manualClock } from '#test/support/handler.ts';
 
-const THROTTLED_BODY = '{"ok":false,"error":"Too many failed attempts, try again later"}';
+const THROTTLED_BODY = '{"ok":false,"error":"Too many failed attempts, try again later","code":"too_many_attempts"}';
 
 describe('per-identifier throttling', () => {
   let tables: TestTables;

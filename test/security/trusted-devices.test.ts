@@ -191,7 +191,11 @@ describe('trusted devices', () => {
         jsonLoginEvent({ emailOrUsername: 'ivan', password: PASSWORD, deviceToken }),
       );
       expect(response.statusCode, JSON.stringify(deviceToken)).toBe(400);
-      expect(JSON.parse(response.body)).toEqual({ ok: false, error: expect.stringMatching(/^deviceToken must/) });
+      expect(JSON.parse(response.body)).toEqual({
+        ok: false,
+        error: expect.stringMatching(/^deviceToken must/),
+        code: 'invalid_request',
+      });
     }
     // The right shape that fails every check is ignored: the login goes on, untrusted.
     expect((await login('ivan', PASSWORD, 'x'.repeat(118))).statusCode).toBe(200);

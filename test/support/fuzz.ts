@@ -63,13 +63,17 @@ export const expectClientErrorEnvelope = (
 ): void => {
   expect(response.statusCode).toBeGreaterThanOrEqual(400);
   if (allowUnavailable && response.statusCode === 503) {
-    expect(JSON.parse(response.body)).toStrictEqual({ ok: false, error: SERVICE_UNAVAILABLE_MESSAGE });
+    expect(JSON.parse(response.body)).toStrictEqual({
+      ok: false,
+      error: SERVICE_UNAVAILABLE_MESSAGE,
+      code: 'service_unavailable',
+    });
     return;
   }
   expect(response.statusCode).toBeLessThan(500);
   expect(response.headers?.['Content-Type']).toBe('application/json');
   const body = JSON.parse(response.body);
-  expect(body).toStrictEqual({ ok: false, error: expect.any(String) });
+  expect(body).toStrictEqual({ ok: false, error: expect.any(String), code: expect.any(String) });
   expect(body.error).toMatch(/^[^\n]{1,200}$/);
   expect(body.error).not.toMatch(/\bat \S+:\d+|Error\b|Exception|undefined|\[object/);
 };

@@ -8,7 +8,7 @@ import { closedPortEndpoint } from '#test/support/fake-dynamodb.ts';
 import { createTestHandler } from '#test/support/handler.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
-const INVALID = '{"ok":false,"error":"Invalid email, username or password"}';
+const INVALID = '{"ok":false,"error":"Invalid email, username or password","code":"invalid_credentials"}';
 
 /** Loads the real handler module, as Lambda does, with `env` as its environment. */
 const loadHandler = async (env: Record<string, string>): Promise<ProxyHandler> => {
@@ -138,7 +138,7 @@ describe('login handler', () => {
     expect(await invoke(handler, loginEvent(body))).toStrictEqual({
       statusCode: 400,
       headers: API_RESPONSE_HEADERS,
-      body: JSON.stringify({ ok: false, error: message }),
+      body: JSON.stringify({ ok: false, error: message, code: 'invalid_request' }),
     });
   });
 
@@ -154,7 +154,7 @@ describe('login handler', () => {
     expect(response).toStrictEqual({
       statusCode: 415,
       headers: API_RESPONSE_HEADERS,
-      body: '{"ok":false,"error":"Content-Type must be application/json"}',
+      body: '{"ok":false,"error":"Content-Type must be application/json","code":"unsupported_media_type"}',
     });
   });
 
@@ -169,7 +169,7 @@ describe('login handler', () => {
       expect(response).toStrictEqual({
         statusCode: 500,
         headers: API_RESPONSE_HEADERS,
-        body: '{"ok":false,"error":"Internal server error"}',
+        body: '{"ok":false,"error":"Internal server error","code":"internal_error"}',
       });
     });
 
@@ -181,7 +181,7 @@ describe('login handler', () => {
       expect(response).toStrictEqual({
         statusCode: 503,
         headers: API_RESPONSE_HEADERS,
-        body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+        body: '{"ok":false,"error":"Service temporarily unavailable, please retry","code":"service_unavailable"}',
       });
     });
   });
@@ -218,7 +218,7 @@ describe('login handler with a body larger than any login', () => {
     expect(response).toStrictEqual({
       statusCode: 413,
       headers: API_RESPONSE_HEADERS,
-      body: '{"ok":false,"error":"Request body too large"}',
+      body: '{"ok":false,"error":"Request body too large","code":"payload_too_large"}',
     });
     expect(lengths.filter((length) => length >= MAX_BODY_BYTES)).toEqual([]);
   });
@@ -243,6 +243,7 @@ describe('login handler with a body larger than any login', () => {
     expect(JSON.parse(response.body)).toEqual({
       ok: false,
       error: 'emailOrUsername must not contain control characters',
+      code: 'invalid_request',
     });
   });
 
@@ -255,7 +256,7 @@ describe('login handler with a body larger than any login', () => {
     expect(response).toStrictEqual({
       statusCode: 400,
       headers: API_RESPONSE_HEADERS,
-      body: '{"ok":false,"error":"Request body is nested too deeply"}',
+      body: '{"ok":false,"error":"Request body is nested too deeply","code":"invalid_request"}',
     });
     expect(lengths).not.toContain(body.length);
   });

@@ -105,14 +105,14 @@ describe('GET /api/auth/me', () => {
   });
 
   it.each([
-    ['no Authorization header', undefined, MISSING, 'A bearer token is required'],
-    ['another scheme', 'Basic bWU6c2VjcmV0', MISSING, 'A bearer token is required'],
-    ['a token that is not a JWT', 'Bearer not-a-jwt', INVALID, 'The token is invalid or has expired'],
-  ])('answers 401 to %s', async (_, authorization, header, message) => {
+    ['no Authorization header', undefined, MISSING, 'A bearer token is required', 'token_required'],
+    ['another scheme', 'Basic bWU6c2VjcmV0', MISSING, 'A bearer token is required', 'token_required'],
+    ['a token that is not a JWT', 'Bearer not-a-jwt', INVALID, 'The token is invalid or has expired', 'invalid_token'],
+  ])('answers 401 to %s, its kind in code', async (_, authorization, header, message, code) => {
     expect(await me(authorization)).toStrictEqual({
       statusCode: 401,
       headers: { ...API_RESPONSE_HEADERS, ...header },
-      body: JSON.stringify({ ok: false, error: message }),
+      body: JSON.stringify({ ok: false, error: message, code }),
     });
   });
 
@@ -150,7 +150,7 @@ describe('GET /api/auth/me', () => {
     expect(await me(`Bearer ${await make()}`)).toStrictEqual({
       statusCode: 401,
       headers: { ...API_RESPONSE_HEADERS, ...INVALID },
-      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+      body: '{"ok":false,"error":"The token is invalid or has expired","code":"invalid_token"}',
     });
   });
 
@@ -162,7 +162,7 @@ describe('GET /api/auth/me', () => {
     expect(await me(`Bearer ${token}`)).toStrictEqual({
       statusCode: 401,
       headers: { ...API_RESPONSE_HEADERS, ...INVALID },
-      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+      body: '{"ok":false,"error":"The token is invalid or has expired","code":"invalid_token"}',
     });
   });
 

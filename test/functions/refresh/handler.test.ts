@@ -7,7 +7,7 @@ import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
-const INVALID = '{"ok":false,"error":"Invalid or expired refresh token"}';
+const INVALID = '{"ok":false,"error":"Invalid or expired refresh token","code":"invalid_refresh_token"}';
 
 describe('POST /api/auth/refresh against DynamoDB Local', () => {
   let tables: TestTables;
@@ -161,7 +161,7 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
     expect(response).toStrictEqual({
       statusCode: 400,
       headers: API_RESPONSE_HEADERS,
-      body: JSON.stringify({ ok: false, error: message }),
+      body: JSON.stringify({ ok: false, error: message, code: 'invalid_request' }),
     });
   });
 
@@ -172,6 +172,10 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
       headers: { 'Content-Type': 'text/plain' },
     });
     expect(response.statusCode).toBe(415);
-    expect(JSON.parse(response.body)).toEqual({ ok: false, error: 'Content-Type must be application/json' });
+    expect(JSON.parse(response.body)).toEqual({
+      ok: false,
+      error: 'Content-Type must be application/json',
+      code: 'unsupported_media_type',
+    });
   });
 });

@@ -18,6 +18,7 @@ const INVALID_GRANT = JSON.stringify({
   ok: false,
   error: 'invalid_grant',
   error_description: 'The refresh token is invalid, expired or revoked',
+  code: 'invalid_grant',
 });
 
 const form = (fields: Record<string, string> | [string, string][]) => new URLSearchParams(fields).toString();
@@ -121,7 +122,7 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
 
   const oauthError = (statusCode: number, error: string, description: string) => ({
     statusCode,
-    body: JSON.stringify({ ok: false, error, error_description: description }),
+    body: JSON.stringify({ ok: false, error, error_description: description, code: error }),
   });
 
   it.each<[string, string, Record<string, string>, ReturnType<typeof oauthError>]>([
@@ -287,6 +288,7 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
       ok: false,
       error: 'unsupported_token_type',
       error_description: 'Only refresh tokens can be revoked; access tokens expire',
+      code: 'unsupported_token_type',
     });
     expect((await revoke(first.token)).body).toBe(expected);
     expect((await revoke(first.refreshToken, { token_type_hint: 'access_token' })).body).toBe(expected);
@@ -307,6 +309,7 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
       ok: false,
       error: 'invalid_request',
       error_description: 'token is required',
+      code: 'invalid_request',
     });
   });
 });

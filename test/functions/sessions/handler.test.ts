@@ -8,7 +8,11 @@ import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
 import { testUserAdmin } from '#test/support/users.ts';
 
 const OK_EMPTY = { statusCode: 200, headers: API_RESPONSE_HEADERS, body: '{"ok":true,"data":{}}' };
-const NOT_FOUND = { statusCode: 404, headers: API_RESPONSE_HEADERS, body: '{"ok":false,"error":"Session not found"}' };
+const NOT_FOUND = {
+  statusCode: 404,
+  headers: API_RESPONSE_HEADERS,
+  body: '{"ok":false,"error":"Session not found","code":"not_found"}',
+};
 
 interface Tokens {
   token: string;

@@ -110,7 +110,7 @@ describe('when Secrets Manager goes away after the first read', () => {
     expect(await invoke(handler, login())).toStrictEqual({
       statusCode: 503,
       headers: API_RESPONSE_HEADERS,
-      body: '{"ok":false,"error":"Service temporarily unavailable, please retry"}',
+      body: '{"ok":false,"error":"Service temporarily unavailable, please retry","code":"service_unavailable"}',
     });
     expect(refreshFailures().at(-1)?.[1]).toMatchObject({ servingStale: false });
 

@@ -18,8 +18,8 @@ import { invokeOffContract, type ProxyHandler } from '#test/support/events.ts';
 import { testKeySet } from '#test/support/keys.ts';
 
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
-const UNAVAILABLE = { ok: false, error: 'Service temporarily unavailable, please retry' };
-const INVALID = { ok: false, error: 'The token is invalid or has expired' };
+const UNAVAILABLE = { ok: false, error: 'Service temporarily unavailable, please retry', code: 'service_unavailable' };
+const INVALID = { ok: false, error: 'The token is invalid or has expired', code: 'invalid_token' };
 
 /** A route behind the bearer middleware, through the shared chain and its error envelope. */
 const protectedRoute = (verify: TokenVerifier): ProxyHandler =>
