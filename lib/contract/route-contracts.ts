@@ -151,16 +151,16 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: error(
         'The body is not a JSON object, nests too deep, or a field is missing, not a string, empty or too long; or newPassword breaks the policy (the message names the rule). Nothing changed.',
-        'newPassword must be at least 15 characters',
+        { error: 'newPassword must be at least 15 characters', code: 'invalid_request' },
       ),
       401: error(
-        "A wrong currentPassword: the login's 401, byte for byte. Or no bearer token, an invalid or expired one, or one of a session that has ended: the other Bearer routes' 401, with WWW-Authenticate.",
-        INVALID_CREDENTIALS_MESSAGE,
+        "A wrong currentPassword: the login's 401, byte for byte. Or no bearer token, an invalid or expired one, or one of a session that has ended: the other Bearer routes' 401, with WWW-Authenticate (code token_required or invalid_token).",
+        { error: INVALID_CREDENTIALS_MESSAGE, code: 'invalid_credentials' },
         { optionalHeaders: ['WWW-Authenticate'] },
       ),
       429: error(
         "The account's email failed too often, here or at login, or the account reached its cap (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).",
-        TOO_MANY_ATTEMPTS_MESSAGE,
+        { error: TOO_MANY_ATTEMPTS_MESSAGE, code: 'too_many_attempts' },
         { optionalHeaders: ['Retry-After'] },
       ),
       500: INTERNAL,

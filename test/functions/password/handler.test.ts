@@ -11,7 +11,7 @@ const NEW = 'a fresh passphrase for the new year';
 const LOGIN_401 = {
   statusCode: 401,
   headers: API_RESPONSE_HEADERS,
-  body: '{"ok":false,"error":"Invalid email, username or password"}',
+  body: '{"ok":false,"error":"Invalid email, username or password","code":"invalid_credentials"}',
 };
 
 /** Loads the real handler module, as Lambda does, with `env` as its environment. */
@@ -135,7 +135,11 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
       const response = await change(data.token, { currentPassword: OLD, newPassword });
       expect(response.statusCode).toBe(400);
       expect(response.headers).toMatchObject(API_RESPONSE_HEADERS);
-      expect(JSON.parse(response.body)).toEqual({ ok: false, error: expect.stringContaining(message) });
+      expect(JSON.parse(response.body)).toEqual({
+        ok: false,
+        error: expect.stringContaining(message),
+        code: 'invalid_request',
+      });
     }
     expect(await stored('cat')).toEqual(before);
     expect(await me(data.token)).toBe(200);
@@ -157,7 +161,7 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
     const ended = await change(data.token, { currentPassword: OLD, newPassword: NEW });
     expect(ended).toMatchObject({
       statusCode: 401,
-      body: '{"ok":false,"error":"The token is invalid or has expired"}',
+      body: '{"ok":false,"error":"The token is invalid or has expired","code":"invalid_token"}',
     });
     expect(ended.headers?.['WWW-Authenticate']).toContain('error="invalid_token"');
     expect((await login('dan')).response.statusCode).toBe(200);
