@@ -184,7 +184,9 @@ export class AuthStack extends Stack {
     signingKeys.grantVerifying(meFunction);
 
     // Refresh is its own function: it signs (so it reads the private keys) and rotates, and it is
-    // the hot path every client calls every few minutes, so it loads nothing else.
+    // the hot path every client calls every few minutes, so it loads nothing else. It is the one
+    // HTTP function besides login and the password change that holds the refresh key, so logout
+    // and revocation (which check a refresh token) are its routes too.
     const refreshFunction = fn('refresh', {
       memorySize: 512,
       environment: {
@@ -201,8 +203,9 @@ export class AuthStack extends Stack {
     signingKeys.grantSigning(refreshFunction);
     refreshKey.grantRead(refreshFunction);
 
-    // Logout, logout everywhere and the session list: they verify tokens and end sessions, and
-    // never sign one.
+    // Logout everywhere and the session list: they verify tokens and end sessions, and never sign
+    // one. No refresh key: with the sessions' salts and generations it could make any session's
+    // current refresh token, so logout (by refresh token) is the refresh function's.
     const sessionsFunction = fn('sessions', {
       memorySize: 512,
       environment: {
@@ -210,14 +213,12 @@ export class AuthStack extends Stack {
         ...sessionEnvironment,
         ...secretEnvironment('publicKeys', signingKeys.publicKeys),
         ...usersTableEnvironment,
-        ...secretEnvironment('refreshKey', refreshKey),
       },
     });
     users.grantReadById(sessionsFunction);
     users.grantEndAllSessions(sessionsFunction);
     sessions.grantManage(sessionsFunction);
     signingKeys.grantVerifying(sessionsFunction);
-    refreshKey.grantRead(sessionsFunction);
 
     // A password change is a login's checks on a bearer caller and a new session: its own function,
     // since it signs (it reads the private key set, and verifies with its public half) and writes

@@ -208,7 +208,10 @@ export const readMeConfig = (env: Env = process.env): MeConfig => {
   };
 };
 
-/** `/api/auth/refresh`: the users and sessions tables, the refresh key, and the private key set it signs with. */
+/**
+ * `/api/auth/refresh`, `/token`, `/revoke` and `/logout`: the users and sessions tables, the refresh
+ * key, and the private key set it signs with (and whose public half verifies a logout's bearer token).
+ */
 export interface RefreshConfig extends HttpConfig, SessionsTableConfig {
   usersTableName: string;
   refreshKey: SecretSource;
@@ -227,12 +230,12 @@ export const readRefreshConfig = (env: Env = process.env): RefreshConfig => {
 };
 
 /**
- * The sessions function (logout, logout everywhere, the list, ending one session): the users and
- * sessions tables, the refresh key, and the public JWKS (it only verifies access tokens).
+ * The sessions function (logout everywhere, the list, ending one session): the users and sessions
+ * tables and the public JWKS (it only verifies access tokens). No refresh key: it never needs to
+ * check or make a refresh token.
  */
 export interface SessionsConfig extends HttpConfig, SessionsTableConfig {
   usersTableName: string;
-  refreshKey: SecretSource;
   publicKeys: SecretSource;
 }
 
@@ -242,7 +245,6 @@ export const readSessionsConfig = (env: Env = process.env): SessionsConfig => {
     ...readHttpConfig(env),
     usersTableName: required(env, TABLE_VARIABLES.users),
     ...readSessionsTableConfig(env),
-    refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
     publicKeys: publicKeys(env),
   };
 };

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { BadRequestError, InvalidRefreshTokenError } from '#lib/errors.ts';
+import { authenticate } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
 import { recordChainOutcomes } from '#lib/http/error-envelope.ts';
 import { httpError } from '#lib/http/messages.ts';
@@ -10,13 +11,21 @@ import { failure, jsonResponse, success } from '#lib/http/response.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import type { Refresh } from '#lib/sessions/refresh.ts';
 import { parseRefreshRequest } from '#lib/sessions/request.ts';
-import type { RevokeRefreshToken } from '#lib/sessions/revoke.ts';
+import type { LogoutByAccessToken, RevokeRefreshToken } from '#lib/sessions/revoke.ts';
 import type { SessionTelemetry } from '#lib/sessions/telemetry.ts';
+import type { TokenVerifier } from '#lib/tokens/verifier.ts';
+
+/** A logout sends a refresh token in its body, or no body and a bearer token. */
+const hasBody = (body: unknown): boolean => body !== null && body !== undefined && body !== '';
 
 /** Everything the refresh handler uses, built by createRefreshHandlerDependencies (or by a test). */
 export interface RefreshHandlerDependencies {
   refresh: Refresh;
   revoke: RevokeRefreshToken;
+  /** `POST /api/auth/logout` with no body: ends the bearer token's session. */
+  logoutByAccessToken: LogoutByAccessToken;
+  /** Verifies a logout's bearer token, with the public half of the key set the function signs with. */
+  verify: TokenVerifier;
   /** The registered client ids, the default first (CLIENT_IDS). */
   clientIds: readonly string[];
   telemetry: SessionTelemetry;
@@ -28,12 +37,15 @@ export interface RefreshHandlerDependencies {
 /**
  * `POST /api/auth/refresh` (JSON, our contract), and the same refresh as RFC 6749's token
  * endpoint `POST /api/auth/token` (form-encoded, the standard's answers), plus RFC 7009's
- * `POST /api/auth/revoke`, which ends a refresh token's session as a logout by refresh token
- * does. One use case, two encodings: rotation, grace and reuse are the refresh's own.
+ * `POST /api/auth/revoke` and `POST /api/auth/logout`, which end a refresh token's session (the
+ * logout also a bearer token's, with no body). One use case, two encodings: rotation, grace and
+ * reuse are the refresh's own. Everything that needs the refresh key is here, and only here.
  */
 export const createRefreshHandler = ({
   refresh,
   revoke,
+  logoutByAccessToken,
+  verify,
   clientIds,
   telemetry,
   logger,
@@ -53,8 +65,13 @@ export const createRefreshHandler = ({
     onErrorResponse: (statusCode, reason) => (reason === 'invalid_grant' ? undefined : recordChain(statusCode, reason)),
   })
     .use({
-      // Only the JSON route is JSON (415 otherwise); the OAuth routes read their form themselves.
-      before: (request) => (request.event.resource === HTTP_PATHS.refresh ? jsonBody.before?.(request) : undefined),
+      // The JSON routes are JSON (415 otherwise): refresh, and a logout that has a body; the OAuth
+      // routes read their form themselves.
+      before: (request) => {
+        const { resource, body } = request.event;
+        const json = resource === HTTP_PATHS.refresh || (resource === HTTP_PATHS.logout && hasBody(body));
+        return json ? jsonBody.before?.(request) : undefined;
+      },
       // Runs before the error envelope: on the OAuth routes, the chain's own 400 (a body nested
       // too deeply) is the standard's invalid_request too.
       onError: (request) => {
@@ -88,6 +105,16 @@ export const createRefreshHandler = ({
         case routeKey('POST', HTTP_PATHS.revoke): {
           const { token, clientId } = parseRevocationRequest(event, clientIds);
           await revoke(token, { clientId, ...(defaultClientId && { defaultClientId }) });
+          return success({});
+        }
+        case routeKey('POST', HTTP_PATHS.logout): {
+          if (hasBody(event.body)) {
+            await revoke(parseRefreshRequest(event.body));
+          } else {
+            // Any genuine token of the user ends its session, even one that has ended already.
+            const claims = await authenticate(event.headers, verify);
+            await logoutByAccessToken(claims.sub, claims.sid);
+          }
           return success({});
         }
         default:

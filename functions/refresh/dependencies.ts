@@ -4,11 +4,13 @@ import type { RefreshConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
-import { createRefreshTokenRevocation } from '#lib/sessions/revoke.ts';
+import { createAccessTokenLogout, createRefreshTokenRevocation } from '#lib/sessions/revoke.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
+import { createKeySetPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
+import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { RefreshHandlerDependencies } from './create-handler.ts';
 
@@ -38,6 +40,15 @@ export const createRefreshHandlerDependencies = (
   return {
     refresh,
     revoke: createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock }),
+    logoutByAccessToken: createAccessTokenLogout({ sessions, telemetry, clock }),
+    // The public half of the key set it signs with: the same keys as the JWKS, no second secret.
+    verify: createTokenVerifier({
+      keys: verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
+      issuer: config.tokenPolicy.issuer,
+      audience: config.tokenPolicy.audience,
+      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
+      clock,
+    }),
     clientIds: registeredClientIds(config.tokenPolicy),
     telemetry,
     logger,

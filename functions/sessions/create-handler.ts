@@ -10,7 +10,6 @@ import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import type { SessionAccess } from '#lib/sessions/access.ts';
 import type { SessionManagement } from '#lib/sessions/manage.ts';
 import { isSessionId } from '#lib/sessions/refresh-token.ts';
-import { parseRefreshRequest } from '#lib/sessions/request.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
 
 /** Everything the sessions handler uses, built by createSessionsHandlerDependencies (or by a test). */
@@ -23,9 +22,10 @@ export interface SessionsHandlerDependencies {
 }
 
 /**
- * `POST /api/auth/logout`, `POST /api/auth/logout-all`, `GET /api/auth/sessions` and
- * `DELETE /api/auth/sessions/{id}`: one function, routed by API Gateway's resource. A logout body
- * is JSON (415 otherwise); a logout without a body uses the bearer token.
+ * `POST /api/auth/logout-all`, `GET /api/auth/sessions` and `DELETE /api/auth/sessions/{id}`: one
+ * function, routed by API Gateway's resource, for a bearer caller. It holds no refresh key, so it
+ * cannot make a refresh token: `POST /api/auth/logout` (which may take one) is the refresh
+ * function's.
  */
 export const createSessionsHandler = ({
   logger,
@@ -41,22 +41,12 @@ export const createSessionsHandler = ({
 
   return createHttpHandler({ logger, corsAllowedOrigins })
     .use({
-      // Only a logout carries a body, and it may have none.
+      // No route here takes a body; one that is sent must still be JSON.
       before: (request) => (request.event.body ? jsonBody.before?.(request) : undefined),
     })
     .handler(async (event) => {
       const route = routeKey(event.httpMethod, event.resource);
       switch (route) {
-        case routeKey('POST', HTTP_PATHS.logout): {
-          if (event.body !== null && event.body !== undefined && event.body !== '') {
-            await manage.logoutByRefreshToken(parseRefreshRequest(event.body));
-          } else {
-            // Any genuine token of the user ends its session, even one that has ended already.
-            const claims = await authenticate(event.headers, verify);
-            await manage.logoutByAccessToken(claims.sub, claims.sid);
-          }
-          return success({});
-        }
         case routeKey('POST', HTTP_PATHS.logoutAll): {
           await manage.logoutAll((await caller(event)).sub);
           return success({});

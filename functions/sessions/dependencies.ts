@@ -1,10 +1,8 @@
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
-import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { SessionsConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
-import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
@@ -32,7 +30,6 @@ export const createSessionsHandlerDependencies = (
     manage: createSessionManagement({
       sessions,
       users,
-      refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
       policy,
       telemetry: createSessionTelemetry(logger),
       clock,

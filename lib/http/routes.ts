@@ -49,7 +49,8 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'POST', path: HTTP_PATHS.refresh, function: 'refresh' },
   { method: 'POST', path: HTTP_PATHS.token, function: 'refresh' },
   { method: 'POST', path: HTTP_PATHS.revoke, function: 'refresh' },
-  { method: 'POST', path: HTTP_PATHS.logout, function: 'sessions' },
+  // The refresh function's: a logout by refresh token needs the refresh key, which only it holds.
+  { method: 'POST', path: HTTP_PATHS.logout, function: 'refresh' },
   { method: 'POST', path: HTTP_PATHS.logoutAll, function: 'sessions' },
   { method: 'GET', path: HTTP_PATHS.sessions, function: 'sessions' },
   { method: 'DELETE', path: HTTP_PATHS.session, function: 'sessions' },

@@ -2,8 +2,6 @@ import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import type { RefreshTokens } from './refresh-token.ts';
-import { createRefreshTokenRevocation } from './revoke.ts';
 import {
   MAX_USER_AGENT_LENGTH,
   type SessionPolicy,
@@ -38,13 +36,6 @@ export const SessionViewSchema = v.strictObject({
 export type SessionView = v.InferOutput<typeof SessionViewSchema>;
 
 export interface SessionManagement {
-  /**
-   * Ends the session of a refresh token, if the token is genuine (any generation: ending is always
-   * safe). Says nothing either way: an unknown, ended or forged token is not an error (RFC 7009).
-   */
-  logoutByRefreshToken(refreshToken: string): Promise<void>;
-  /** Ends the session an access token names (its `sid`), if it is the caller's; ended already is fine. */
-  logoutByAccessToken(userId: string, sessionId: string): Promise<void>;
   /** Ends every session of the user, the caller's own included, with one write on the user. */
   logoutAll(userId: string): Promise<void>;
   /** The user's live sessions, newest first. */
@@ -56,7 +47,6 @@ export interface SessionManagement {
 export interface SessionManagementDependencies {
   sessions: SessionStore;
   users: Pick<UserStore, 'findById' | 'endAllSessions'>;
-  refreshTokens: RefreshTokens;
   policy: SessionPolicy;
   telemetry: SessionTelemetry;
   clock?: Clock;
@@ -64,31 +54,23 @@ export interface SessionManagementDependencies {
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
-/** Logout, logout everywhere, the session list and ending one session. */
+/**
+ * Logout everywhere, the session list and ending one session by id: what a bearer caller does to
+ * their sessions. Logout of one session (by refresh token or access token) is in revoke.ts, in the
+ * refresh function, which holds the refresh key; these need no key.
+ */
 export const createSessionManagement = ({
   sessions,
   users,
-  refreshTokens,
   policy,
   telemetry,
   clock = systemClock,
 }: SessionManagementDependencies): SessionManagement => {
-  const revoke = createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock });
   /** A user who is gone has no live sessions: an epoch no session carries. */
   const stateOf = async (userId: string): Promise<UserSessionState> =>
     (await users.findById(userId)) ?? { sessionEpoch: Number.MAX_SAFE_INTEGER };
 
   return {
-    logoutByRefreshToken: (refreshToken) => revoke(refreshToken),
-
-    async logoutByAccessToken(userId, sessionId) {
-      const session = await sessions.get(sessionId);
-      if (session?.userId !== userId) return;
-      if (await sessions.end(sessionId, clock().getTime())) {
-        telemetry.ended('logout', { sessionId, userId, by: 'access_token' });
-      }
-    },
-
     async logoutAll(userId) {
       await users.endAllSessions(userId);
       telemetry.ended('logout_all', { userId });

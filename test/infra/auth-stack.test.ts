@@ -303,8 +303,8 @@ describe('AuthStack', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((method) =>
       JSON.stringify(method.Properties.Integration?.Uri ?? '').includes(refresh.logicalId),
     );
-    // POST /api/auth/refresh, /token and /revoke: one function, one refresh key, one signer.
-    expect(methods.map((method) => method.Properties.HttpMethod)).toEqual(['POST', 'POST', 'POST']);
+    // POST /api/auth/refresh, /token, /revoke and /logout: one function, one refresh key, one signer.
+    expect(methods.map((method) => method.Properties.HttpMethod)).toEqual(['POST', 'POST', 'POST', 'POST']);
     expect(refresh.resource.Properties.Environment.Variables).toMatchObject({ CLIENT_IDS: 'movie-knight-app' });
     template.hasOutput('TokenEndpoint', {});
   });
@@ -329,7 +329,20 @@ describe('AuthStack', () => {
     });
   });
 
-  it('generates the refresh key at deploy time, readable by login, refresh, the session routes and the password change only', () => {
+  it('moved POST /api/auth/logout to the refresh function by its integration only: the method and resource keep their logical ids', () => {
+    // The ids the deployed stack has (CloudFormation replaces a resource whose logical id changes).
+    const [[methodId, method]] = Object.entries(
+      template.findResources('AWS::ApiGateway::Method', {
+        Properties: { ResourceId: { Ref: 'LoginApiapiauthlogoutB302BB9B' }, HttpMethod: 'POST' },
+      }),
+    ) as [[string, { Properties: { Integration: { Uri: unknown } } }]];
+    expect(methodId).toBe('LoginApiapiauthlogoutPOST4C03614B');
+    expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(
+      findFunction(template, 'RefreshFunction').logicalId,
+    );
+  });
+
+  it('generates the refresh key at deploy time, readable by login, refresh and the password change only', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret');
     const [refreshKeyId] = Object.keys(secrets).filter((id) => id.startsWith('RefreshKey'));
     expect(secrets[refreshKeyId!]?.Properties.GenerateSecretString).toEqual({
@@ -340,7 +353,13 @@ describe('AuthStack', () => {
       .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${refreshKeyId}"`))
       .flatMap((policy) => policy.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, '')))
       .sort();
-    expect(readers).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction', 'SessionsFunction']);
+    // Not the sessions function: with the sessions' salts and generations, the key makes any current refresh token.
+    expect(readers).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction']);
+    const withKey = Object.values(template.findResources('AWS::Lambda::Function'))
+      .filter((fn) => fn.Properties.Environment?.Variables?.REFRESH_KEY_SECRET_ARN)
+      .map((fn) => String(fn.Metadata?.['aws:cdk:path']).split('/')[1])
+      .sort();
+    expect(withKey).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction']);
   });
 
   it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
@@ -444,7 +463,6 @@ describe('AuthStack', () => {
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream logs:PutLogEvents',
-      'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
     // The password change: a login's checks (the identifier's claim, the account cap's read and

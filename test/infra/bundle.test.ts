@@ -29,14 +29,19 @@ describe('the bundle CDK produced', () => {
       bundle,
       {
         ...(bundle.environment as Record<string, string>),
-        // The template's references, resolved as CloudFormation would to this run's resources.
-        USERS_TABLE_NAME: table.usersTableName,
-        ATTEMPTS_TABLE_NAME: table.attemptsTableName,
-        SESSIONS_TABLE_NAME: table.sessionsTableName,
-        SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
-        PUBLIC_KEYS_SECRET_ARN: PUBLIC_KEYS_ARN,
-        IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
-        REFRESH_KEY_SECRET_ARN: REFRESH_KEY_ARN,
+        // The template's references, resolved as CloudFormation would to this run's resources:
+        // only those the template gives the function (the sessions function gets no refresh key).
+        ...Object.fromEntries(
+          Object.entries({
+            USERS_TABLE_NAME: table.usersTableName,
+            ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+            SESSIONS_TABLE_NAME: table.sessionsTableName,
+            SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
+            PUBLIC_KEYS_SECRET_ARN: PUBLIC_KEYS_ARN,
+            IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
+            REFRESH_KEY_SECRET_ARN: REFRESH_KEY_ARN,
+          }).filter(([name]) => name in (bundle.environment as Record<string, string>)),
+        ),
         ...lambdaEnvironment(name, { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
         ...overrides,
       },
@@ -140,7 +145,7 @@ describe('the bundle CDK produced', () => {
     expect(payload.sub).toBe('bundle-user');
   });
 
-  it('logs out in the sessions bundle, and the refresh bundle then refuses the token', async () => {
+  it('lists in the sessions bundle, logs out in the refresh bundle, which then refuses the token', async () => {
     const response = (await runInLambdaLikeProcess([jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123' })]))
       .results[0]?.response;
     const { refreshToken, token } = JSON.parse(response!.body).data;
@@ -153,17 +158,15 @@ describe('the bundle CDK produced', () => {
       path: '/api/auth/sessions',
       headers: { Authorization: `Bearer ${token}` },
     };
-    const { results } = await runFunction(codes.SessionsFunction, 'SessionsFunction', [
-      list,
-      event('/api/auth/logout', { refreshToken }),
-      event('/api/auth/logout', { refreshToken }),
-    ]);
-    expect(results.map((r) => r.response.statusCode)).toEqual([200, 200, 200]);
+    const { results } = await runFunction(codes.SessionsFunction, 'SessionsFunction', [list]);
+    expect(results.map((r) => r.response.statusCode)).toEqual([200]);
     expect(JSON.parse(results[0]!.response.body).data.sessions.some((s: { current: boolean }) => s.current)).toBe(true);
     const after = await runFunction(codes.RefreshFunction, 'RefreshFunction', [
+      event('/api/auth/logout', { refreshToken }),
+      event('/api/auth/logout', { refreshToken }),
       event('/api/auth/refresh', { refreshToken }),
     ]);
-    expect(after.results[0]!.response.statusCode).toBe(401);
+    expect(after.results.map((r) => r.response.statusCode)).toEqual([200, 200, 401]);
   });
 
   it('refuses to start in AWS with a local-only setting', async () => {

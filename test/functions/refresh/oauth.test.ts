@@ -216,9 +216,13 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
     const refresh = vi.fn();
     const revoke = vi.fn();
     const logger = new Logger({ logLevel: 'SILENT' });
+    const logoutByAccessToken = vi.fn();
+    const verify = vi.fn();
     const handler = createRefreshHandler({
       refresh,
       revoke,
+      logoutByAccessToken,
+      verify,
       clientIds: [CLIENT],
       telemetry: createSessionTelemetry(logger),
       logger,
@@ -231,6 +235,7 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
     // Nothing was read: no session, no MAC, no signing key.
     expect(refresh).not.toHaveBeenCalled();
     expect(revoke).not.toHaveBeenCalled();
+    expect(verify).not.toHaveBeenCalled();
   });
 
   it('answers an Authorization header with 401 invalid_client and a challenge in its scheme', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HTTP_ROUTES } from '#lib/http/routes.ts';
+import { HTTP_PATHS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, type ProxyHandler } from '#test/support/events.ts';
@@ -13,7 +13,8 @@ const LIVE_TOKEN = '<live access token>';
 const LIVE_REFRESH = '<live refresh token>';
 const LIVE_ID = '<live session id>';
 
-const ROUTES = HTTP_ROUTES.filter((route) => route.function === 'sessions');
+/** The session routes: the sessions function's, and logout, which is the refresh function's. */
+const ROUTES = HTTP_ROUTES.filter((route) => route.function === 'sessions' || route.path === HTTP_PATHS.logout);
 
 const authorization = fc.oneof(
   fc.constant(undefined),
@@ -66,13 +67,13 @@ const GENUINE: Omit<Request, 'route'> = {
  */
 describe('session routes under arbitrary input', () => {
   let tables: TestTables;
-  let handler: ProxyHandler;
+  let handlers: Record<'sessions' | 'refresh', ProxyHandler>;
   let sessions: ReturnType<typeof testSessions>;
 
   beforeAll(async () => {
     tables = await createTestTables();
     await tables.createUser('fan', { id: 'fan' });
-    handler = createSessionHandlers(tables.env).sessions;
+    handlers = createSessionHandlers(tables.env);
     sessions = testSessions(tables);
   });
 
@@ -106,6 +107,7 @@ describe('session routes under arbitrary input', () => {
             },
             body: body === null ? null : substitute(body),
           });
+          const handler = route.function === 'refresh' ? handlers.refresh : handlers.sessions;
           const response = await invoke(handler, { ...event, isBase64Encoded });
           if (response.statusCode === 200) {
             succeeded.add(`${route.method} ${route.path}`);

@@ -1,6 +1,7 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { HTTP_PATHS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent } from '#test/support/events.ts';
 import { createSessionHandlers, manualClock } from '#test/support/handler.ts';
@@ -35,8 +36,12 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
     expect(response.statusCode).toBe(200);
     return JSON.parse(response.body).data;
   };
-  const post = (path: string, options: { body?: unknown; token?: string } = {}) =>
-    sessionRequest(handlers.sessions, { path, ...options });
+  /** A POST to the function the route table names for it (logout is the refresh function's). */
+  const post = (path: string, options: { body?: unknown; token?: string } = {}) => {
+    const route = HTTP_ROUTES.find((row) => row.method === 'POST' && row.path === path);
+    if (route?.function !== 'refresh' && route?.function !== 'sessions') throw new Error(`no session route ${path}`);
+    return sessionRequest(handlers[route.function], { path, ...options });
+  };
   const refresh = async (refreshToken: string) =>
     (await sessionRequest(handlers.refresh, { path: '/api/auth/refresh', body: { refreshToken } })).statusCode;
   const me = async (token: string) =>
@@ -102,11 +107,29 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
     expect(await refresh(session.refreshToken)).toBe(200);
   });
 
+  it('serves logout from the refresh function, which holds the refresh key; the sessions function, which does not, answers 404', async () => {
+    const session = await login('ann');
+    expect(HTTP_ROUTES.find((route) => route.path === HTTP_PATHS.logout)?.function).toBe('refresh');
+    const stray = await sessionRequest(handlers.sessions, {
+      path: HTTP_PATHS.logout,
+      body: { refreshToken: session.refreshToken },
+    });
+    expect(stray.statusCode).toBe(404);
+    expect(await refresh(session.refreshToken)).toBe(200);
+  });
+
   it('answers 400 to a logout body without a usable refreshToken, and 401 to no body and no token', async () => {
     expect((await post('/api/auth/logout', { body: { refreshToken: 1 } })).statusCode).toBe(400);
     expect((await post('/api/auth/logout', { body: [] })).statusCode).toBe(400);
     expect((await post('/api/auth/logout', { body: '{' })).statusCode).toBe(400);
     expect((await post('/api/auth/logout')).statusCode).toBe(401);
+    // A body is JSON, as it was on the sessions function.
+    const form = await sessionRequest(handlers.refresh, {
+      path: HTTP_PATHS.logout,
+      body: 'refreshToken=x',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.statusCode).toBe(415);
   });
 
   it('logs out everywhere: every session of the user ends, /me refuses their access tokens, other users carry on', async () => {
