@@ -62,11 +62,16 @@ export const createWellKnownHandler = ({
   openApiDocument,
 }: WellKnownHandlerDependencies) => {
   const metadata = authorizationServerMetadata(issuer, audience);
+  // Served from this deployment, it names this deployment: a generated client or a console aims here.
+  const served = {
+    ...(openApiDocument as object),
+    servers: [{ url: issuer.replace(/\/$/, ''), description: 'This API' }],
+  };
   return createHttpHandler({ logger, corsAllowedOrigins }).handler(async (event) => {
     if (event.resource === HTTP_PATHS.jwks) return publicDocument((await keys()).jwks, WELL_KNOWN_MAX_AGE_SECONDS);
     if (event.resource === HTTP_PATHS.discovery || event.resource === HTTP_PATHS.authorizationServer)
       return publicDocument(metadata, WELL_KNOWN_MAX_AGE_SECONDS);
-    if (event.resource === HTTP_PATHS.openApi) return publicDocument(openApiDocument, WELL_KNOWN_MAX_AGE_SECONDS);
+    if (event.resource === HTTP_PATHS.openApi) return publicDocument(served, WELL_KNOWN_MAX_AGE_SECONDS);
     return failure(404, httpError('notFound'));
   });
 };

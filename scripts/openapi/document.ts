@@ -3,19 +3,52 @@ import type * as v from 'valibot';
 import { ErrorCodeSchema, ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
 import { GATEWAY_STATUS_CONTRACTS, type ResponseContract } from '#lib/contract/responses.ts';
 import { ROUTE_CONTRACTS, type RouteContract } from '#lib/contract/route-contracts.ts';
+import {
+  AuthorizationServerMetadataSchema,
+  DoneResponseSchema,
+  LoginGrantResponseSchema,
+  MeResponseSchema,
+  OAuthErrorSchema,
+  SessionsResponseSchema,
+  TokenGrantResponseSchema,
+  TokenResponseSchema,
+} from '#lib/contract/schemas.ts';
 import { HTTP_ROUTES, routeKey } from '#lib/http/routes.ts';
-import { TokenGrantSchema } from '#lib/sessions/grant.ts';
+import { LoginGrantSchema, TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
+import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import { SafeUserSchema } from '#lib/users/user.ts';
 
-/** Schemas shared between operations, published under components/schemas by these names. */
+/**
+ * Every answer's schema, and the parts they share, published under components/schemas by these
+ * names, so that a generated client gets named types (`LoginResponse`, `SessionList`, `Jwks`, ...).
+ */
 const COMPONENTS = {
   SafeUser: SafeUserSchema,
   TokenGrant: TokenGrantSchema,
+  LoginGrant: LoginGrantSchema,
   Session: SessionViewSchema,
+  LoginResponse: LoginGrantResponseSchema,
+  RefreshResponse: TokenGrantResponseSchema,
+  MeResponse: MeResponseSchema,
+  SessionList: SessionsResponseSchema,
+  Done: DoneResponseSchema,
+  Jwks: PublicJwksSchema,
+  AuthorizationServerMetadata: AuthorizationServerMetadataSchema,
+  TokenResponse: TokenResponseSchema,
+  OAuthError: OAuthErrorSchema,
   ErrorEnvelope: ErrorEnvelopeSchema,
   ErrorCode: ErrorCodeSchema,
 } as const;
+
+/** Every tag an operation may carry, declared with what it groups. */
+const TAGS: Readonly<Record<string, string>> = {
+  auth: 'Signing in, the signed-in user and their password.',
+  sessions: 'Refresh tokens and sessions: refresh, logout, the session list.',
+  oauth: 'The same sessions in the encoding of OAuth 2.0 client libraries (RFC 6749, RFC 7009).',
+  keys: 'What verifiers need: the public keys and the authorization server metadata.',
+  meta: 'This document.',
+};
 
 const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
   'Cache-Control': {
@@ -128,6 +161,10 @@ export const buildOpenApiDocument = (): Json => {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(contract) };
   }
   const routes = new Set(HTTP_ROUTES.map((route) => routeKey(route.method, route.path)));
+  const undeclared = Object.values(ROUTE_CONTRACTS)
+    .flatMap((contract) => contract.tags)
+    .find((tag) => !(tag in TAGS));
+  if (undeclared) throw new Error(`Tag ${undeclared} is not declared in scripts/openapi/document.ts TAGS`);
   const orphan = Object.keys(ROUTE_CONTRACTS).find((key) => !routes.has(key));
   if (orphan) throw new Error(`${orphan} in lib/contract/route-contracts.ts is no route of lib/http/routes.ts`);
   const components = toJsonSchemaDefs(COMPONENTS, { target: 'draft-2020-12', errorMode: 'ignore' }) as Json;
@@ -139,7 +176,9 @@ export const buildOpenApiDocument = (): Json => {
       description:
         'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>","code":"<ErrorCode>"}` (branch on `code`, never on `error`), on the OAuth endpoints with the RFC 6749 code as `error` and `code` and an `error_description`. Generated from the schemas the handlers validate with (`npm run openapi`).',
     },
+    // The API serves this document with its own base URL here instead (functions/well-known).
     servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas: JSON.parse(JSON.stringify(components).replaceAll('"#/$defs/', '"#/components/schemas/')),

@@ -131,6 +131,8 @@ describe('npm start', () => {
     const document = await fetchChecked(url, '/api/auth/openapi.json');
     expect(document.response.headers.get('cache-control')).toBe('public, max-age=3600');
     expect(JSON.parse(document.body).openapi).toBe('3.1.0');
+    // It names where it is served from, so a client generated from it aims at this server.
+    expect(JSON.parse(document.body).servers).toEqual([{ url, description: 'This API' }]);
   });
 
   it("lets openid-client discover it from its URL and refresh the demo user's session (RFC 6749)", async () => {

@@ -119,6 +119,10 @@ describe('the well-known documents', async () => {
     const response = await get('/api/auth/openapi.json');
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({ 'Cache-Control': 'public, max-age=3600', 'X-Frame-Options': 'DENY' });
-    expect(JSON.parse(response.body)).toEqual(openApiDocument);
+    // As committed, but for the servers: this deployment's base URL, not localhost.
+    expect(JSON.parse(response.body)).toEqual({
+      ...openApiDocument,
+      servers: [{ url: ISSUER, description: 'This API' }],
+    });
   });
 });
