@@ -23,10 +23,18 @@ const lastClaimedAt = (seen: number) => part('lastClaimAt = :seen', { ':seen': s
 const failuresStill = (seen: number) => part('failures = :seen', { ':seen': seen });
 const holdsClaim = (id: string) => part('contains(claims, :id)', { ':id': id });
 const lacksClaim = (id: string) => part('NOT contains(claims, :id)', { ':id': id });
+/** A claim in flight that is not stale: its check is running, and its write must find its counts. */
+const freshInFlight = (staleBefore: number) => and(part('attempts > failures'), claimedSince(staleBefore));
+const noneFreshInFlight = (staleBefore: number) =>
+  or(
+    nothingInFlight,
+    part('attribute_not_exists(lastClaimAt)'),
+    part('lastClaimAt <= :stale', { ':stale': staleBefore }),
+  );
 
 /**
  * The rule, in one place: a claim is granted when nothing is counted yet, or when the counts are
- * still remembered, the identifier is not locked, `failures + claims in flight < maxFailures` (or,
+ * still remembered (or a fresh claim in flight holds them until it settles), the identifier is not locked, `failures + claims in flight < maxFailures` (or,
  * once the limit was reached and its lock has ended, no claim is in flight: one checked attempt
  * per lock), no claim in flight is stale (those are taken back first, see reclaim), and this
  * claim is not in already (a write the SDK retried).
@@ -35,7 +43,7 @@ const mayClaim = (now: number, id: string, maxFailures: number, staleBefore: num
   or(
     noItem,
     and(
-      remembered(now),
+      or(remembered(now), freshInFlight(staleBefore)),
       notLocked(now),
       or(belowLimit(maxFailures), nothingInFlight),
       or(nothingInFlight, claimedSince(staleBefore)),
@@ -48,6 +56,17 @@ const mayClaim = (now: number, id: string, maxFailures: number, staleBefore: num
 const rememberUntil = (forgetAt: number) =>
   part(
     'forgetAt = :forget, #ttl = :ttl',
+    { ':forget': forgetAt, ':ttl': Math.ceil(forgetAt / 1000) },
+    { '#ttl': timeToLiveAttribute },
+  );
+/**
+ * A claim's own window: only for a new item. A claim never moves an existing item's window, so
+ * nothing but a failure decides when failures are forgotten, and a success, which only claims
+ * and gives back, leaves no trace an untrusted client could see.
+ */
+const rememberUntilIfNew = (forgetAt: number) =>
+  part(
+    'forgetAt = if_not_exists(forgetAt, :forget), #ttl = if_not_exists(#ttl, :ttl)',
     { ':forget': forgetAt, ':ttl': Math.ceil(forgetAt / 1000) },
     { '#ttl': timeToLiveAttribute },
   );
@@ -72,12 +91,16 @@ export interface AttemptWrites {
     at: { now: number; forgetAt: number; maxFailures: number; staleBefore: number },
   ): Promise<Write>;
   /** Past its window (or in a shape this code does not know): start over with this claim alone. */
-  restart(identifierHash: string, id: string, at: { now: number; forgetAt: number }): Promise<Write>;
+  restart(
+    identifierHash: string,
+    id: string,
+    at: { now: number; forgetAt: number; staleBefore: number },
+  ): Promise<Write>;
   /** The claims in flight are stale (their functions died): drop them and claim, if nobody claimed since. */
   reclaim(
     identifierHash: string,
     id: string,
-    at: { now: number; forgetAt: number; seen: Pick<AttemptRecord, 'lastClaimAt'> },
+    at: { now: number; seen: Pick<AttemptRecord, 'lastClaimAt'> },
   ): Promise<Write>;
   /** Gives the claim back, if it is still there. */
   release(identifierHash: string, id: string): Promise<Write>;
@@ -131,7 +154,7 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
             keptOrZero('failures'),
             keptOrZero('lockedUntil'),
             claimedAt(now),
-            rememberUntil(forgetAt),
+            rememberUntilIfNew(forgetAt),
           ],
           add: [theClaim(id)],
         },
@@ -139,7 +162,7 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
         'Attempt claim failed',
       ),
 
-    restart: (identifierHash, id, { now, forgetAt }) =>
+    restart: (identifierHash, id, { now, forgetAt, staleBefore }) =>
       write(
         identifierHash,
         {
@@ -150,20 +173,15 @@ export const createAttemptWrites = (client: DynamoDBDocumentClient, tableName: s
             rememberUntil(forgetAt),
           ],
         },
-        forgotten(now),
+        and(forgotten(now), noneFreshInFlight(staleBefore)),
         'Attempt claim failed',
       ),
 
-    reclaim: (identifierHash, id, { now, forgetAt, seen }) =>
+    reclaim: (identifierHash, id, { now, seen }) =>
       write(
         identifierHash,
         {
-          set: [
-            part('attempts = failures + :one', ONE),
-            part('claims = :ids', claimIds(id)),
-            claimedAt(now),
-            rememberUntil(forgetAt),
-          ],
+          set: [part('attempts = failures + :one', ONE), part('claims = :ids', claimIds(id)), claimedAt(now)],
         },
         and(lastClaimedAt(seen.lastClaimAt), notLocked(now), remembered(now)),
         'Attempt claim failed',

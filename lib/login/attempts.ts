@@ -136,8 +136,9 @@ export const createDynamoDbLoginAttempts = (
           const others = new Set([...seen.claims].filter((claim) => claim !== id));
           return granted(identifierHash, id, now, { ...seen, attempts: seen.attempts - 1, claims: others });
         }
-        if (!seen || seen.forgetAt <= now) {
-          const restarted = await writes.restart(identifierHash, id, { now, forgetAt });
+        const freshInFlight = seen !== undefined && seen.attempts > seen.failures && seen.lastClaimAt > staleBefore;
+        if (!seen || (seen.forgetAt <= now && !freshInFlight)) {
+          const restarted = await writes.restart(identifierHash, id, { now, forgetAt, staleBefore });
           if (restarted.applied) return granted(identifierHash, id, now, undefined);
           continue;
         }
@@ -145,7 +146,7 @@ export const createDynamoDbLoginAttempts = (
           return { granted: false, retryAfterSeconds: Math.ceil((seen.lockedUntil - now) / 1000) };
         }
         if (seen.attempts > seen.failures && seen.lastClaimAt <= staleBefore) {
-          const reclaimed = await writes.reclaim(identifierHash, id, { now, forgetAt, seen });
+          const reclaimed = await writes.reclaim(identifierHash, id, { now, seen });
           if (reclaimed.applied) {
             const dropped = { attempts: seen.failures, claims: new Set<string>() };
             return granted(identifierHash, id, now, { ...seen, ...dropped });

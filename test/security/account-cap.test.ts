@@ -11,6 +11,7 @@ const seen = ({ statusCode, headers, body }: APIGatewayProxyResult) => ({ status
 describe('no success oracle', () => {
   let tables: TestTables;
   let handler: ProxyHandler;
+  const time = manualClock();
 
   const login = (emailOrUsername: string, password: string, deviceToken?: string) =>
     invoke(handler, jsonLoginEvent({ emailOrUsername, password, ...(deviceToken && { deviceToken }) }));
@@ -25,10 +26,10 @@ describe('no success oracle', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    for (const username of ['live', 'trusting', 'idle']) {
+    for (const username of ['live', 'trusting', 'idle', 'late', 'late-trusting', 'late-idle']) {
       await tables.createUser(username);
     }
-    handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, manualClock().clock);
+    handler = createTestHandler({ ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, time.clock);
   });
 
   afterAll(() => tables.drop());
@@ -45,6 +46,32 @@ describe('no success oracle', () => {
     expect(live).toEqual(idle);
     expect(trusting).toEqual(idle);
     expect(unknown).toEqual(idle);
+  });
+
+  it("does not move the failures' forget window when the owner signs in: they are forgotten when they would have been", async () => {
+    const device = JSON.parse((await login('late-trusting', PASSWORD)).body).data.deviceToken;
+    // The owner signs in halfway through the 15 minutes the failures are remembered; the attacker
+    // comes back just after them.
+    const meanwhile = (signIn: () => Promise<unknown>) => async () => {
+      time.advance(450);
+      await signIn();
+      time.advance(455);
+    };
+    const live = await probe(
+      'late',
+      meanwhile(() => login('late', PASSWORD)),
+    );
+    const trusting = await probe(
+      'late-trusting',
+      meanwhile(() => login('late-trusting', PASSWORD, device)),
+    );
+    const idle = await probe(
+      'late-idle',
+      meanwhile(async () => undefined),
+    );
+    expect(idle.map(({ statusCode }) => statusCode)).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(live).toEqual(idle);
+    expect(trusting).toEqual(idle);
   });
 });
 

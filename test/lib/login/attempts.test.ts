@@ -125,6 +125,28 @@ describe('DynamoDB login attempts', () => {
     expect(await stored('mixed')).toMatchObject({ attempts: 4, failures: 4 });
   });
 
+  it('forgets failures when the last failure says, however many claims came and went since', async () => {
+    await fail('window', 4);
+    time.advance(450);
+    // A right password, half way: its claim is given back, and the window stays where it was.
+    await claimOf(await attempts.claim('window')).release();
+    time.advance(451);
+    await fail('window', 2);
+    expect(await stored('window')).toMatchObject({ attempts: 2, failures: 2 });
+  });
+
+  it('keeps the counts of a claim in flight across the end of their window, so its failure still counts', async () => {
+    await fail('edge', 4);
+    time.advance(899);
+    const inFlight = claimOf(await attempts.claim('edge'));
+    time.advance(2);
+    // Another attempt after the window: it must not start the item over under the claim in flight.
+    expect(await attempts.claim('edge')).toEqual({ granted: false, retryAfterSeconds: 1 });
+    await inFlight.fail();
+    expect(await stored('edge')).toMatchObject({ attempts: 5, failures: 5 });
+    expect(await retryAfter('edge')).toBe(60);
+  });
+
   it('gives a claim back uncounted when no password was checked', async () => {
     await fail('released', 1);
     await claimOf(await attempts.claim('released')).release();
