@@ -237,8 +237,13 @@ export const createLogin = ({
 
     const result = claimed.value;
     if (!result.granted) {
-      telemetry.record('throttled', { ...log, retryAfterSeconds: result.retryAfterSeconds });
-      throw new TooManyAttemptsError(result.retryAfterSeconds);
+      // Locked and capped: the cap outlasts the lock, and a client that waits for the lock alone
+      // would only be refused again.
+      const retryAfterSeconds = standing.value.reached
+        ? Math.max(result.retryAfterSeconds, cappedRetryAfterSeconds)
+        : result.retryAfterSeconds;
+      telemetry.record('throttled', { ...log, retryAfterSeconds });
+      throw new TooManyAttemptsError(retryAfterSeconds);
     }
     if (standing.value.reached) {
       // No password is checked for an account past its cap: the claim goes back uncounted.

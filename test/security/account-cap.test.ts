@@ -116,6 +116,25 @@ describe('the account cap', () => {
     expect(compare.mock.calls.length).toBe(comparesBefore);
   });
 
+  it('answers a locked identifier of a capped account with the Retry-After of the cap', async () => {
+    await tables.createUser('eli');
+    // The default identifier throttle (5) as well as the cap (10): both identifiers locked, the account capped.
+    const strict = createTestHandler(
+      { ...tables.env, POWERTOOLS_LOG_LEVEL: 'SILENT', ACCOUNT_MAX_FAILURES: '10' },
+      manualClock().clock,
+    );
+    const attempt = (emailOrUsername: string, password: string) =>
+      invoke(strict, jsonLoginEvent({ emailOrUsername, password }));
+    for (const identifier of ['eli', 'eli@example.com']) {
+      for (let i = 0; i < 5; i += 1) expect((await attempt(identifier, `guess-${i}`)).statusCode).toBe(401);
+    }
+    for (const identifier of ['eli', 'eli@example.com']) {
+      const refused = await attempt(identifier, PASSWORD);
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers?.['Retry-After']).toBe('900');
+    }
+  });
+
   it('lets trusted devices in, and a success from one starts the account over', async () => {
     const device = await deviceOf('ben');
     for (let i = 0; i < 10; i += 1) await login('ben', `guess-${i}`);
