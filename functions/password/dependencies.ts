@@ -4,6 +4,7 @@ import type { PasswordConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createPasswordChange } from '#lib/login/password-change.ts';
 import { createPasswordChangeTelemetry } from '#lib/login/password-change-telemetry.ts';
@@ -41,6 +42,7 @@ export const createPasswordHandlerDependencies = (
     changePassword: createPasswordChange({
       users,
       attempts: createDynamoDbLoginAttempts(client, config.attemptsTableName, config.throttlePolicy, clock),
+      devices: createDynamoDbDeviceBudgets(client, config.attemptsTableName, config.devices, clock),
       accountCap: createDynamoDbAccountCap(client, config.attemptsTableName, config.accountCap, clock),
       deviceTokens: createDeviceTokens(refreshKey, { ttlSeconds: config.devices.ttlSeconds, clock }),
       identifierHash: createIdentifierHash(createSecretReader(config.identifierKey, secretOptions)),

@@ -134,7 +134,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     operationId: 'changePassword',
     summary: 'Change the password',
     description:
-      "Change the bearer token's user's password. `currentPassword` is checked as a login checks a password from a client without a device token, under the same budgets as a login by the account's email (its throttle and the account's cap); `newPassword` must meet the password policy (at least 15 characters, at most 72 bytes in UTF-8, not a common password nor built from the account's own words; see docs/passwords.md). On success every session of the user that existed before, the caller's included, has ended, and so has every device token; the answer is a login's: the caller goes on with the new session and a new device token.",
+      "Change the bearer token's user's password. `currentPassword` is checked on the caller's session's own budget (5 wrong ones) and the account's cap; a wrong one also counts as a failed login by the account's email, but the email's lock does not stop the change; `newPassword` must meet the password policy (at least 15 characters, at most 72 bytes in UTF-8, not a common password nor built from the account's own words; see docs/passwords.md). On success every session of the user that existed before, the caller's included, has ended, and so has every device token; the answer is a login's: the caller goes on with the new session and a new device token.",
     tags: ['auth'],
     bearerAuth: true,
     requestBody: {
@@ -159,7 +159,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         { optionalHeaders: ['WWW-Authenticate'] },
       ),
       429: error(
-        "The account's email failed too often, here or at login, or the account reached its cap (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).",
+        'This session sent too many wrong current passwords, or the account reached its cap (Retry-After: seconds); or the gateway throttled the caller (no Retry-After).',
         { error: TOO_MANY_ATTEMPTS_MESSAGE, code: 'too_many_attempts' },
         { optionalHeaders: ['Retry-After'] },
       ),

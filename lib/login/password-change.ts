@@ -9,6 +9,7 @@ import type { UserStore } from '#lib/users/store.ts';
 import { toSafeUser, type UserItem } from '#lib/users/user.ts';
 import type { AccountCap } from './account-cap.ts';
 import type { LoginAttempts } from './attempts.ts';
+import type { DeviceBudgets } from './device-budget.ts';
 import type { IdentifierHash } from './identifier-hash.ts';
 import type { PasswordChangeRequest } from './password-change-request.ts';
 import type { PasswordChangeTelemetry } from './password-change-telemetry.ts';
@@ -16,6 +17,8 @@ import type { PasswordChangeTelemetry } from './password-change-telemetry.ts';
 export interface PasswordChangeDependencies {
   users: Pick<UserStore, 'findById'>;
   attempts: LoginAttempts;
+  /** Budgets per device; the caller's session is judged as one (its own few failures). */
+  devices: DeviceBudgets;
   accountCap: AccountCap;
   deviceTokens: DeviceTokens;
   identifierHash: IdentifierHash;
@@ -49,9 +52,11 @@ export type ChangePassword = (
 
 /**
  * A signed-in user's password change. The current password is checked like a login's from an
- * untrusted client, under the same budgets as a login by the account's email (its throttle and the
- * account's cap: a stolen access token must not be an unthrottled password oracle) and with the
- * same 401 and 429s. The new password meets the policy
+ * untrusted client would be, with the same 401: a failure counts on the account's email and its cap
+ * as a login's does. What lets the check happen is the caller's session's own budget (a few
+ * failures) and the account's cap, not the email's lock, so an attacker holding the email locked
+ * cannot stop the owner from changing their password, and a stolen access token is worth a few
+ * guesses at most. The new password meets the policy
  * (lib/users/password-policy.ts): its length before any bcrypt work, the rest once the current
  * password is proved. Then ONE transaction replaces the hash only if it is still the one that was
  * checked, moves the epoch on (every session, the caller's included, ends) and starts the caller's
@@ -61,6 +66,7 @@ export type ChangePassword = (
 export const createPasswordChange = ({
   users,
   attempts,
+  devices,
   accountCap,
   deviceTokens,
   identifierHash,
@@ -81,26 +87,31 @@ export const createPasswordChange = ({
     const length = policy.checkLength(newPassword, 'newPassword');
     if (!length.ok) refuse(length, log);
 
+    // The caller's session is judged on its own budget (a device's: a few failures, then it can
+    // change no password), not on the email's lock, so an attacker who keeps the email locked does
+    // not keep the owner from changing their password. A failure still counts on the email (when
+    // its claim is granted) and on the account's cap, as a login's would: a stolen access token is
+    // worth a few guesses, and feeds the same locks.
     const emailKey = identifierHash({ kind: 'email', email: user.emailLower });
-    const [claimed, standing] = await Promise.all([
+    const [own, claimed, standing] = await Promise.all([
+      devices.claim(`session:${sessionId}`),
       emailKey.then((key) => attempts.claim(key)),
       emailKey.then((key) => accountCap.standing(key)),
       tokens.ready(),
     ]);
-    if (!claimed.granted) {
-      telemetry.record('throttled', { ...log, retryAfterSeconds: claimed.retryAfterSeconds });
-      throw new TooManyAttemptsError(claimed.retryAfterSeconds);
-    }
-    const { claim } = claimed;
-    if (standing.reached) {
-      await claim.release();
-      telemetry.record('account_capped', log);
+    const emailClaim = claimed.granted ? claimed.claim : undefined;
+    if (!own.granted || standing.reached) {
+      await Promise.all([own.granted && own.claim.release(), emailClaim?.release()]);
+      const capped = standing.reached;
+      telemetry.record(capped ? 'account_capped' : 'throttled', log);
       throw new TooManyAttemptsError(cappedRetryAfterSeconds);
     }
+    const { claim } = own;
     if (!(await passwords.verify(currentPassword, user.passwordHash))) {
+      // The session's claim counted this failure already.
       const usernameKey = identifierHash({ kind: 'username', username: user.username });
       const [, withinCap] = await Promise.all([
-        claim.fail(),
+        emailClaim?.fail(),
         Promise.all([emailKey, usernameKey]).then(([email, username]) => accountCap.count(email, username)),
       ]);
       if (!withinCap) {
@@ -146,8 +157,10 @@ export const createPasswordChange = ({
         },
       };
     } finally {
-      // As after a login's success, the claim goes back and nothing is forgotten.
-      await claim.release().catch((error: unknown) => telemetry.warn('Attempt release failed', { ...log, error }));
+      // As after a login's success: the email's claim goes back and nothing is forgotten there;
+      // the session's own failures are.
+      const warn = (error: unknown) => telemetry.warn('Attempt settling failed', { ...log, error });
+      await Promise.all([emailClaim?.release().catch(warn), claim.succeed().catch(warn)]);
     }
   };
 };
