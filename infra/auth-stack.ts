@@ -20,6 +20,7 @@ import {
   TABLE_VARIABLES,
 } from '#lib/settings.ts';
 import { JWKS_CACHE_MARGIN_SECONDS } from '#lib/tokens/key-timing.ts';
+import { PROFILE_ATTRIBUTES, SESSION_STATE_ATTRIBUTES } from '#lib/users/table.ts';
 
 /** What an operator may change without editing code; see the README's settings table. */
 export interface AuthStackSettings {
@@ -161,6 +162,9 @@ export class AuthStack extends Stack {
       },
     });
     users.grantLookup(loginFunction);
+    // The re-read of a user whose item moved on between the index and the session start (a logout
+    // everywhere): the whole item, as the index already gives it, since its hash is compared.
+    users.grantReadById(loginFunction);
     users.grantPasswordHashUpdate(loginFunction);
     users.grantSessionGuard(loginFunction);
     attempts.grantCounting(loginFunction);
@@ -178,7 +182,8 @@ export class AuthStack extends Stack {
         ...usersTableEnvironment,
       },
     });
-    users.grantReadById(meFunction);
+    // The profile only, never the password hash (lib/users/user.ts).
+    users.grantReadAttributesById(meFunction, PROFILE_ATTRIBUTES);
     sessions.grantReadById(meFunction);
     // Verifiers read the public JWKS only: a flaw in a public-facing function cannot leak a private key.
     signingKeys.grantVerifying(meFunction);
@@ -197,7 +202,7 @@ export class AuthStack extends Stack {
         ...secretEnvironment('refreshKey', refreshKey),
       },
     });
-    users.grantReadById(refreshFunction);
+    users.grantReadAttributesById(refreshFunction, PROFILE_ATTRIBUTES);
     sessions.grantRefresh(refreshFunction);
     // It signs new access tokens: the one function besides login that reads the private key set.
     signingKeys.grantSigning(refreshFunction);
@@ -215,7 +220,8 @@ export class AuthStack extends Stack {
         ...usersTableEnvironment,
       },
     });
-    users.grantReadById(sessionsFunction);
+    // Whether a session is of the user's current epoch, and nothing else of the user.
+    users.grantReadAttributesById(sessionsFunction, SESSION_STATE_ATTRIBUTES);
     users.grantEndAllSessions(sessionsFunction);
     sessions.grantManage(sessionsFunction);
     signingKeys.grantVerifying(sessionsFunction);

@@ -4,12 +4,12 @@ import { createHttpHandler } from '#lib/http/chain.ts';
 import { success } from '#lib/http/response.ts';
 import type { SessionAccess } from '#lib/sessions/access.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
-import { toSafeUser } from '#lib/users/user.ts';
+import { toSafeUser, type UserProfile } from '#lib/users/user.ts';
 
 /** Everything the me handler uses, built by createMeHandlerDependencies (or by a test). */
 export interface MeHandlerDependencies {
   logger: Logger;
-  access: SessionAccess;
+  access: SessionAccess<UserProfile>;
   verify: TokenVerifier;
   corsAllowedOrigins: string[];
 }

@@ -20,7 +20,8 @@ export const createMeHandlerDependencies = (config: MeConfig, runtime?: Function
     corsAllowedOrigins: config.corsAllowedOrigins,
     access: createSessionAccess({
       sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
-      users: createDynamoDbUserStore(client, config.usersTableName),
+      // The profile only: the role may read no other attribute (never the password hash).
+      readUser: createDynamoDbUserStore(client, config.usersTableName).findProfileById,
       policy: config.sessionPolicy,
       clock,
     }),

@@ -14,7 +14,8 @@ import type { UserItem } from '#lib/users/user.ts';
 /** Everything the password change handler uses, built by createPasswordHandlerDependencies (or by a test). */
 export interface PasswordHandlerDependencies {
   changePassword: ChangePassword;
-  access: SessionAccess;
+  /** The caller's whole user item: the change compares its password hash. */
+  access: SessionAccess<UserItem>;
   verify: TokenVerifier;
   telemetry: PasswordChangeTelemetry;
   logger: Logger;

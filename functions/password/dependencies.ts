@@ -53,7 +53,7 @@ export const createPasswordHandlerDependencies = (
       telemetry,
       cappedRetryAfterSeconds: config.throttlePolicy.maxLockSeconds,
     }),
-    access: createSessionAccess({ sessions, users, policy, clock }),
+    access: createSessionAccess({ sessions, readUser: users.findById, policy, clock }),
     verify: createTokenVerifier({
       keys: verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
       issuer: config.tokenPolicy.issuer,

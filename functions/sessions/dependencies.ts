@@ -34,7 +34,7 @@ export const createSessionsHandlerDependencies = (
       telemetry: createSessionTelemetry(logger),
       clock,
     }),
-    access: createSessionAccess({ sessions, users, policy, clock }),
+    access: createSessionAccess({ sessions, readUser: users.findSessionStateById, policy, clock }),
     verify: createTokenVerifier({
       keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
       issuer: config.tokenPolicy.issuer,

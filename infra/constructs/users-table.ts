@@ -91,7 +91,25 @@ export class UsersTable extends Construct {
     });
   }
 
-  /** Lets `grantee` read a user by id (`GetItem`), and nothing else. */
+  /**
+   * Lets `grantee` read a user by id (`GetItem`) with a projection of these attributes only: a
+   * request that asks for any other (or for the whole item) is refused, so a flaw in a
+   * public-facing function cannot read a password hash. AWS's own pattern for attribute-level
+   * reads (`Select` is a Query and Scan parameter; on GetItem, if present, it must be specific).
+   */
+  grantReadAttributesById(grantee: IGrantable, attributes: readonly string[]): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    });
+  }
+
+  /** Lets `grantee` read a user by id (`GetItem`), the whole item, and nothing else. */
   grantReadById(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
   }

@@ -1,9 +1,10 @@
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { UserStore } from '#lib/users/store.ts';
-import type { UserItem } from '#lib/users/user.ts';
-import type { SessionPolicy } from './session.ts';
+import type { SessionPolicy, UserSessionState } from './session.ts';
 import { sessionEnd } from './session.ts';
 import type { SessionStore } from './store.ts';
+
+/** What access needs of a user: its id and its session state; a caller may read more (a profile). */
+type SessionUser = UserSessionState & { id: string };
 
 /**
  * The user behind a verified access token, only while the token's session is live: read
@@ -11,22 +12,28 @@ import type { SessionStore } from './store.ts';
  * endpoints. `undefined` for an ended, expired or unknown session, for a session of an earlier
  * epoch (a password change, logout everywhere) and for a user who is gone. The two reads run side
  * by side: the epoch check costs no round trip beyond the user read the answer needs anyway.
+ * `readUser` is the caller's own read, of what it needs and may read (a profile for
+ * `/api/auth/me`, the session state alone for the session routes).
  */
-export type SessionAccess = (claims: { sub: string; sid: string }) => Promise<UserItem | undefined>;
+export type SessionAccess<TUser extends SessionUser = SessionUser> = (claims: {
+  sub: string;
+  sid: string;
+}) => Promise<TUser | undefined>;
 
-export const createSessionAccess = ({
+export const createSessionAccess = <TUser extends SessionUser>({
   sessions,
-  users,
+  readUser,
   policy,
   clock = systemClock,
 }: {
   sessions: Pick<SessionStore, 'get'>;
-  users: Pick<UserStore, 'findById'>;
+  /** The user by id, read strongly consistently; `undefined` when there is none. */
+  readUser: (id: string) => Promise<TUser | undefined>;
   policy: Pick<SessionPolicy, 'idleSeconds'>;
   clock?: Clock;
-}): SessionAccess => {
+}): SessionAccess<TUser> => {
   return async ({ sub, sid }) => {
-    const [session, user] = await Promise.all([sessions.get(sid), users.findById(sub)]);
+    const [session, user] = await Promise.all([sessions.get(sid), readUser(sub)]);
     if (!session || !user || session.userId !== user.id) return undefined;
     return sessionEnd(session, clock().getTime(), policy, user) ? undefined : user;
   };

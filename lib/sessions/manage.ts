@@ -46,7 +46,8 @@ export interface SessionManagement {
 
 export interface SessionManagementDependencies {
   sessions: SessionStore;
-  users: Pick<UserStore, 'findById' | 'endAllSessions'>;
+  /** The session state alone is read: the role may read no other attribute of a user. */
+  users: Pick<UserStore, 'findSessionStateById' | 'endAllSessions'>;
   policy: SessionPolicy;
   telemetry: SessionTelemetry;
   clock?: Clock;
@@ -68,7 +69,7 @@ export const createSessionManagement = ({
 }: SessionManagementDependencies): SessionManagement => {
   /** A user who is gone has no live sessions: an epoch no session carries. */
   const stateOf = async (userId: string): Promise<UserSessionState> =>
-    (await users.findById(userId)) ?? { sessionEpoch: Number.MAX_SAFE_INTEGER };
+    (await users.findSessionStateById(userId)) ?? { sessionEpoch: Number.MAX_SAFE_INTEGER };
 
   return {
     async logoutAll(userId) {

@@ -11,7 +11,8 @@ import type { RefreshOutcome, SessionTelemetry } from './telemetry.ts';
 
 export interface RefreshDependencies {
   sessions: SessionStore;
-  users: Pick<UserStore, 'findById'>;
+  /** The profile only (never the password hash): the role may read no other attribute. */
+  users: Pick<UserStore, 'findProfileById'>;
   refreshTokens: RefreshTokens;
   tokens: TokenSigner;
   policy: SessionPolicy;
@@ -92,7 +93,7 @@ export const createRefresh = ({
     // at once, and only then the verdict.
     const [genuine, user] = await Promise.all([
       refreshTokens.matches(parsed, session?.salt ?? newSessionSalt()),
-      users.findById(session?.userId ?? newUserId()),
+      users.findProfileById(session?.userId ?? newUserId()),
     ]);
     if (!session) throw new RefreshRefused('unknown_session', log);
     if (!genuine) throw new RefreshRefused('bad_mac', log);

@@ -1,9 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
 import { toStoreError } from '#lib/aws/sdk-errors.ts';
 import type { UserIdentifier } from './identifier.ts';
-import { USERS_TABLE } from './table.ts';
-import { parseUserItem, type UserItem } from './user.ts';
+import { PROFILE_ATTRIBUTES, SESSION_STATE_ATTRIBUTES, USERS_TABLE } from './table.ts';
+import {
+  parseUserItem,
+  type UserItem,
+  type UserProfile,
+  UserProfileSchema,
+  type UserSessionStateItem,
+  UserSessionStateSchema,
+} from './user.ts';
 
 /**
  * What a lookup by email or username found. Other services write the users table, so an item is
@@ -23,6 +31,13 @@ export interface UserStore {
   /** The user with this id, read strongly consistently; undefined when there is none, or no usable one. */
   findById(id: string): Promise<UserItem | undefined>;
   /**
+   * The user with this id as PROFILE_ATTRIBUTES (never the password hash), read strongly
+   * consistently with a projection: what `/api/auth/me` and refresh may read.
+   */
+  findProfileById(id: string): Promise<UserProfile | undefined>;
+  /** The user's id and session state only (SESSION_STATE_ATTRIBUTES): what the session routes may read. */
+  findSessionStateById(id: string): Promise<UserSessionStateItem | undefined>;
+  /**
    * Replaces a user's password hash only if it is still `previousHash`; resolves false when it
    * is not (the password changed meanwhile). With `endSessions` (a password change, not a
    * rehash), the same write moves the user's `sessionEpoch` on: every session of the user ends.
@@ -35,6 +50,32 @@ export interface UserStore {
    */
   endAllSessions(userId: string): Promise<void>;
 }
+
+/**
+ * One user item by id, consistently, with only `attributes` (placeholders for every name: `name`
+ * is one of DynamoDB's reserved words), parsed by `schema`.
+ */
+const findProjected = async <TSchema extends v.GenericSchema>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  id: string,
+  attributes: readonly string[],
+  schema: TSchema,
+): Promise<v.InferOutput<TSchema> | undefined> => {
+  const { Item } = await client
+    .send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [USERS_TABLE.partitionKey]: id },
+        ConsistentRead: true,
+        ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
+      }),
+    )
+    .catch(toStoreError('User read failed'));
+  const result = v.safeParse(schema, Item);
+  return result.success ? result.output : undefined;
+};
 
 /** The DynamoDB adapter: one `Query` on the email or username index, never a `Scan`. */
 export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableName: string): UserStore => ({
@@ -68,6 +109,10 @@ export const createDynamoDbUserStore = (client: DynamoDBDocumentClient, tableNam
       .catch(toStoreError('User read failed'));
     return parseUserItem(Item);
   },
+
+  findProfileById: (id) => findProjected(client, tableName, id, PROFILE_ATTRIBUTES, UserProfileSchema),
+
+  findSessionStateById: (id) => findProjected(client, tableName, id, SESSION_STATE_ATTRIBUTES, UserSessionStateSchema),
 
   async replacePasswordHash(userId, previousHash, newHash, endSessions = false) {
     try {

@@ -15,6 +15,29 @@ export const USERS_TABLE = {
 } as const;
 
 /**
+ * What `/api/auth/me` and refresh read of a user: the safe user's attributes and the session
+ * state, never the password hash. Their reads project these and their roles may read no others.
+ */
+export const PROFILE_ATTRIBUTES = [
+  'id',
+  'email',
+  'username',
+  'name',
+  'createdAt',
+  'bio',
+  'badges',
+  'aiUsage',
+  'avatarUrl',
+  'countryCode',
+  'dateOfBirth',
+  'sessionEpoch',
+  'sessionsValidAfter',
+] as const;
+
+/** What the session routes read of a user: whether a session is of its current epoch, nothing else. */
+export const SESSION_STATE_ATTRIBUTES = ['id', 'sessionEpoch', 'sessionsValidAfter'] as const;
+
+/**
  * The id of the guard item that reserves a unique value (an email, lowercased, or a username).
  * A user is written together with one guard per unique value, each with `attribute_not_exists`,
  * in one transaction: the only check that cannot race. Guards have no index attributes, so they

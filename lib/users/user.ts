@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { normalizeEmail } from './identifier.ts';
 import { BCRYPT_HASH_PATTERN } from './passwords.ts';
+import { PROFILE_ATTRIBUTES, SESSION_STATE_ATTRIBUTES } from './table.ts';
 
 /** Usage allowance a user gets when the item has none recorded. */
 export const DEFAULT_AI_USAGE_LIMIT = 5;
@@ -53,6 +54,17 @@ export const UserItemSchema = v.object({
 export type UserItem = v.InferOutput<typeof UserItemSchema>;
 
 /**
+ * A user as PROFILE_ATTRIBUTES (lib/users/table.ts) read it: enough for the safe user and to judge
+ * a session, never the password hash. (`v.pick` takes only attributes the user item has.)
+ */
+export const UserProfileSchema = v.pick(UserItemSchema, PROFILE_ATTRIBUTES);
+export type UserProfile = v.InferOutput<typeof UserProfileSchema>;
+
+/** A user as SESSION_STATE_ATTRIBUTES read it: its id and the state of all its sessions. */
+export const UserSessionStateSchema = v.pick(UserItemSchema, SESSION_STATE_ATTRIBUTES);
+export type UserSessionStateItem = v.InferOutput<typeof UserSessionStateSchema>;
+
+/**
  * The user as the contract returns it: profile fields only, never the hash or index keys. The
  * published contract (openapi.json) is generated from this schema; strict, so a field added to
  * `toSafeUser` but not here fails the contract tests.
@@ -80,7 +92,7 @@ export const parseUserItem = (item: unknown): UserItem | undefined => {
 };
 
 /** Maps a stored user to the contract's safe user, listing each field so nothing else can slip in. */
-export const toSafeUser = (user: UserItem): SafeUser => ({
+export const toSafeUser = (user: UserProfile): SafeUser => ({
   id: user.id,
   bio: user.bio,
   name: user.name,

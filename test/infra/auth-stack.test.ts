@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_REFRESH_FAILED_METRIC } from '#lib/aws/secrets.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
+import { PROFILE_ATTRIBUTES, SESSION_STATE_ATTRIBUTES } from '#lib/users/table.ts';
 import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 import {
   findFunction,
@@ -162,6 +163,7 @@ describe('AuthStack', () => {
     expect(grants).toEqual([
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:Query',
       'dynamodb:Query',
@@ -202,14 +204,21 @@ describe('AuthStack', () => {
     // Item-level counters only: the grant names the table itself, no index and no wildcard.
     const counting = onTable(/"LoginAttempts/);
     expect(counting.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
-    // The one read: the account cap's count, on account items only.
-    const capRead = statements.find((statement) => statement.Action === 'dynamodb:GetItem');
+    // The account cap's count, on account items only.
+    const capRead = statements.find(
+      (statement) => statement.Action === 'dynamodb:GetItem' && JSON.stringify(statement.Resource).includes('Attempts'),
+    );
     expect(capRead.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoginAttempts/), 'Arn'] });
     expect(capRead.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['account#*'] },
       'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['key', 'failures'] },
       StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
     });
+    // And the user by id: a login that met a logout everywhere reads the user again (startChecked).
+    const userRead = statements.find(
+      (statement) => statement.Action === 'dynamodb:GetItem' && JSON.stringify(statement.Resource).includes('"Users'),
+    );
+    expect(userRead.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] });
   });
 
   it('generates the identifier key at deploy time', () => {
@@ -431,6 +440,59 @@ describe('AuthStack', () => {
       expect(variables(id)).not.toHaveProperty('SIGNING_KEYS_SECRET_ARN');
     }
     expect(variables('KeyRotationFunction').PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
+  });
+
+  it('lets the public-facing verifiers read users to the attribute: /me and refresh the profile, the session routes the session state, never the password hash', () => {
+    const statementsOf = (id: string) => {
+      const role = findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    };
+    const userReads = (id: string) =>
+      statementsOf(id).filter(
+        (statement) =>
+          [statement.Action].flat().includes('dynamodb:GetItem') &&
+          JSON.stringify(statement.Resource).includes('"Users'),
+      );
+    const expected = {
+      MeFunction: PROFILE_ATTRIBUTES,
+      RefreshFunction: PROFILE_ATTRIBUTES,
+      SessionsFunction: SESSION_STATE_ATTRIBUTES,
+    };
+    for (const [id, attributes] of Object.entries(expected)) {
+      const reads = userReads(id);
+      expect(reads, id).toHaveLength(1);
+      expect(reads[0]).toMatchObject({
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Users/), 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      });
+      expect(Object.keys(reads[0]?.Condition as object).sort(), id).toEqual([
+        'ForAllValues:StringEquals',
+        'StringEqualsIfExists',
+      ]);
+      expect(attributes, id).not.toContain('passwordHash');
+      // No other statement of theirs names the users table with a read (a Query, a BatchGetItem, a wildcard).
+      for (const statement of statementsOf(id).filter((s) => JSON.stringify(s.Resource).includes('"Users'))) {
+        expect([statement.Action].flat().filter((action) => /Get|Query|Scan|\*/.test(String(action))), id).toEqual(
+          statement === reads[0] ? ['dynamodb:GetItem'] : [],
+        );
+      }
+    }
+    // The session routes need only the epoch: a narrower list than the profile.
+    expect(SESSION_STATE_ATTRIBUTES.every((name) => (PROFILE_ATTRIBUTES as readonly string[]).includes(name))).toBe(
+      true,
+    );
+    // Whole items only where the hash is compared: login (from the index, and its re-read) and the password change.
+    const unconditioned = Object.keys(HTTP_FUNCTIONS)
+      .map((name) => HTTP_FUNCTIONS[name as keyof typeof HTTP_FUNCTIONS].constructId)
+      .filter((id) => userReads(id).some((statement) => statement.Condition === undefined))
+      .sort();
+    expect(unconditioned).toEqual(['LoginFunction', 'PasswordFunction']);
   });
 
   it('lets /api/auth/me read users by id only, and the well-known function read only the keys', () => {

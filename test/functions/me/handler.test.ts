@@ -75,7 +75,7 @@ describe('GET /api/auth/me', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       access: createSessionAccess({
         sessions,
-        users: createDynamoDbUserStore(tables.client, tables.usersTableName),
+        readUser: createDynamoDbUserStore(tables.client, tables.usersTableName).findProfileById,
         policy: DEFAULTS.sessions,
       }),
       // As deployed: the verifier reads the public JWKS only.

@@ -131,7 +131,8 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
       new UpdateCommand({
         TableName: tables.usersTableName,
         Key: { id: 'gone' },
-        UpdateExpression: 'REMOVE passwordHash',
+        // No longer a usable user, by what refresh may read of it (never the password hash).
+        UpdateExpression: 'REMOVE email',
       }),
     );
     const [sid, , mac] = first.refreshToken.split('.');

@@ -162,7 +162,7 @@ describe('the session epoch, against DynamoDB Local', () => {
     }
     const access = createSessionAccess({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
-      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
+      readUser: createDynamoDbUserStore(tables.client, tables.usersTableName).findSessionStateById,
       policy: DEFAULTS.sessions,
     });
     expect(await access({ sub: 'legacy', sid: 'legacy-before' })).toBeUndefined();
