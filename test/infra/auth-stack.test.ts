@@ -478,9 +478,10 @@ describe('AuthStack', () => {
       expect(attributes, id).not.toContain('passwordHash');
       // No other statement of theirs names the users table with a read (a Query, a BatchGetItem, a wildcard).
       for (const statement of statementsOf(id).filter((s) => JSON.stringify(s.Resource).includes('"Users'))) {
-        expect([statement.Action].flat().filter((action) => /Get|Query|Scan|\*/.test(String(action))), id).toEqual(
-          statement === reads[0] ? ['dynamodb:GetItem'] : [],
-        );
+        expect(
+          [statement.Action].flat().filter((action) => /Get|Query|Scan|\*/.test(String(action))),
+          id,
+        ).toEqual(statement === reads[0] ? ['dynamodb:GetItem'] : []);
       }
     }
     // The session routes need only the epoch: a narrower list than the profile.
