@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { deriveFromSecret, type SecretReader } from '#lib/aws/secrets.ts';
 import { type Clock, systemClock } from '#lib/clock.ts';
+import { refreshKeysOf } from './refresh-token.ts';
 
 /**
  * A device token is `<device id>.<account tag>.<epoch>.<expiry>.<MAC>`: a random device id, a
@@ -65,8 +66,11 @@ export const createDeviceTokens = (
   read: SecretReader,
   { ttlSeconds, clock = systemClock }: { ttlSeconds: number; clock?: Clock },
 ): DeviceTokens => {
+  // The current refresh key (the first listed): a rotation of the refresh key ends device tokens.
   const key = deriveFromSecret(read, async (secret) =>
-    Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), KEY_LABEL, 32)),
+    Buffer.from(
+      hkdfSync('sha256', Buffer.from(refreshKeysOf(secret)[0] ?? '', 'utf8'), Buffer.alloc(0), KEY_LABEL, 32),
+    ),
   );
   const hmac = async (input: string) =>
     createHmac('sha256', await key())

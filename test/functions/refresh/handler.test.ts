@@ -135,10 +135,10 @@ describe('POST /api/auth/refresh against DynamoDB Local', () => {
         UpdateExpression: 'REMOVE email',
       }),
     );
-    const [sid, , mac] = first.refreshToken.split('.');
+    const [sid, , keyId, mac] = first.refreshToken.split('.');
     const forged = `${sid}.0.${'A'.repeat(43)}`;
-    const future = `${sid}.7.${mac}`;
-    const unknown = `${'B'.repeat(22)}.0.${mac}`;
+    const future = `${sid}.7.${keyId}.${mac}`;
+    const unknown = `${'B'.repeat(22)}.0.${keyId}.${mac}`;
     for (const bad of ['not-a-token', forged, future, unknown, gone.refreshToken, `${first.refreshToken}x`]) {
       expect(await refresh(bad), bad).toStrictEqual({ statusCode: 401, headers: API_RESPONSE_HEADERS, body: INVALID });
     }

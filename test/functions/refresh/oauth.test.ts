@@ -100,8 +100,13 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
 
   it('answers every bad refresh token with one byte-identical invalid_grant', async () => {
     const first = await login();
-    const [sid, , mac] = first.refreshToken.split('.');
-    for (const bad of ['not-a-token', `${sid}.0.${'A'.repeat(43)}`, `${sid}.7.${mac}`, `${'B'.repeat(22)}.0.${mac}`]) {
+    const [sid, , keyId, mac] = first.refreshToken.split('.');
+    for (const bad of [
+      'not-a-token',
+      `${sid}.0.${'A'.repeat(43)}`,
+      `${sid}.7.${keyId}.${mac}`,
+      `${'B'.repeat(22)}.0.${keyId}.${mac}`,
+    ]) {
       expect(await token(bad), bad).toStrictEqual({
         statusCode: 400,
         headers: API_RESPONSE_HEADERS,

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
-import { createRefreshTokens, parseRefreshToken } from '#lib/sessions/refresh-token.ts';
+import { createRefreshTokens, parseRefreshToken, refreshKeyId } from '#lib/sessions/refresh-token.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { createSessionHandlers } from '#test/support/handler.ts';
@@ -14,10 +14,39 @@ const SESSION = { sessionId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 3 };
 const SALT = 'B'.repeat(43);
 
 describe('refresh tokens', () => {
-  it('are <session id>.<generation>.<43-character MAC>, and parse back', async () => {
+  it('are <session id>.<generation>.<8-character key id>.<43-character MAC>, and parse back', async () => {
     const token = await tokensUnder(KEY).issue(SESSION, SALT);
-    expect(token).toMatch(/^AAAAAAAAAAAAAAAAAAAAAA\.3\.[A-Za-z0-9_-]{43}$/);
-    expect(parseRefreshToken(token)).toEqual({ ...SESSION, mac: token.split('.')[2] });
+    expect(token).toMatch(/^AAAAAAAAAAAAAAAAAAAAAA\.3\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{43}$/);
+    const [, , keyId, mac] = token.split('.');
+    expect(keyId).toBe(refreshKeyId(Buffer.from(KEY)));
+    expect(parseRefreshToken(token)).toEqual({ ...SESSION, keyId, mac });
+  });
+
+  it('verify under either of two keys live at once (a rotation), by key id; new ones are made under the first', async () => {
+    const NEW = 'refresh-key-of-the-rotation-0123456789abcdefgh';
+    const before = parseRefreshToken(await tokensUnder(KEY).issue(SESSION, SALT))!;
+    const during = tokensUnder(`${NEW}\n${KEY}`);
+    expect(await during.matches(before, SALT)).toBe(true);
+    const made = parseRefreshToken(await during.issue(SESSION, SALT))!;
+    expect(made.keyId).toBe(refreshKeyId(Buffer.from(NEW)));
+    expect(await during.matches(made, SALT)).toBe(true);
+    // The old key leaves the list: its tokens stop, the new key's go on.
+    const after = tokensUnder(NEW);
+    expect(await after.matches(before, SALT)).toBe(false);
+    expect(await after.matches(made, SALT)).toBe(true);
+    // A key id that names a listed key but a MAC of another key: no.
+    expect(await during.matches({ ...made, keyId: before.keyId! }, SALT)).toBe(false);
+  });
+
+  it('still accept a token from before key ids (<session id>.<generation>.<MAC>) under any listed key', async () => {
+    const legacyMac = createHmac('sha256', KEY)
+      .update(`movie-knight-refresh-token/v1\n${SESSION.sessionId}\n${SESSION.generation}\n${SALT}`)
+      .digest('base64url');
+    const legacy = parseRefreshToken(`${SESSION.sessionId}.${SESSION.generation}.${legacyMac}`)!;
+    expect(legacy).toEqual({ ...SESSION, mac: legacyMac });
+    expect(await tokensUnder(KEY).matches(legacy, SALT)).toBe(true);
+    expect(await tokensUnder(`refresh-key-of-the-rotation-0123456789abcdefgh ${KEY}`).matches(legacy, SALT)).toBe(true);
+    expect(await tokensUnder('refresh-key-of-the-rotation-0123456789abcdefgh').matches(legacy, SALT)).toBe(false);
   });
 
   it('match only under the same key, salt, session and generation', async () => {
@@ -82,5 +111,46 @@ describe('a reader of the sessions table', () => {
     // The session itself was not hurt by the guesses (they were not its tokens).
     const genuine = await sessionRequest(handlers.refresh, { path: '/api/auth/refresh', body: { refreshToken } });
     expect(genuine.statusCode).toBe(200);
+  });
+});
+
+describe('a refresh key rotation with two keys live, through the handlers (one container per key list)', () => {
+  let tables: TestTables;
+  const OLD = 'rotation-test-old-refresh-key-0123456789abcd';
+  const NEW = 'rotation-test-new-refresh-key-0123456789abcd';
+  /** The functions of a container started while the secret held `keys`. */
+  const containerWith = (keys: string) => createSessionHandlers({ ...tables.env, REFRESH_KEY: keys });
+  const refresh = async (handlers: ReturnType<typeof createSessionHandlers>, refreshToken: string) => {
+    const response = await sessionRequest(handlers.refresh, { path: '/api/auth/refresh', body: { refreshToken } });
+    return { status: response.statusCode, refreshToken: JSON.parse(response.body).data?.refreshToken as string };
+  };
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    await tables.createUser('rot', { id: 'rot' });
+  });
+
+  afterAll(() => tables.drop());
+
+  it('refreshes old tokens on new containers and new tokens on them too, until the old key leaves the list', async () => {
+    const before = containerWith(OLD);
+    const login = await invoke(before.login, jsonLoginEvent({ emailOrUsername: 'rot', password: 'secret123' }));
+    const { refreshToken: oldToken } = JSON.parse(login.body).data;
+    const second = await invoke(before.login, jsonLoginEvent({ emailOrUsername: 'rot', password: 'secret123' }));
+    const { refreshToken: otherOld } = JSON.parse(second.body).data;
+    expect(parseRefreshToken(oldToken)?.keyId).toBe(refreshKeyId(Buffer.from(OLD)));
+
+    // The rotation: the secret lists the new key first and the old one after it.
+    const during = containerWith(`${NEW} ${OLD}`);
+    const rotated = await refresh(during, oldToken);
+    expect(rotated.status).toBe(200);
+    expect(parseRefreshToken(rotated.refreshToken)?.keyId).toBe(refreshKeyId(Buffer.from(NEW)));
+    // A container that still has the old list only is refused the new key's token, not the old ones.
+    expect((await refresh(before, rotated.refreshToken)).status).toBe(401);
+
+    // The old key leaves: its tokens stop, the new key's carry on.
+    const after = containerWith(NEW);
+    expect((await refresh(after, otherOld)).status).toBe(401);
+    expect((await refresh(after, rotated.refreshToken)).status).toBe(200);
   });
 });
