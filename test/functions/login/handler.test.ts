@@ -50,7 +50,7 @@ describe('login handler', () => {
       ok: true,
       data: {
         token: expect.any(String),
-        refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{43}$/),
+        refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.0\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]{43}$/),
         expiresIn: 900,
         user: {
           id: '66a1f2c4e5b3a1234567890a',

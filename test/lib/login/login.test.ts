@@ -90,7 +90,7 @@ describe('login against DynamoDB Local', () => {
       const { payload } = await verifyWithTestKeys(token, settings);
       expect(payload.sub).toBe('user-fan');
       // A new session each time: the token names it, the refresh token is its generation 0.
-      expect(refreshToken).toMatch(new RegExp(`^${payload.sid}\\.0\\.[A-Za-z0-9_-]{43}$`));
+      expect(refreshToken).toMatch(new RegExp(`^${payload.sid}\\.0\\.[A-Za-z0-9_-]{8}\\.[A-Za-z0-9_-]{43}$`));
       expect(expiresIn).toBe(settings.ttlSeconds);
     },
   );
