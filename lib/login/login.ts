@@ -1,12 +1,12 @@
 import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
 import type { DeviceTokens } from '#lib/sessions/device-token.ts';
-import type { LoginGrant } from '#lib/sessions/grant.ts';
+import { createGrantAnswer, type LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserIdentifier } from '#lib/users/identifier.ts';
 import type { PasswordVerifier } from '#lib/users/passwords.ts';
 import type { UserLookup, UserStore } from '#lib/users/store.ts';
-import { toSafeUser, type UserItem } from '#lib/users/user.ts';
+import type { UserItem } from '#lib/users/user.ts';
 import type { AccountCap } from './account-cap.ts';
 import type { LoginAttempts } from './attempts.ts';
 import type { DeviceBudgets } from './device-budget.ts';
@@ -94,6 +94,7 @@ export const createLogin = ({
   telemetry,
   cappedRetryAfterSeconds,
 }: LoginDependencies): Login => {
+  const answerGrant = createGrantAnswer({ tokens, deviceTokens });
   /**
    * After a successful compare, a hash made at a lower cost than configured is replaced by one at
    * the configured cost: the one moment the plain password is at hand. Only if the stored hash is
@@ -195,20 +196,18 @@ export const createLogin = ({
         telemetry.record('password_changed', { ...log, userId: user.id, trusted });
         throw new InvalidCredentialsError();
       }
-      const { sessionId, refreshToken } = started;
-      const [rehashed, issued] = await Promise.all([
+      const [rehashed, grant] = await Promise.all([
         rehashIfWeak(started.user, password),
-        deviceTokens.issue(started.user, deviceId),
+        answerGrant(started, deviceId),
       ]);
-      const token = await tokens.sign(user.id, sessionId);
-      telemetry.record('success', { ...log, userId: user.id, sessionId, trusted, ...(rehashed && { rehashed }) });
-      return {
-        token,
-        refreshToken,
-        expiresIn: tokens.ttlSeconds,
-        user: toSafeUser(started.user),
-        deviceToken: issued.token,
-      };
+      telemetry.record('success', {
+        ...log,
+        userId: user.id,
+        sessionId: started.sessionId,
+        trusted,
+        ...(rehashed && { rehashed }),
+      });
+      return grant;
     };
 
     if (trustedDevice && user) {

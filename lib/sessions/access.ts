@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '#lib/clock.ts';
-import type { SessionPolicy, UserSessionState } from './session.ts';
+import type { SessionItem, SessionPolicy, UserSessionState } from './session.ts';
 import { sessionEnd } from './session.ts';
 import type { SessionStore } from './store.ts';
 
@@ -20,21 +20,36 @@ export type SessionAccess<TUser extends SessionUser = SessionUser> = (claims: {
   sid: string;
 }) => Promise<TUser | undefined>;
 
-export const createSessionAccess = <TUser extends SessionUser>({
-  sessions,
-  readUser,
-  policy,
-  clock = systemClock,
-}: {
+/** As SessionAccess, with the live session itself (when it started, how): for rules about the sign-in. */
+export type LiveSessionLookup<TUser extends SessionUser = SessionUser> = (claims: {
+  sub: string;
+  sid: string;
+}) => Promise<{ user: TUser; session: SessionItem } | undefined>;
+
+interface SessionAccessDependencies<TUser extends SessionUser> {
   sessions: Pick<SessionStore, 'get'>;
   /** The user by id, read strongly consistently; `undefined` when there is none. */
   readUser: (id: string) => Promise<TUser | undefined>;
   policy: Pick<SessionPolicy, 'idleSeconds'>;
   clock?: Clock;
-}): SessionAccess<TUser> => {
+}
+
+export const createLiveSessionLookup = <TUser extends SessionUser>({
+  sessions,
+  readUser,
+  policy,
+  clock = systemClock,
+}: SessionAccessDependencies<TUser>): LiveSessionLookup<TUser> => {
   return async ({ sub, sid }) => {
     const [session, user] = await Promise.all([sessions.get(sid), readUser(sub)]);
     if (!session || !user || session.userId !== user.id) return undefined;
-    return sessionEnd(session, clock().getTime(), policy, user) ? undefined : user;
+    return sessionEnd(session, clock().getTime(), policy, user) ? undefined : { user, session };
   };
+};
+
+export const createSessionAccess = <TUser extends SessionUser>(
+  dependencies: SessionAccessDependencies<TUser>,
+): SessionAccess<TUser> => {
+  const lookup = createLiveSessionLookup(dependencies);
+  return async (claims) => (await lookup(claims))?.user;
 };

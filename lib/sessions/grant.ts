@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { SafeUserSchema } from '#lib/users/user.ts';
-import { MAX_DEVICE_TOKEN_LENGTH } from './device-token.ts';
+import type { TokenSigner } from '#lib/tokens/signer.ts';
+import { SafeUserSchema, toSafeUser, type UserItem } from '#lib/users/user.ts';
+import { type DeviceTokens, MAX_DEVICE_TOKEN_LENGTH } from './device-token.ts';
 import { MAX_REFRESH_TOKEN_LENGTH } from './refresh-token.ts';
 
 /**
@@ -42,3 +43,30 @@ export const LoginGrantSchema = v.strictObject({
 });
 
 export type LoginGrant = v.InferOutput<typeof LoginGrantSchema>;
+
+/** A session that started, and the user item it started from (whose epoch it carries). */
+export interface StartedFor {
+  user: UserItem;
+  sessionId: string;
+  refreshToken: string;
+}
+
+/**
+ * The answer of a sign-in whose session started: the access token, the refresh token, the safe
+ * user and this client's device token (the trusted device's own, renewed, or a new one). The one
+ * place a sign-in's answer is made, whichever the proof (a password, a passkey).
+ */
+export type AnswerGrant = (started: StartedFor, deviceId?: string) => Promise<LoginGrant>;
+
+export const createGrantAnswer =
+  ({
+    tokens,
+    deviceTokens,
+  }: {
+    tokens: Pick<TokenSigner, 'sign' | 'ttlSeconds'>;
+    deviceTokens: Pick<DeviceTokens, 'issue'>;
+  }): AnswerGrant =>
+  async ({ user, sessionId, refreshToken }, deviceId) => {
+    const [token, device] = await Promise.all([tokens.sign(user.id, sessionId), deviceTokens.issue(user, deviceId)]);
+    return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(user), deviceToken: device.token };
+  };

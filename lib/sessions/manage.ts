@@ -4,6 +4,7 @@ import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import {
   MAX_USER_AGENT_LENGTH,
+  SESSION_START_METHODS,
   type SessionPolicy,
   sessionEnd,
   sessionExpiresAt,
@@ -31,6 +32,10 @@ export const SessionViewSchema = v.strictObject({
     v.description("The login request's User-Agent, cut short; null when it sent none."),
   ),
   current: v.pipe(v.boolean(), v.description("True for the session of the caller's own access token.")),
+  startedBy: v.pipe(
+    v.picklist(SESSION_START_METHODS),
+    v.description('How the sign-in that started it was made: with a password or with a passkey.'),
+  ),
 });
 
 export type SessionView = v.InferOutput<typeof SessionViewSchema>;
@@ -88,11 +93,12 @@ export const createSessionManagement = ({
         ),
       ]);
       // The index does not hold epochs: one batch read of the listed sessions' items does.
-      const epochs = await sessions.epochs(listed.map((session) => session.id));
+      // The index holds neither epochs nor how sessions started: one batch read of the listed items does.
+      const states = await sessions.listedState(listed.map((session) => session.id));
       const live = listed.filter(
         (session) =>
-          epochs.has(session.id) &&
-          sessionEnd({ ...session, epoch: epochs.get(session.id) }, now, policy, user) === undefined,
+          states.has(session.id) &&
+          sessionEnd({ ...session, epoch: states.get(session.id)?.epoch }, now, policy, user) === undefined,
       );
       return live.map((session) => ({
         id: session.id,
@@ -101,6 +107,7 @@ export const createSessionManagement = ({
         expiresAt: iso(sessionExpiresAt(session, policy)),
         userAgent: session.userAgent ?? null,
         current: session.id === currentSessionId,
+        startedBy: states.get(session.id)?.startedBy ?? 'password',
       }));
     },
 

@@ -29,9 +29,15 @@ export const SessionSummarySchema = v.object({
   userAgent: v.optional(v.string()),
 });
 
+/** How a session started: the proof its sign-in took. */
+export const SESSION_START_METHODS = ['password', 'passkey'] as const;
+export type SessionStartMethod = (typeof SESSION_START_METHODS)[number];
+
 /** A session item as stored. The refresh token itself is never stored (see refresh-token.ts). */
 export const SessionItemSchema = v.object({
   ...SessionSummarySchema.entries,
+  /** How it started; sessions from before passkeys have none, and were all password logins. */
+  startedBy: v.optional(v.picklist(SESSION_START_METHODS), 'password'),
   /** 256 random bits, mixed into every refresh token's MAC; useless without the refresh key. */
   salt: v.pipe(v.string(), v.nonEmpty()),
   /** The generation of the current refresh token; each rotation adds one. */

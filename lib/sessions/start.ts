@@ -1,6 +1,13 @@
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { newSessionId, newSessionSalt, type RefreshTokens } from './refresh-token.ts';
-import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt, storedUserAgent } from './session.ts';
+import {
+  type SessionItem,
+  type SessionPolicy,
+  type SessionStartMethod,
+  sessionEnd,
+  sessionExpiresAt,
+  storedUserAgent,
+} from './session.ts';
 import type { PasswordChangeWrite, SessionStore, StartResult } from './store.ts';
 
 /** Sessions read beyond the cap, to end any that concurrent logins let past it. */
@@ -29,6 +36,8 @@ export type StartSession = (
   user: CheckedUser,
   userAgent: string | undefined,
   change?: PasswordChangeWrite,
+  /** The proof the sign-in took, kept with the session for the list: a password unless said otherwise. */
+  startedBy?: SessionStartMethod,
 ) => Promise<StartedSession | Exclude<StartResult, { started: true }>>;
 
 export interface StartSessionDependencies {
@@ -74,7 +83,7 @@ export const createSessionStarter = ({
     }
   };
 
-  return async (user, userAgent, change) => {
+  return async (user, userAgent, change, startedBy = 'password') => {
     const now = clock().getTime();
     const session: SessionItem = {
       id: newSessionId(),
@@ -86,6 +95,7 @@ export const createSessionStarter = ({
       lastUsedAt: now,
       absoluteExpiresAt: now + policy.ttlSeconds * 1000,
       epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
+      startedBy,
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
     };
     // One round: the write, and (but after a password change, when every other session is over

@@ -13,7 +13,9 @@ import { USERS_TABLE } from '#lib/users/table.ts';
 import {
   parseSessionItem,
   parseSessionSummary,
+  SESSION_START_METHODS,
   type SessionItem,
+  type SessionStartMethod,
   type SessionSummary,
   type UserSessionState,
 } from './session.ts';
@@ -65,11 +67,11 @@ export interface SessionStore {
     change?: PasswordChangeWrite,
   ): Promise<StartResult>;
   /**
-   * The epochs of these sessions, from their items (the user index does not carry them); a session
-   * missing from the answer does not exist (yet). Eventually consistent reads suffice: an epoch is
-   * written with its session and never changes. At most 100 ids.
+   * The epochs of these sessions and how each started, from their items (the user index carries
+   * neither); a session missing from the answer does not exist (yet). Eventually consistent reads
+   * suffice: both are written with the session and never change. At most 100 ids.
    */
-  epochs(ids: readonly string[]): Promise<Map<string, number | undefined>>;
+  listedState(ids: readonly string[]): Promise<Map<string, ListedState>>;
   /** The session with this id, read strongly consistently. */
   get(id: string): Promise<SessionItem | undefined>;
   /**
@@ -89,6 +91,12 @@ export interface SessionStore {
    * (eventually consistent: a session written or ended a moment ago may not show yet).
    */
   listByUser(userId: string, limit: number, keep: (session: SessionSummary) => boolean): Promise<SessionSummary[]>;
+}
+
+/** What the list needs of a session beyond the user index: its epoch and how it started. */
+export interface ListedState {
+  epoch: number | undefined;
+  startedBy: SessionStartMethod;
 }
 
 /** Pages of the user index read at most, whatever the user has: bounded work for any input. */
@@ -217,8 +225,8 @@ export const createDynamoDbSessionStore = (
       }
     },
 
-    async epochs(ids) {
-      const found = new Map<string, number | undefined>();
+    async listedState(ids) {
+      const found = new Map<string, ListedState>();
       let keys = [...new Set(ids)].slice(0, MAX_BATCH_KEYS).map(key);
       for (let round = 0; round < MAX_BATCH_ROUNDS && keys.length > 0; round += 1) {
         const { Responses, UnprocessedKeys } = await client
@@ -227,7 +235,7 @@ export const createDynamoDbSessionStore = (
               RequestItems: {
                 [tableName]: {
                   Keys: keys,
-                  ProjectionExpression: '#id, #epoch',
+                  ProjectionExpression: '#id, #epoch, startedBy',
                   ExpressionAttributeNames: { '#id': partitionKey, '#epoch': 'epoch' },
                 },
               },
@@ -235,7 +243,13 @@ export const createDynamoDbSessionStore = (
           )
           .catch(toStoreError('Session read failed'));
         for (const item of Responses?.[tableName] ?? []) {
-          found.set(String(item[partitionKey]), typeof item.epoch === 'number' ? item.epoch : undefined);
+          found.set(String(item[partitionKey]), {
+            epoch: typeof item.epoch === 'number' ? item.epoch : undefined,
+            // Sessions from before the attribute were all password logins.
+            startedBy: (SESSION_START_METHODS as readonly unknown[]).includes(item.startedBy)
+              ? (item.startedBy as SessionStartMethod)
+              : 'password',
+          });
         }
         keys = (UnprocessedKeys?.[tableName]?.Keys ?? []) as typeof keys;
       }
