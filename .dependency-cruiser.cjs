@@ -7,9 +7,9 @@ module.exports = {
     {
       name: 'domain-not-to-edges',
       comment:
-        'users/, tokens/, sessions/ and aws/ are the domain and its adapters: they never import http/ or login/.',
+        'users/, tokens/, sessions/, passkeys/ and aws/ are the domain and its adapters: they never import http/ or login/.',
       severity: 'error',
-      from: { path: '^lib/(users|tokens|sessions|aws)/' },
+      from: { path: '^lib/(users|tokens|sessions|passkeys|aws)/' },
       to: { path: '^lib/(http|login)/' },
     },
     {
@@ -33,7 +33,7 @@ module.exports = {
       comment: 'aws/ wraps the SDK for everyone; it knows nothing of users or tokens.',
       severity: 'error',
       from: { path: '^lib/aws/' },
-      to: { path: '^lib/(users|tokens|sessions)/' },
+      to: { path: '^lib/(users|tokens|sessions|passkeys)/' },
     },
     {
       name: 'lib-stands-alone',
@@ -51,7 +51,7 @@ module.exports = {
       to: {
         path: '^lib/',
         pathNot: [
-          '^lib/(users|login|sessions)/[a-z-]*table\\.ts$',
+          '^lib/(users|login|sessions|passkeys)/[a-z-]*table\\.ts$',
           '^lib/http/(routes|headers|cors|messages)\\.ts$',
           '^lib/tokens/key-timing\\.ts$',
           '^lib/(settings|service|errors)\\.ts$',

@@ -91,6 +91,58 @@ export class SessionNotFoundError extends AuthServiceError {
   }
 }
 
+/**
+ * The one answer for every failed passkey sign-in (unknown credential, bad signature, wrong origin,
+ * a spent or unknown challenge, a deleted passkey, a user that is gone), so it tells nothing.
+ */
+export const INVALID_PASSKEY_MESSAGE = 'Passkey sign-in failed';
+
+export class InvalidPasskeyError extends AuthServiceError {
+  static override readonly code = 'ERR_INVALID_PASSKEY';
+  override readonly statusCode = 401;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(INVALID_PASSKEY_MESSAGE, options);
+  }
+}
+
+/** A registration whose response does not verify, or whose challenge is spent, expired or not the caller's. */
+export const PASSKEY_REGISTRATION_FAILED_MESSAGE = 'The passkey could not be verified; start the registration again';
+
+export class PasskeyRegistrationError extends AuthServiceError {
+  static override readonly code = 'ERR_PASSKEY_REGISTRATION';
+  override readonly statusCode = 400;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(PASSKEY_REGISTRATION_FAILED_MESSAGE, options);
+  }
+}
+
+export const PASSKEY_EXISTS_MESSAGE = 'This passkey is already registered';
+export const PASSKEY_LIMIT_MESSAGE = 'Too many passkeys: delete one before adding another';
+
+/** A registration that cannot be kept: the credential is registered already, or the user has as many as allowed. */
+export class PasskeyConflictError extends AuthServiceError {
+  static override readonly code = 'ERR_PASSKEY_CONFLICT';
+  override readonly statusCode = 409;
+  override readonly expose = true;
+}
+
+/** The same answer for a passkey that does not exist and for someone else's. */
+export const PASSKEY_NOT_FOUND_MESSAGE = 'Passkey not found';
+
+export class PasskeyNotFoundError extends AuthServiceError {
+  static override readonly code = 'ERR_PASSKEY_NOT_FOUND';
+  override readonly statusCode = 404;
+  override readonly expose = true;
+
+  constructor(options?: ErrorOptions) {
+    super(PASSKEY_NOT_FOUND_MESSAGE, options);
+  }
+}
+
 export const TOO_MANY_ATTEMPTS_MESSAGE = 'Too many failed attempts, try again later';
 
 /** The identifier is throttled after repeated failures; Retry-After says for how long. */

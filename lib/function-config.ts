@@ -2,6 +2,8 @@ import type { SecretSource } from '#lib/aws/secrets.ts';
 import type { AccountCapPolicy } from '#lib/login/account-cap.ts';
 import type { DevicePolicy } from '#lib/login/device-budget.ts';
 import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
+import type { PasskeyPolicy } from '#lib/passkeys/manage.ts';
+import type { RelyingParty } from '#lib/passkeys/webauthn.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
 import type { TokenPolicy } from '#lib/tokens/signer.ts';
 import type { PasswordPolicy } from '#lib/users/password-policy.ts';
@@ -266,6 +268,89 @@ export const readPasswordConfig = (env: Env = process.env): PasswordConfig => ({
   ...readLoginConfig(env),
   passwordPolicy: readPasswordPolicy(env),
 });
+
+/** Who we are to passkeys, and where their items and challenges are kept. */
+interface PasskeysTableConfig {
+  passkeysTableName: string;
+  passkeyChallengesTableName: string;
+  relyingParty: RelyingParty;
+}
+
+/** Passkeys a user may have at most. */
+export const MAX_PASSKEYS_PER_USER = 20;
+
+/** True when the origin's host is the RP ID or one of its subdomains, as WebAuthn requires. */
+const originFitsRpId = (origin: string, rpId: string): boolean => {
+  const host = new URL(origin).hostname;
+  return host === rpId || host.endsWith(`.${rpId}`);
+};
+
+const readPasskeysTableConfig = (env: Env): PasskeysTableConfig => {
+  const relyingParty = {
+    id: readSetting(env, SETTINGS.webauthnRpId),
+    name: readSetting(env, SETTINGS.webauthnRpName),
+    origins: readSetting(env, SETTINGS.webauthnOrigins),
+  };
+  const stray = relyingParty.origins.find((origin) => !originFitsRpId(origin, relyingParty.id));
+  if (stray) {
+    throw new ConfigError(
+      `${SETTINGS.webauthnOrigins.env}: ${stray} is not on ${relyingParty.id} (${SETTINGS.webauthnRpId.env}) or a subdomain of it`,
+    );
+  }
+  return {
+    passkeysTableName: required(env, TABLE_VARIABLES.passkeys),
+    passkeyChallengesTableName: required(env, TABLE_VARIABLES.passkeyChallenges),
+    relyingParty,
+  };
+};
+
+/**
+ * The passkeys function (registration, the list, deleting one): it verifies access tokens (the
+ * public JWKS) and never signs; the users and sessions tables for the caller and the fresh
+ * sign-in rule.
+ */
+export interface PasskeysConfig extends HttpConfig, SessionsTableConfig, PasskeysTableConfig {
+  usersTableName: string;
+  publicKeys: SecretSource;
+  passkeyPolicy: PasskeyPolicy;
+}
+
+export const readPasskeysConfig = (env: Env = process.env): PasskeysConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    ...readHttpConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    ...readSessionsTableConfig(env),
+    ...readPasskeysTableConfig(env),
+    publicKeys: publicKeys(env),
+    passkeyPolicy: {
+      maxPerUser: MAX_PASSKEYS_PER_USER,
+      freshSignInSeconds: readSetting(env, SETTINGS.passkeyFreshLoginSeconds),
+    },
+  };
+};
+
+/**
+ * The passkey sign-in function: it starts sessions and signs their tokens, as the login does, so
+ * it reads the private key set and the refresh key.
+ */
+export interface PasskeySignInConfig extends HttpConfig, SessionsTableConfig, PasskeysTableConfig {
+  usersTableName: string;
+  refreshKey: SecretSource;
+  signingKeys: SecretSource;
+}
+
+export const readPasskeySignInConfig = (env: Env = process.env): PasskeySignInConfig => {
+  refuseLocalOnlySettings(env);
+  return {
+    ...readHttpConfig(env),
+    usersTableName: required(env, TABLE_VARIABLES.users),
+    ...readSessionsTableConfig(env),
+    ...readPasskeysTableConfig(env),
+    refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
+    signingKeys: signingKeys(env),
+  };
+};
 
 /** `/.well-known/*`: the public keys and the issuer. */
 export interface WellKnownConfig {

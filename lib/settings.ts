@@ -45,6 +45,23 @@ const isIssuerUrl = (value: string): boolean => {
 /** A browser origin as browsers send it: scheme and host (and port), nothing else, no wildcard. */
 const isOrigin = (value: string): boolean => !value.includes('*') && URL.parse(value)?.origin === value;
 
+/** A DNS name as WebAuthn takes an RP ID: lower-case labels, no scheme, port or trailing dot. */
+const RP_ID_PATTERN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** A comma-separated list (environment, `-c`) or a list (cdk.json) of origins, each checked. */
+const originList = () =>
+  v.pipe(
+    v.union([
+      v.pipe(
+        v.string(),
+        v.transform((list) => list.split(',')),
+      ),
+      v.array(v.string()),
+    ]),
+    v.transform((list) => list.map((origin) => origin.trim()).filter(Boolean)),
+    v.array(v.pipe(v.string(), v.check(isOrigin))),
+  );
+
 /** The defaults, for code that needs a value without reading a setting (scripts, tests). */
 export const DEFAULTS = {
   audience: 'movie-knight',
@@ -62,6 +79,7 @@ export const DEFAULTS = {
   /** The account cap's memory: a year after the last failure (then DynamoDB's TTL tidies the item away). */
   accountMemorySeconds: 365 * 86_400,
   passwordMinLength: 15,
+  passkeys: { rpName: 'Movie Knight', freshSignInSeconds: 300 },
 } as const;
 
 /** The settings the functions and the stack share. */
@@ -124,18 +142,35 @@ export const SETTINGS = {
     env: 'CORS_ALLOWED_ORIGINS',
     context: 'corsAllowedOrigins',
     rule: 'a comma-separated list of origins like https://app.example.com (no path, no *)',
-    schema: v.pipe(
-      v.union([
-        v.pipe(
-          v.string(),
-          v.transform((list) => list.split(',')),
-        ),
-        v.array(v.string()),
-      ]),
-      v.transform((list) => list.map((origin) => origin.trim()).filter(Boolean)),
-      v.array(v.pipe(v.string(), v.check(isOrigin))),
-    ),
+    schema: originList(),
     default: [],
+  }),
+  /** The domain passkeys are bound to: the app's registrable domain or a parent of its host. No default. */
+  webauthnRpId: define({
+    env: 'WEBAUTHN_RP_ID',
+    context: 'webauthnRpId',
+    rule: 'a lower-case domain name like movieknight.site (no scheme, no port)',
+    schema: v.pipe(v.string(), v.trim(), v.regex(RP_ID_PATTERN)),
+  }),
+  webauthnRpName: define({
+    env: 'WEBAUTHN_RP_NAME',
+    context: 'webauthnRpName',
+    rule: 'a name of 1 to 64 characters',
+    schema: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64)),
+    default: DEFAULTS.passkeys.rpName,
+  }),
+  /** Origins whose passkey ceremonies are accepted: each on the RP ID or a subdomain of it. No default. */
+  webauthnOrigins: define({
+    env: 'WEBAUTHN_ORIGINS',
+    context: 'webauthnOrigins',
+    rule: 'a comma-separated list of one or more origins like https://movieknight.site (no path, no *)',
+    schema: v.pipe(originList(), v.minLength(1)),
+  }),
+  passkeyFreshLoginSeconds: define({
+    env: 'PASSKEY_FRESH_LOGIN_SECONDS',
+    context: 'passkeyFreshLoginSeconds',
+    ...integerSetting(30, 3600),
+    default: DEFAULTS.passkeys.freshSignInSeconds,
   }),
   throttleMaxFailures: define({
     env: 'THROTTLE_MAX_FAILURES',
@@ -256,6 +291,8 @@ export const TABLE_VARIABLES = {
   users: 'USERS_TABLE_NAME',
   attempts: 'ATTEMPTS_TABLE_NAME',
   sessions: 'SESSIONS_TABLE_NAME',
+  passkeys: 'PASSKEYS_TABLE_NAME',
+  passkeyChallenges: 'PASSKEY_CHALLENGES_TABLE_NAME',
 } as const;
 
 /**

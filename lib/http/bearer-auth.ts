@@ -21,6 +21,19 @@ export const invalidTokenError = (options?: ErrorOptions): UnauthorizedError =>
     options,
   );
 
+/** What the 401 of a route that needs a recent sign-in says, whatever the route. */
+export const FRESH_SIGN_IN_REQUIRED_MESSAGE = 'A recent sign-in is needed: sign in again, then retry';
+
+/**
+ * The 401 for a genuine token of a live session that started too long ago for what it asks
+ * (adding a passkey): RFC 9470's step-up challenge, with the longest age accepted.
+ */
+export const freshSignInRequiredError = (maxAgeSeconds: number): UnauthorizedError =>
+  new UnauthorizedError(
+    FRESH_SIGN_IN_REQUIRED_MESSAGE,
+    `Bearer realm="${REALM}", error="insufficient_user_authentication", error_description="A recent sign-in is needed", max_age=${maxAgeSeconds}`,
+  );
+
 /**
  * jose's codes (`jose/errors`) that mean the token itself is bad: malformed, tampered, signed
  * with an algorithm or key we do not accept, expired, or with a claim that does not hold. Its

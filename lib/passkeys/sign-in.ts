@@ -1,0 +1,123 @@
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { type Clock, systemClock } from '#lib/clock.ts';
+import { InvalidPasskeyError } from '#lib/errors.ts';
+import type { IssueGrant, TokenGrant } from '#lib/sessions/grant.ts';
+import type { TokenSigner } from '#lib/tokens/signer.ts';
+import type { UserStore } from '#lib/users/store.ts';
+import { newUserId } from '#lib/users/user.ts';
+import type { ChallengeStore } from './challenges.ts';
+import type { ParsedAuthentication } from './request.ts';
+import type { PasskeyStore } from './store.ts';
+import { credentialRef, type PasskeySignInOutcome, type PasskeyTelemetry } from './telemetry.ts';
+import type { WebAuthn } from './webauthn.ts';
+
+/** A key no passkey can have (not base64url): the write a failed sign-in makes costs what a real one does, and changes nothing. */
+const NO_PASSKEY = '~none';
+
+export interface PasskeySignInDependencies {
+  passkeys: Pick<PasskeyStore, 'get' | 'recordUse'>;
+  challenges: ChallengeStore;
+  users: Pick<UserStore, 'findById'>;
+  webauthn: WebAuthn;
+  issueGrant: IssueGrant;
+  /** Awaited before any verdict, so an unreadable signing key is a 503 for every attempt alike. */
+  tokens: Pick<TokenSigner, 'ready'>;
+  telemetry: PasskeyTelemetry;
+  clock?: Clock;
+}
+
+export interface PasskeySignIn {
+  /** Options for `navigator.credentials.get`: the same for everyone but their fresh challenge. */
+  options(): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** The token grant of a new session, as a password login's; InvalidPasskeyError for every failure. */
+  signIn(request: ParsedAuthentication, context?: { userAgent?: string | undefined }): Promise<TokenGrant>;
+}
+
+/** The user handle we register (the user id, UTF-8), as an assertion carries it: base64url. */
+const userHandleOf = (userId: string): string => isoBase64URL.fromBuffer(new TextEncoder().encode(userId));
+
+/**
+ * Usernameless passkey sign-in. Every attempt does the same work before its verdict: the
+ * challenge's conditional delete and the passkey's read at once, then the user's read (of an id
+ * nobody has when there is no passkey) beside the signature check (against a key of our own when
+ * there is no passkey), then one conditional write on the passkey (on a key nobody has when the
+ * attempt failed). Only a success then starts a session.
+ *
+ * Counters: a device-bound passkey's counter must rise (a counter that does not is refused, as a
+ * possible clone); a synced passkey's counter may stay at 0 or move any way, which is logged and
+ * never refused (the lockouts other services have had).
+ */
+export const createPasskeySignIn = ({
+  passkeys,
+  challenges,
+  users,
+  webauthn,
+  issueGrant,
+  tokens,
+  telemetry,
+  clock = systemClock,
+}: PasskeySignInDependencies): PasskeySignIn => ({
+  async options() {
+    return webauthn.authenticationOptions(await challenges.issue('authentication'));
+  },
+
+  async signIn({ response, challenge }, context = {}) {
+    const [consumed, found] = await Promise.all([
+      challenges.consume(challenge, 'authentication'),
+      passkeys.get(response.id),
+      tokens.ready(),
+    ]);
+    const passkey = found && response.rawId === response.id ? found : undefined;
+    const [user, assertion] = await Promise.all([
+      users.findById(passkey?.userId ?? newUserId()),
+      webauthn.verifyAssertion(response, challenge, passkey),
+    ]);
+    const log: Record<string, unknown> = { credentialRef: credentialRef(response.id) };
+
+    let outcome: PasskeySignInOutcome = 'success';
+    let counterMustRise = false;
+    if (!consumed) outcome = 'challenge_refused';
+    else if (!passkey) outcome = 'unknown_credential';
+    else if (!assertion.verified) outcome = 'bad_assertion';
+    else if (
+      response.response.userHandle !== undefined &&
+      response.response.userHandle !== userHandleOf(passkey.userId)
+    )
+      outcome = 'user_handle_mismatch';
+    else if (!user) outcome = 'user_gone';
+    else {
+      const risen = assertion.counter > passkey.counter;
+      const counted = assertion.counter > 0 || passkey.counter > 0;
+      if (counted && !risen) {
+        const details = { ...log, userId: passkey.userId, stored: passkey.counter, presented: assertion.counter };
+        if (passkey.deviceType === 'singleDevice') {
+          outcome = 'counter_regressed';
+          Object.assign(log, details);
+        } else telemetry.counterSignal(details);
+      }
+      counterMustRise = passkey.deviceType === 'singleDevice' && counted;
+    }
+    if (passkey) log.userId = passkey.userId;
+
+    const ok = outcome === 'success' && passkey && user && assertion.verified;
+    const recorded = await passkeys.recordUse(ok ? passkey.id : NO_PASSKEY, {
+      counter: assertion.verified ? assertion.counter : 0,
+      backedUp: assertion.verified ? assertion.backedUp : false,
+      at: clock().getTime(),
+      counterMustRise,
+    });
+    if (!ok || !user) {
+      telemetry.signIn(outcome, log);
+      throw new InvalidPasskeyError();
+    }
+    if (!recorded) {
+      // Deleted since it was read, or another sign-in with the same counter won the write.
+      telemetry.signIn('passkey_gone', log);
+      throw new InvalidPasskeyError();
+    }
+    const { grant, sessionId } = await issueGrant(user, { userAgent: context.userAgent, startedBy: 'passkey' });
+    telemetry.signIn('success', { ...log, sessionId });
+    return grant;
+  },
+});

@@ -1,0 +1,182 @@
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type WebAuthnCredential,
+} from '@simplewebauthn/server';
+import { COSEALG, cose, isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+
+/** Who we are to authenticators and browsers (WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS). */
+export interface RelyingParty {
+  /** The domain passkeys are bound to (`movieknight.site`, `localhost`). */
+  id: string;
+  /** What the authenticator shows the user. */
+  name: string;
+  /** The origins whose ceremonies are accepted, exactly. */
+  origins: string[];
+}
+
+/**
+ * The algorithms we accept, and offer in this order: EdDSA, ES256, RS256 (what platform and
+ * roaming authenticators use). Pinned, not the library's default list, which grows with it.
+ */
+export const PASSKEY_ALGORITHMS: readonly number[] = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
+
+/** How long a ceremony may take, and its challenge lives: a few minutes. */
+export const CHALLENGE_TTL_SECONDS = 300;
+
+/** What a verified registration gives us to store; nothing secret. */
+export interface VerifiedRegistration {
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  counter: number;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+}
+
+/** What a verified assertion says; `verified: false` for every way it can fail. */
+export type VerifiedAssertion =
+  | { verified: true; counter: number; backedUp: boolean; deviceType: 'singleDevice' | 'multiDevice' }
+  | { verified: false };
+
+/** The stored credential an assertion is checked against. */
+export interface AssertionCredential {
+  id: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+}
+
+export interface WebAuthn {
+  registrationOptions(options: {
+    challenge: string;
+    userId: string;
+    userName: string;
+    userDisplayName: string;
+    exclude: { id: string; transports: string[] }[];
+  }): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  verifyRegistration(response: RegistrationResponseJSON, challenge: string): Promise<VerifiedRegistration | undefined>;
+  /** The same options for everyone but the challenge: no credentials named (usernameless, discoverable). */
+  authenticationOptions(challenge: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /**
+   * Verifies an assertion against `credential`, or, when there is none, against a fixed key of
+   * our own that nothing can sign for: the same library work either way. The counter is not
+   * judged here (see lib/passkeys/sign-in.ts), so a synced passkey's counter never fails it.
+   */
+  verifyAssertion(
+    response: AuthenticationResponseJSON,
+    challenge: string,
+    credential: AssertionCredential | undefined,
+  ): Promise<VerifiedAssertion>;
+}
+
+/** A P-256 public key (COSE, as authenticators send it) whose private half is thrown away at once. */
+const dummyPublicKey = (): ReturnType<typeof isoCBOR.encode> => {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { x = '', y = '' } = publicKey.export({ format: 'jwk' });
+  return isoCBOR.encode(
+    new Map<number, number | Uint8Array>([
+      [cose.COSEKEYS.kty, cose.COSEKTY.EC2],
+      [cose.COSEKEYS.alg, COSEALG.ES256],
+      [cose.COSEKEYS.crv, cose.COSECRV.P256],
+      [cose.COSEKEYS.x, isoBase64URL.toBuffer(x)],
+      [cose.COSEKEYS.y, isoBase64URL.toBuffer(y)],
+    ]),
+  );
+};
+
+/** The WebAuthn ceremonies through `@simplewebauthn/server`, with our rules: UV required, attestation none. */
+export const createWebAuthn = (party: RelyingParty): WebAuthn => {
+  const dummy = dummyPublicKey();
+  const algorithms = [...PASSKEY_ALGORITHMS];
+  const timeout = CHALLENGE_TTL_SECONDS * 1000;
+  return {
+    registrationOptions: ({ challenge, userId, userName, userDisplayName, exclude }) =>
+      generateRegistrationOptions({
+        rpName: party.name,
+        rpID: party.id,
+        userID: new TextEncoder().encode(userId),
+        userName,
+        userDisplayName,
+        challenge: isoBase64URL.toBuffer(challenge),
+        timeout,
+        attestationType: 'none',
+        excludeCredentials: exclude,
+        authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+        supportedAlgorithmIDs: algorithms,
+      }),
+
+    async verifyRegistration(response, challenge) {
+      try {
+        const { verified, registrationInfo } = await verifyRegistrationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: party.origins,
+          expectedRPID: party.id,
+          expectedType: 'webauthn.create',
+          requireUserPresence: true,
+          requireUserVerification: true,
+          supportedAlgorithmIDs: algorithms,
+        });
+        if (!verified) return undefined;
+        const { credential, credentialDeviceType, credentialBackedUp } = registrationInfo;
+        return {
+          credentialId: credential.id,
+          publicKey: isoBase64URL.fromBuffer(credential.publicKey),
+          counter: credential.counter,
+          transports: response.response.transports ?? [],
+          deviceType: credentialDeviceType,
+          backedUp: credentialBackedUp,
+        };
+      } catch {
+        // The library's reasons stay here: no library message reaches a client.
+        return undefined;
+      }
+    },
+
+    authenticationOptions: (challenge) =>
+      generateAuthenticationOptions({
+        rpID: party.id,
+        allowCredentials: [],
+        challenge: isoBase64URL.toBuffer(challenge),
+        timeout,
+        userVerification: 'required',
+      }),
+
+    async verifyAssertion(response, challenge, credential) {
+      const stored: WebAuthnCredential = {
+        id: credential?.id ?? response.id,
+        publicKey: credential ? isoBase64URL.toBuffer(credential.publicKey) : dummy,
+        // 0: the library then never refuses a counter; the sign-in judges it, by the passkey's kind.
+        counter: 0,
+      };
+      try {
+        const { verified, authenticationInfo } = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge: challenge,
+          expectedOrigin: party.origins,
+          expectedRPID: party.id,
+          expectedType: 'webauthn.get',
+          credential: stored,
+          requireUserVerification: true,
+        });
+        if (!verified || !credential) return { verified: false };
+        return {
+          verified: true,
+          counter: authenticationInfo.newCounter,
+          backedUp: authenticationInfo.credentialBackedUp,
+          deviceType: authenticationInfo.credentialDeviceType,
+        };
+      } catch {
+        return { verified: false };
+      }
+    },
+  };
+};
