@@ -1,25 +1,38 @@
 import type * as v from 'valibot';
 import {
   INVALID_CREDENTIALS_MESSAGE,
+  INVALID_PASSKEY_MESSAGE,
   INVALID_REFRESH_TOKEN_MESSAGE,
+  PASSKEY_EXISTS_MESSAGE,
+  PASSKEY_LIMIT_MESSAGE,
+  PASSKEY_NOT_FOUND_MESSAGE,
+  PASSKEY_REGISTRATION_FAILED_MESSAGE,
   SESSION_NOT_FOUND_MESSAGE,
   TOO_MANY_ATTEMPTS_MESSAGE,
 } from '#lib/errors.ts';
+import { FRESH_SIGN_IN_REQUIRED_MESSAGE } from '#lib/http/bearer-auth.ts';
 import { INVALID_GRANT_DESCRIPTION, RevocationRequestSchema, TokenRequestSchema } from '#lib/http/oauth.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { PasswordChangeRequestSchema } from '#lib/login/password-change-request.ts';
 import { LoginRequestSchema } from '#lib/login/request.ts';
+import { AuthenticationRequestSchema, OptionsRequestSchema, RegistrationRequestSchema } from '#lib/passkeys/request.ts';
 import { RefreshRequestSchema } from '#lib/sessions/request.ts';
 import { SETTINGS } from '#lib/settings.ts';
 import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
 import {
+  EXAMPLE_AUTHENTICATION_REQUEST,
   EXAMPLE_CLIENT_ID,
+  EXAMPLE_CREATION_OPTIONS,
+  EXAMPLE_CREDENTIAL_ID,
   EXAMPLE_DEVICE_TOKEN,
   EXAMPLE_GRANT,
   EXAMPLE_JWKS,
   EXAMPLE_LOGIN_REQUEST,
   EXAMPLE_METADATA,
+  EXAMPLE_PASSKEY,
   EXAMPLE_REFRESH_TOKEN,
+  EXAMPLE_REGISTRATION_REQUEST,
+  EXAMPLE_REQUEST_OPTIONS,
   EXAMPLE_SESSION_ID,
   EXAMPLE_SESSIONS,
   EXAMPLE_USER,
@@ -41,6 +54,10 @@ import {
   MeResponseSchema,
   OAuthErrorSchema,
   OpenApiDocumentSchema,
+  PasskeyCreationOptionsResponseSchema,
+  PasskeyRequestOptionsResponseSchema,
+  PasskeyResponseSchema,
+  PasskeysResponseSchema,
   SessionsResponseSchema,
   TokenGrantResponseSchema,
   TokenResponseSchema,
@@ -92,6 +109,17 @@ const INVALID_CLIENT = oauthError(
   'Unknown client',
   { optionalHeaders: ['WWW-Authenticate'] },
 );
+
+/** The 401 of a route that needs a recent sign-in: a bad token, or a good one of a session too old. */
+const FRESH_BEARER_UNAUTHORIZED = error(
+  `${BEARER_UNAUTHORIZED.description} Or the session started more than PASSKEY_FRESH_LOGIN_SECONDS (default ${SETTINGS.passkeyFreshLoginSeconds.default}) ago: sign in again (RFC 9470: error="insufficient_user_authentication", with max_age).`,
+  FRESH_SIGN_IN_REQUIRED_MESSAGE,
+  { headers: [...NO_STORE, 'WWW-Authenticate'] },
+);
+
+const OPTIONS_BODY = { schema: OptionsRequestSchema, example: {}, required: false };
+
+const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', 'Request body must be a JSON object');
 
 /** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
@@ -332,6 +360,143 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       404: error(
         "No live session of the caller's has this id: the same answer for one that does not exist, has ended, or is someone else's (and, from the gateway, for no such route).",
         { error: SESSION_NOT_FOUND_MESSAGE, code: 'not_found' },
+      ),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.passkeyRegistrationOptions)]: {
+    operationId: 'passkeyRegistrationOptions',
+    summary: 'Start adding a passkey',
+    description:
+      "Options for `navigator.credentials.create` (pass them to `@simplewebauthn/browser`'s `startRegistration`): a fresh single-use challenge bound to the caller, the caller's passkeys excluded, a discoverable credential with user verification required, attestation `none`. Needs the bearer token of a recent sign-in.",
+    tags: ['passkeys'],
+    bearerAuth: true,
+    requestBody: OPTIONS_BODY,
+    responses: {
+      200: {
+        description: 'The creation options.',
+        schema: PasskeyCreationOptionsResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: EXAMPLE_CREATION_OPTIONS },
+      },
+      400: OPTIONS_BAD_BODY,
+      401: FRESH_BEARER_UNAUTHORIZED,
+      409: error('The user has as many passkeys as allowed (20).', PASSKEY_LIMIT_MESSAGE),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.passkeyRegistration)]: {
+    operationId: 'registerPasskey',
+    summary: 'Add a passkey',
+    description:
+      "The authenticator's answer (`RegistrationResponseJSON`, what `startRegistration` returns), optionally with a `name`. Its challenge is spent whatever the outcome. Needs the bearer token of a recent sign-in.",
+    tags: ['passkeys'],
+    bearerAuth: true,
+    requestBody: { schema: RegistrationRequestSchema, example: EXAMPLE_REGISTRATION_REQUEST },
+    responses: {
+      200: {
+        description: 'The passkey is added.',
+        schema: PasskeyResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: { passkey: { ...EXAMPLE_PASSKEY, lastUsedAt: null } } },
+      },
+      400: error(
+        "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm we do not accept.",
+        PASSKEY_REGISTRATION_FAILED_MESSAGE,
+      ),
+      401: FRESH_BEARER_UNAUTHORIZED,
+      409: error(
+        'This credential is registered already (to anyone), or the user has as many passkeys as allowed.',
+        PASSKEY_EXISTS_MESSAGE,
+      ),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('GET', HTTP_PATHS.passkeys)]: {
+    operationId: 'listPasskeys',
+    summary: 'The passkeys',
+    description: "The bearer token's user's passkeys, newest first. No public key or counter.",
+    tags: ['passkeys'],
+    bearerAuth: true,
+    responses: {
+      200: {
+        description: 'The passkeys.',
+        schema: PasskeysResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: { passkeys: [EXAMPLE_PASSKEY] } },
+      },
+      400: UNNEEDED_BODY,
+      401: BEARER_UNAUTHORIZED,
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('DELETE', HTTP_PATHS.passkey)]: {
+    operationId: 'deletePasskey',
+    summary: 'Delete a passkey',
+    description:
+      "Delete one of the bearer token's user's passkeys, by the id the list shows. Sessions it started carry on (end them with the session routes).",
+    tags: ['passkeys'],
+    bearerAuth: true,
+    pathParameters: {
+      id: { description: 'A credential id from `GET /api/auth/passkeys`.', example: EXAMPLE_CREDENTIAL_ID },
+    },
+    responses: {
+      200: done('The passkey is deleted.'),
+      400: UNNEEDED_BODY,
+      401: BEARER_UNAUTHORIZED,
+      404: error(
+        "No passkey of the caller's has this id: the same answer for one that does not exist and for someone else's.",
+        PASSKEY_NOT_FOUND_MESSAGE,
+      ),
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.passkeyAuthenticationOptions)]: {
+    operationId: 'passkeyAuthenticationOptions',
+    summary: 'Start a passkey sign-in',
+    description:
+      "Options for `navigator.credentials.get` (pass them to `@simplewebauthn/browser`'s `startAuthentication`): the same for everyone but a fresh single-use challenge; no credentials named, so no username is needed and nothing tells whether an account exists. No Authorization header.",
+    tags: ['passkeys'],
+    requestBody: OPTIONS_BODY,
+    responses: {
+      200: {
+        description: 'The request options.',
+        schema: PasskeyRequestOptionsResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: EXAMPLE_REQUEST_OPTIONS },
+      },
+      400: OPTIONS_BAD_BODY,
+      500: INTERNAL,
+      503: UNAVAILABLE,
+    },
+  },
+  [routeKey('POST', HTTP_PATHS.passkeyAuthentication)]: {
+    operationId: 'signInWithPasskey',
+    summary: 'Sign in with a passkey',
+    description:
+      "The authenticator's answer (`AuthenticationResponseJSON`, what `startAuthentication` returns). Answers with the same token grant as a password login, and starts a session like one. No Authorization header. Every failure is the same 401.",
+    tags: ['passkeys'],
+    requestBody: { schema: AuthenticationRequestSchema, example: EXAMPLE_AUTHENTICATION_REQUEST },
+    responses: {
+      200: {
+        description:
+          'The passkey verifies: the same grant as a password login (a new session, its first refresh token, an access token, and a new device token for this client).',
+        schema: LoginGrantResponseSchema,
+        headers: NO_STORE,
+        example: { ok: true, data: { ...EXAMPLE_GRANT, deviceToken: EXAMPLE_DEVICE_TOKEN } },
+      },
+      400: error(
+        "The body is not of an authentication response's shape: a field missing or not a string, not base64url, too long (a credential id over 1023 bytes), client data that is not JSON.",
+        'response.signature is required',
+      ),
+      401: error(
+        'Unknown or deleted passkey, bad signature, another origin or RP ID, a spent, expired or unknown challenge, no user verification, a device-bound counter that went back, a user that is gone: byte-identical in every case.',
+        INVALID_PASSKEY_MESSAGE,
       ),
       500: INTERNAL,
       503: UNAVAILABLE,

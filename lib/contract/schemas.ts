@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { OAUTH_ERROR_CODES } from '#lib/http/oauth.ts';
+import { PasskeyViewSchema } from '#lib/passkeys/passkey.ts';
 import { LoginGrantSchema, TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { MAX_REFRESH_TOKEN_LENGTH } from '#lib/sessions/refresh-token.ts';
@@ -59,3 +60,60 @@ export const OAuthErrorSchema = v.strictObject({
 
 /** `openapi.json` itself: the contract says only that it is an OpenAPI document. */
 export const OpenApiDocumentSchema = v.pipe(v.looseObject({ openapi: v.string() }));
+
+const Base64Url = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]*$/));
+
+const CredentialDescriptorSchema = v.strictObject({
+  id: Base64Url,
+  type: v.literal('public-key'),
+  transports: v.optional(v.array(v.string())),
+});
+
+/**
+ * `PublicKeyCredentialCreationOptionsJSON` as we make it (WebAuthn Level 3 JSON form, what
+ * `@simplewebauthn/browser`'s `startRegistration({ optionsJSON })` takes).
+ */
+export const PasskeyCreationOptionsSchema = v.strictObject({
+  challenge: v.pipe(Base64Url, v.description('Single use, valid for a few minutes.')),
+  rp: v.strictObject({ name: v.string(), id: v.string() }),
+  user: v.strictObject({
+    id: v.pipe(Base64Url, v.description('The user handle: opaque, no email or username in it.')),
+    name: v.string(),
+    displayName: v.string(),
+  }),
+  pubKeyCredParams: v.pipe(
+    v.array(v.strictObject({ alg: v.number(), type: v.literal('public-key') })),
+    v.description('EdDSA (-8), ES256 (-7), RS256 (-257): nothing else is accepted.'),
+  ),
+  timeout: v.number(),
+  attestation: v.literal('none'),
+  excludeCredentials: v.pipe(v.array(CredentialDescriptorSchema), v.description("The user's own passkeys.")),
+  authenticatorSelection: v.strictObject({
+    residentKey: v.literal('required'),
+    requireResidentKey: v.literal(true),
+    userVerification: v.literal('required'),
+  }),
+  extensions: v.optional(v.looseObject({})),
+  hints: v.optional(v.array(v.string())),
+});
+
+/** `PublicKeyCredentialRequestOptionsJSON` as we make it: no credentials named, user verification required. */
+export const PasskeyRequestOptionsSchema = v.strictObject({
+  rpId: v.string(),
+  challenge: v.pipe(Base64Url, v.description('Single use, valid for a few minutes.')),
+  allowCredentials: v.pipe(
+    v.array(CredentialDescriptorSchema),
+    v.maxLength(0),
+    v.description('Always empty: the browser offers the passkeys it has for this site (usernameless).'),
+  ),
+  timeout: v.number(),
+  userVerification: v.literal('required'),
+  extensions: v.optional(v.looseObject({})),
+});
+
+export const PasskeyCreationOptionsResponseSchema = successEnvelope(PasskeyCreationOptionsSchema);
+export const PasskeyRequestOptionsResponseSchema = successEnvelope(PasskeyRequestOptionsSchema);
+export const PasskeyResponseSchema = successEnvelope(v.strictObject({ passkey: PasskeyViewSchema }));
+export const PasskeysResponseSchema = successEnvelope(
+  v.strictObject({ passkeys: v.pipe(v.array(PasskeyViewSchema), v.description('Newest first.')) }),
+);

@@ -11,6 +11,8 @@ export const HTTP_FUNCTIONS = {
   sessions: { folder: 'sessions', constructId: 'SessionsFunction' },
   password: { folder: 'password', constructId: 'PasswordFunction' },
   wellKnown: { folder: 'well-known', constructId: 'WellKnownFunction' },
+  passkeys: { folder: 'passkeys', constructId: 'PasskeysFunction' },
+  passkeySignIn: { folder: 'passkey-sign-in', constructId: 'PasskeySignInFunction' },
 } as const;
 
 export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
@@ -36,6 +38,12 @@ export const HTTP_PATHS = {
   sessions: '/api/auth/sessions',
   session: '/api/auth/sessions/{id}',
   password: '/api/auth/password',
+  passkeyRegistrationOptions: '/api/auth/passkeys/registration/options',
+  passkeyRegistration: '/api/auth/passkeys/registration',
+  passkeyAuthenticationOptions: '/api/auth/passkeys/authentication/options',
+  passkeyAuthentication: '/api/auth/passkeys/authentication',
+  passkeys: '/api/auth/passkeys',
+  passkey: '/api/auth/passkeys/{id}',
   jwks: '/.well-known/jwks.json',
   discovery: '/.well-known/openid-configuration',
   /** RFC 8414's authorization server metadata. */
@@ -55,6 +63,12 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   { method: 'GET', path: HTTP_PATHS.sessions, function: 'sessions' },
   { method: 'DELETE', path: HTTP_PATHS.session, function: 'sessions' },
   { method: 'POST', path: HTTP_PATHS.password, function: 'password' },
+  { method: 'POST', path: HTTP_PATHS.passkeyRegistrationOptions, function: 'passkeys' },
+  { method: 'POST', path: HTTP_PATHS.passkeyRegistration, function: 'passkeys' },
+  { method: 'GET', path: HTTP_PATHS.passkeys, function: 'passkeys' },
+  { method: 'DELETE', path: HTTP_PATHS.passkey, function: 'passkeys' },
+  { method: 'POST', path: HTTP_PATHS.passkeyAuthenticationOptions, function: 'passkeySignIn' },
+  { method: 'POST', path: HTTP_PATHS.passkeyAuthentication, function: 'passkeySignIn' },
   { method: 'GET', path: HTTP_PATHS.jwks, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.discovery, function: 'wellKnown' },
   { method: 'GET', path: HTTP_PATHS.authorizationServer, function: 'wellKnown' },

@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import {
   readLoginConfig,
   readMeConfig,
+  readPasskeySignInConfig,
+  readPasskeysConfig,
   readRefreshConfig,
   readSessionsConfig,
   readSetting,
@@ -58,7 +60,28 @@ export const readStartSettings = (env: Env = process.env) => ({
  * Local is up and the handlers are imported.
  */
 export const checkFunctionSettings = (env: Env = process.env): void => {
-  for (const read of [readLoginConfig, readMeConfig, readRefreshConfig, readSessionsConfig, readWellKnownConfig]) {
+  for (const read of [
+    readLoginConfig,
+    readMeConfig,
+    readRefreshConfig,
+    readSessionsConfig,
+    readWellKnownConfig,
+    readPasskeysConfig,
+    readPasskeySignInConfig,
+  ]) {
     read(env);
   }
+};
+
+/**
+ * The origins `npm start` accepts passkey ceremonies from (WEBAUTHN_ORIGINS, unless set): its own,
+ * as `localhost` (a browser refuses WebAuthn on an IP address), and every localhost origin CORS
+ * allows, the local app a developer serves.
+ */
+export const localPasskeyOrigins = (port: number, corsAllowedOrigins: string | undefined): string => {
+  const allowed = (corsAllowedOrigins ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => URL.parse(origin)?.hostname === 'localhost');
+  return [...new Set([`http://localhost:${port}`, ...allowed])].join(',');
 };

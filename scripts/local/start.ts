@@ -14,7 +14,7 @@ import { maintainKeySet } from '#lib/tokens/key-rotation.ts';
 import { type DynamoDbLocal, SETUP_REQUEST_TIMEOUT_MS, startDynamoDbLocal } from './dynamodb-local.ts';
 import { freePort } from './free-port.ts';
 import { createLocalApi, type ProxyHandler } from './local-api.ts';
-import { checkFunctionSettings, readStartSettings } from './settings.ts';
+import { checkFunctionSettings, localPasskeyOrigins, readStartSettings } from './settings.ts';
 import { stopOnSignal } from './shutdown.ts';
 import { localKeyFiles, localPublicKeys, localRetention, localSigningKeys } from './signing-keys.ts';
 import { DEMO_USER, ensureTables, LOCAL_TABLES, seedDemoUser } from './tables.ts';
@@ -38,6 +38,12 @@ const main = async (): Promise<void> => {
   process.env.USERS_TABLE_NAME ||= LOCAL_TABLES.users;
   process.env.ATTEMPTS_TABLE_NAME ||= LOCAL_TABLES.attempts;
   process.env.SESSIONS_TABLE_NAME ||= LOCAL_TABLES.sessions;
+  process.env.PASSKEYS_TABLE_NAME ||= LOCAL_TABLES.passkeys;
+  process.env.PASSKEY_CHALLENGES_TABLE_NAME ||= LOCAL_TABLES.passkeyChallenges;
+  // Passkeys work on this machine: bound to localhost, from this server's own origins and any
+  // browser origin CORS allows (the local app a developer serves).
+  process.env.WEBAUTHN_RP_ID ||= 'localhost';
+  process.env.WEBAUTHN_ORIGINS ||= localPasskeyOrigins(port, process.env.CORS_ALLOWED_ORIGINS);
   // The issuer is the API's base URL, as in AWS, so discovery and JWKS URLs work from it.
   process.env.TOKEN_ISSUER ||= url;
   if (!process.env.SIGNING_KEYS_SECRET_ARN && !process.env.SIGNING_KEYS) {
@@ -82,6 +88,8 @@ const main = async (): Promise<void> => {
       users: process.env.USERS_TABLE_NAME,
       attempts: process.env.ATTEMPTS_TABLE_NAME,
       sessions: process.env.SESSIONS_TABLE_NAME,
+      passkeys: process.env.PASSKEYS_TABLE_NAME,
+      passkeyChallenges: process.env.PASSKEY_CHALLENGES_TABLE_NAME,
     });
     // Only a database we started is ours to seed; an existing one keeps its users as they are.
     if (db) await seedDemoUser(client, process.env.USERS_TABLE_NAME, readBcryptCost());

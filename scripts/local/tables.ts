@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createLoginAttemptsTableInput } from '#lib/login/attempts-table.ts';
+import { createPasskeyChallengesTableInput, createPasskeysTableInput } from '#lib/passkeys/table.ts';
 import { createSessionsTableInput } from '#lib/sessions/table.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { hashPassword } from '#lib/users/passwords.ts';
@@ -16,6 +17,8 @@ export interface TableNames {
   users: string;
   attempts: string;
   sessions: string;
+  passkeys: string;
+  passkeyChallenges: string;
 }
 
 /** The tables `npm start` and `npm run db:local` create (and events/env.local.json names). */
@@ -23,6 +26,8 @@ export const LOCAL_TABLES: TableNames = {
   users: 'movie-knight-users-local',
   attempts: 'movie-knight-login-attempts-local',
   sessions: 'movie-knight-sessions-local',
+  passkeys: 'movie-knight-passkeys-local',
+  passkeyChallenges: 'movie-knight-passkey-challenges-local',
 };
 
 const ensureTable = async (client: DynamoDBDocumentClient, input: CreateTableCommandInput): Promise<void> => {
@@ -39,6 +44,8 @@ export const ensureTables = async (client: DynamoDBDocumentClient, names: TableN
   await ensureTable(client, createUsersTableInput(names.users));
   await ensureTable(client, createLoginAttemptsTableInput(names.attempts));
   await ensureTable(client, createSessionsTableInput(names.sessions));
+  await ensureTable(client, createPasskeysTableInput(names.passkeys));
+  await ensureTable(client, createPasskeyChallengesTableInput(names.passkeyChallenges));
 };
 
 /** The demo user of the published contract's example; its password is public on purpose. */

@@ -14,6 +14,7 @@ import {
   TokenResponseSchema,
 } from '#lib/contract/schemas.ts';
 import { HTTP_ROUTES, routeKey } from '#lib/http/routes.ts';
+import { PasskeyViewSchema } from '#lib/passkeys/passkey.ts';
 import { LoginGrantSchema, TokenGrantSchema } from '#lib/sessions/grant.ts';
 import { SessionViewSchema } from '#lib/sessions/manage.ts';
 import { PublicJwksSchema } from '#lib/tokens/public-jwks.ts';
@@ -37,6 +38,7 @@ const COMPONENTS = {
   AuthorizationServerMetadata: AuthorizationServerMetadataSchema,
   TokenResponse: TokenResponseSchema,
   OAuthError: OAuthErrorSchema,
+  Passkey: PasskeyViewSchema,
   ErrorEnvelope: ErrorEnvelopeSchema,
   ErrorCode: ErrorCodeSchema,
 } as const;

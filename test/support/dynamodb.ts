@@ -24,11 +24,17 @@ export type TestUser = Partial<Omit<NewUser, 'username' | 'passwordHash'>> & { p
 /** The `iss` of tokens the test handlers sign; a URL, as the configuration requires. */
 export const TEST_TOKEN_ISSUER = 'https://auth.example.test';
 
+/** The relying party of the tests' passkeys (WEBAUTHN_RP_ID) and the one origin accepted (WEBAUTHN_ORIGINS). */
+export const TEST_RP_ID = 'auth.example.test';
+export const TEST_ORIGIN = 'https://auth.example.test';
+
 export interface TestTables {
   endpoint: string;
   usersTableName: string;
   attemptsTableName: string;
   sessionsTableName: string;
+  passkeysTableName: string;
+  passkeyChallengesTableName: string;
   client: DynamoDBDocumentClient;
   /** The environment the handler needs to use these tables (keys included). */
   env: Record<string, string>;
@@ -50,8 +56,16 @@ export const createTestTables = async (): Promise<TestTables> => {
   const usersTableName = `users-test-${suffix}`;
   const attemptsTableName = `attempts-test-${suffix}`;
   const sessionsTableName = `sessions-test-${suffix}`;
+  const passkeysTableName = `passkeys-test-${suffix}`;
+  const passkeyChallengesTableName = `passkey-challenges-test-${suffix}`;
   const client = createDocumentClient({ endpoint, setupRequestTimeoutMs: SETUP_REQUEST_TIMEOUT_MS });
-  await ensureTables(client, { users: usersTableName, attempts: attemptsTableName, sessions: sessionsTableName });
+  await ensureTables(client, {
+    users: usersTableName,
+    attempts: attemptsTableName,
+    sessions: sessionsTableName,
+    passkeys: passkeysTableName,
+    passkeyChallenges: passkeyChallengesTableName,
+  });
   const put = async (item: Record<string, unknown>): Promise<void> => {
     await client.send(new PutCommand({ TableName: usersTableName, Item: item }));
   };
@@ -60,11 +74,17 @@ export const createTestTables = async (): Promise<TestTables> => {
     usersTableName,
     attemptsTableName,
     sessionsTableName,
+    passkeysTableName,
+    passkeyChallengesTableName,
     client,
     env: {
       USERS_TABLE_NAME: usersTableName,
       ATTEMPTS_TABLE_NAME: attemptsTableName,
       SESSIONS_TABLE_NAME: sessionsTableName,
+      PASSKEYS_TABLE_NAME: passkeysTableName,
+      PASSKEY_CHALLENGES_TABLE_NAME: passkeyChallengesTableName,
+      WEBAUTHN_RP_ID: TEST_RP_ID,
+      WEBAUTHN_ORIGINS: TEST_ORIGIN,
       REFRESH_KEY: TEST_REFRESH_KEY,
       DYNAMODB_ENDPOINT: endpoint,
       ...(await testKeyEnvironment()),
@@ -84,7 +104,13 @@ export const createTestTables = async (): Promise<TestTables> => {
       return item;
     },
     async drop() {
-      for (const name of [usersTableName, attemptsTableName, sessionsTableName])
+      for (const name of [
+        usersTableName,
+        attemptsTableName,
+        sessionsTableName,
+        passkeysTableName,
+        passkeyChallengesTableName,
+      ])
         await client.send(new DeleteTableCommand({ TableName: name }));
       client.destroy();
     },

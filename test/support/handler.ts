@@ -5,6 +5,10 @@ import { createLoginHandler } from '#functions/login/create-handler.ts';
 import { createLoginHandlerDependencies } from '#functions/login/dependencies.ts';
 import { createMeHandler } from '#functions/me/create-handler.ts';
 import { createMeHandlerDependencies } from '#functions/me/dependencies.ts';
+import { createPasskeySignInHandler } from '#functions/passkey-sign-in/create-handler.ts';
+import { createPasskeySignInHandlerDependencies } from '#functions/passkey-sign-in/dependencies.ts';
+import { createPasskeysHandler } from '#functions/passkeys/create-handler.ts';
+import { createPasskeysHandlerDependencies } from '#functions/passkeys/dependencies.ts';
 import { createPasswordHandler } from '#functions/password/create-handler.ts';
 import { createPasswordHandlerDependencies } from '#functions/password/dependencies.ts';
 import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
@@ -15,6 +19,8 @@ import type { Clock } from '#lib/clock.ts';
 import {
   readLoginConfig,
   readMeConfig,
+  readPasskeySignInConfig,
+  readPasskeysConfig,
   readPasswordConfig,
   readRefreshConfig,
   readSessionsConfig,
@@ -71,6 +77,27 @@ export const createSessionHandlers = (
     me: createMeHandler(createMeHandlerDependencies(readMeConfig(env), runtime)) as ProxyHandler,
     password: createPasswordHandler(
       createPasswordHandlerDependencies(readPasswordConfig(env), runtime),
+    ) as ProxyHandler,
+  };
+};
+
+/**
+ * The two passkey functions (registration, list and delete; sign-in), each built from `env` like
+ * its Lambda entry point, sharing one clock the test controls.
+ */
+export const createPasskeyHandlers = (
+  env: Record<string, string>,
+  clock?: Clock,
+  logger = new Logger({ serviceName: 'movie-knight-auth', logLevel: 'SILENT' }),
+) => {
+  const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
+  const runtime = { logger, metrics, ...(clock && { clock }) };
+  return {
+    passkeys: createPasskeysHandler(
+      createPasskeysHandlerDependencies(readPasskeysConfig(env), runtime),
+    ) as ProxyHandler,
+    passkeySignIn: createPasskeySignInHandler(
+      createPasskeySignInHandlerDependencies(readPasskeySignInConfig(env), runtime),
     ) as ProxyHandler,
   };
 };

@@ -160,9 +160,17 @@ describe('logout, logout everywhere and the session list, against DynamoDB Local
     expect(response.headers).toEqual(API_RESPONSE_HEADERS);
     expect(sessions.map((s: { id: string }) => s.id)).toEqual([sidOf(newer.token), sidOf(older.token)]);
     const [first, second] = sessions;
-    expect(Object.keys(first).sort()).toEqual(['createdAt', 'current', 'expiresAt', 'id', 'lastUsedAt', 'userAgent']);
+    expect(Object.keys(first).sort()).toEqual([
+      'createdAt',
+      'current',
+      'expiresAt',
+      'id',
+      'lastUsedAt',
+      'startedBy',
+      'userAgent',
+    ]);
     expect(first).toMatchObject({ current: false, userAgent: `Phone/${'x'.repeat(250)}` });
-    expect(second).toMatchObject({ current: true, userAgent: 'Firefox/1' });
+    expect(second).toMatchObject({ current: true, userAgent: 'Firefox/1', startedBy: 'password' });
     const created = Date.parse(second.createdAt);
     expect(second.createdAt).toBe(new Date(created).toISOString());
     // Idle end first: 15 days after the last use, well before the 30-day end.
