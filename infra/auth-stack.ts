@@ -6,6 +6,8 @@ import { ApiFirewall } from '#infra/constructs/api-firewall.ts';
 import { AuthApi } from '#infra/constructs/auth-api.ts';
 import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
+import { PasskeyChallengesTable } from '#infra/constructs/passkey-challenges-table.ts';
+import { PasskeysTable } from '#infra/constructs/passkeys-table.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
@@ -48,6 +50,10 @@ export interface AuthStackSettings {
   /** Whether new passwords are also looked up in Have I Been Pwned (egress to a third party). */
   pwnedPasswordsCheck: boolean;
   corsAllowedOrigins: string[];
+  webauthnRpId: string;
+  webauthnRpName: string;
+  webauthnOrigins: string[];
+  passkeyFreshLoginSeconds: number;
   wafEnabled: boolean;
   wafRateLimit: number;
   failureAlarmThreshold: number;
@@ -78,6 +84,8 @@ export class AuthStack extends Stack {
     const users = new UsersTable(this, 'Users');
     const attempts = new LoginAttemptsTable(this, 'LoginAttempts');
     const sessions = new SessionsTable(this, 'Sessions');
+    const passkeys = new PasskeysTable(this, 'Passkeys');
+    const passkeyChallenges = new PasskeyChallengesTable(this, 'PasskeyChallenges');
     const signingKeys = new SigningKeys(this, 'SigningKeys', {
       rotationDays: settings.keyRotationDays,
       retainRetiredSeconds: settings.tokenTtlSeconds + JWKS_CACHE_MARGIN_SECONDS,
@@ -127,6 +135,15 @@ export class AuthStack extends Stack {
         refreshTokenIdleSeconds: settings.refreshTokenIdleSeconds,
         refreshReuseGraceSeconds: settings.refreshReuseGraceSeconds,
         maxSessionsPerUser: settings.maxSessionsPerUser,
+      }),
+    };
+    const passkeyEnvironment = {
+      [TABLE_VARIABLES.passkeys]: passkeys.table.tableName,
+      [TABLE_VARIABLES.passkeyChallenges]: passkeyChallenges.table.tableName,
+      ...settingsEnvironment({
+        webauthnRpId: settings.webauthnRpId,
+        webauthnRpName: settings.webauthnRpName,
+        webauthnOrigins: settings.webauthnOrigins,
       }),
     };
     const secretEnvironment = (name: keyof typeof KEY_VARIABLES, secret: { secretArn: string }) => ({
@@ -266,6 +283,44 @@ export class AuthStack extends Stack {
     });
     signingKeys.grantVerifying(wellKnownFunction);
 
+    // Passkey registration, the list and deleting one: they verify tokens and never sign one.
+    const passkeysFunction = fn('passkeys', {
+      memorySize: 512,
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        ...passkeyEnvironment,
+        ...settingsEnvironment({ passkeyFreshLoginSeconds: settings.passkeyFreshLoginSeconds }),
+        ...secretEnvironment('publicKeys', signingKeys.publicKeys),
+        ...usersTableEnvironment,
+      },
+    });
+    users.grantReadById(passkeysFunction);
+    sessions.grantReadById(passkeysFunction);
+    passkeys.grantManage(passkeysFunction);
+    passkeyChallenges.grantIssueAndConsume(passkeysFunction);
+    signingKeys.grantVerifying(passkeysFunction);
+
+    // Passkey sign-in starts sessions and signs their tokens, as the login does; no bcrypt, so the
+    // memory of the other small functions.
+    const passkeySignInFunction = fn('passkeySignIn', {
+      memorySize: 512,
+      environment: {
+        ...tokenEnvironment,
+        ...sessionEnvironment,
+        ...passkeyEnvironment,
+        ...secretEnvironment('signingKeys', signingKeys.secret),
+        ...usersTableEnvironment,
+        ...secretEnvironment('refreshKey', refreshKey),
+      },
+    });
+    users.grantReadById(passkeySignInFunction);
+    sessions.grantStart(passkeySignInFunction);
+    passkeys.grantSignIn(passkeySignInFunction);
+    passkeyChallenges.grantIssueAndConsume(passkeySignInFunction);
+    signingKeys.grantSigning(passkeySignInFunction);
+    refreshKey.grantRead(passkeySignInFunction);
+
     // No function may answer before the first keys exist.
     const functions: Record<HttpFunctionName, ServiceFunction> = {
       login: loginFunction,
@@ -274,6 +329,8 @@ export class AuthStack extends Stack {
       sessions: sessionsFunction,
       password: passwordFunction,
       wellKnown: wellKnownFunction,
+      passkeys: passkeysFunction,
+      passkeySignIn: passkeySignInFunction,
     };
     for (const fn of Object.values(functions)) fn.node.addDependency(signingKeys.setup);
     for (const route of HTTP_ROUTES) api.addRoute(route.method, route.path, functions[route.function]);
@@ -318,5 +375,7 @@ export class AuthStack extends Stack {
     output('IdentifierKeySecretArn', identifierKey.secretArn, 'Identifier HMAC key');
     output('SessionsTableName', sessions.table.tableName, 'Sessions (refresh token state, never the tokens)');
     output('RefreshKeySecretArn', refreshKey.secretArn, 'Refresh token HMAC key');
+    output('PasskeysTableName', passkeys.table.tableName, 'Passkeys (public keys, never a secret)');
+    output('PasskeyChallengesTableName', passkeyChallenges.table.tableName, 'Single-use passkey challenges');
   }
 }

@@ -26,6 +26,11 @@ export const DEFAULT_SETTINGS: AuthStackSettings = {
   passwordMinLength: DEFAULTS.passwordMinLength,
   pwnedPasswordsCheck: false,
   corsAllowedOrigins: [],
+  // The app's domain: passkeys made on movieknight.site (or a subdomain) work on all of them.
+  webauthnRpId: 'movieknight.site',
+  webauthnRpName: DEFAULTS.passkeys.rpName,
+  webauthnOrigins: ['https://movieknight.site'],
+  passkeyFreshLoginSeconds: DEFAULTS.passkeys.freshSignInSeconds,
   wafEnabled: true,
   wafRateLimit: 300,
   failureAlarmThreshold: 100,
@@ -89,7 +94,18 @@ const shared = <TSetting extends Setting & { context: string }, TFallback extend
 ) => read(context, setting.context, setting, fallback);
 
 /** Reads the stack settings from CDK context, failing synth on a value that is out of range. */
-export const readSettings = (context: Context): AuthStackSettings => ({
+export const readSettings = (context: Context): AuthStackSettings => {
+  const settings = readEach(context);
+  // A function refuses such settings at init (lib/function-config.ts); a synth should refuse them first.
+  const stray = settings.webauthnOrigins.find((origin) => {
+    const host = new URL(origin).hostname;
+    return host !== settings.webauthnRpId && !host.endsWith(`.${settings.webauthnRpId}`);
+  });
+  if (stray) throw new Error(`Context value webauthnOrigins: ${stray} is not on webauthnRpId ${settings.webauthnRpId}`);
+  return settings;
+};
+
+const readEach = (context: Context): AuthStackSettings => ({
   stageName: read(context, 'stageName', STACK_SETTINGS.stageName, DEFAULT_SETTINGS.stageName),
   tokenTtlSeconds: shared(context, SETTINGS.tokenTtlSeconds, DEFAULT_SETTINGS.tokenTtlSeconds),
   // Unset, the stack uses the API's base URL.
@@ -126,6 +142,14 @@ export const readSettings = (context: Context): AuthStackSettings => ({
   passwordMinLength: shared(context, SETTINGS.passwordMinLength, DEFAULT_SETTINGS.passwordMinLength),
   pwnedPasswordsCheck: shared(context, SETTINGS.pwnedPasswordsCheck, DEFAULT_SETTINGS.pwnedPasswordsCheck),
   corsAllowedOrigins: shared(context, SETTINGS.corsAllowedOrigins, DEFAULT_SETTINGS.corsAllowedOrigins),
+  webauthnRpId: shared(context, SETTINGS.webauthnRpId, DEFAULT_SETTINGS.webauthnRpId),
+  webauthnRpName: shared(context, SETTINGS.webauthnRpName, DEFAULT_SETTINGS.webauthnRpName),
+  webauthnOrigins: shared(context, SETTINGS.webauthnOrigins, DEFAULT_SETTINGS.webauthnOrigins),
+  passkeyFreshLoginSeconds: shared(
+    context,
+    SETTINGS.passkeyFreshLoginSeconds,
+    DEFAULT_SETTINGS.passkeyFreshLoginSeconds,
+  ),
   wafEnabled: read(context, 'wafEnabled', STACK_SETTINGS.wafEnabled, DEFAULT_SETTINGS.wafEnabled),
   wafRateLimit: read(context, 'wafRateLimit', STACK_SETTINGS.wafRateLimit, DEFAULT_SETTINGS.wafRateLimit),
   failureAlarmThreshold: read(

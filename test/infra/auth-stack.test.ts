@@ -238,6 +238,8 @@ describe('AuthStack', () => {
       'SessionsFunction',
       'PasswordFunction',
       'WellKnownFunction',
+      'PasskeysFunction',
+      'PasskeySignInFunction',
     ]) {
       expect(findFunction(template, id).resource.DependsOn).toContain(setup?.[0]);
     }
@@ -298,13 +300,18 @@ describe('AuthStack', () => {
       '.well-known',
       'openapi.json',
       'password',
+      'passkeys',
+      'registration',
+      'authentication',
+      'options',
     ]) {
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: part });
     }
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
       (m) => m.Properties.HttpMethod,
     );
-    expect(methods.sort()).toEqual(['DELETE', ...Array(6).fill('GET'), ...Array(7).fill('POST')]);
+    // The passkey routes add a DELETE, a GET and four POSTs.
+    expect(methods.sort()).toEqual([...Array(2).fill('DELETE'), ...Array(7).fill('GET'), ...Array(11).fill('POST')]);
   });
 
   it('serves the token and revocation endpoints from the refresh function, which knows the registered clients', () => {
@@ -363,12 +370,12 @@ describe('AuthStack', () => {
       .flatMap((policy) => policy.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, '')))
       .sort();
     // Not the sessions function: with the sessions' salts and generations, the key makes any current refresh token.
-    expect(readers).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction']);
+    expect(readers).toEqual(['LoginFunction', 'PasskeySignInFunction', 'PasswordFunction', 'RefreshFunction']);
     const withKey = Object.values(template.findResources('AWS::Lambda::Function'))
       .filter((fn) => fn.Properties.Environment?.Variables?.REFRESH_KEY_SECRET_ARN)
       .map((fn) => String(fn.Metadata?.['aws:cdk:path']).split('/')[1])
       .sort();
-    expect(withKey).toEqual(['LoginFunction', 'PasswordFunction', 'RefreshFunction']);
+    expect(withKey).toEqual(['LoginFunction', 'PasskeySignInFunction', 'PasswordFunction', 'RefreshFunction']);
   });
 
   it('uses a configured issuer, for a custom domain, instead of the API URL', () => {
@@ -395,6 +402,8 @@ describe('AuthStack', () => {
       'SessionsFunction',
       'PasswordFunction',
       'WellKnownFunction',
+      'PasskeysFunction',
+      'PasskeySignInFunction',
       'KeySetupFunction',
       'KeyRotationFunction',
     ];
@@ -418,11 +427,13 @@ describe('AuthStack', () => {
       'KeyRotationFunction',
       'KeySetupFunction',
       'LoginFunction',
+      'PasskeySignInFunction',
       'PasswordFunction',
       'RefreshFunction',
     ]);
     expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual([
       'MeFunction',
+      'PasskeysFunction',
       'SessionsFunction',
       'WellKnownFunction',
     ]);
@@ -431,11 +442,11 @@ describe('AuthStack', () => {
     expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
     // And no function is told where the other secret is.
     const variables = (id: string) => findFunction(template, id).resource.Properties.Environment.Variables;
-    for (const id of ['LoginFunction', 'RefreshFunction', 'PasswordFunction']) {
+    for (const id of ['LoginFunction', 'RefreshFunction', 'PasswordFunction', 'PasskeySignInFunction']) {
       expect(variables(id).SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: privateKeys });
       expect(variables(id)).not.toHaveProperty('PUBLIC_KEYS_SECRET_ARN');
     }
-    for (const id of ['MeFunction', 'SessionsFunction', 'WellKnownFunction']) {
+    for (const id of ['MeFunction', 'SessionsFunction', 'WellKnownFunction', 'PasskeysFunction']) {
       expect(variables(id).PUBLIC_KEYS_SECRET_ARN).toEqual({ Ref: publicKeys });
       expect(variables(id)).not.toHaveProperty('SIGNING_KEYS_SECRET_ARN');
     }
@@ -562,6 +573,103 @@ describe('AuthStack', () => {
       'logs:CreateLogStream logs:PutLogEvents',
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
+  });
+
+  it('gives the passkey functions least privilege, down to the attribute: only sign-in signs, only management lists and writes passkeys', () => {
+    /** Each statement of a function's role: its actions, the resource's logical id (or index) and its condition. */
+    const statementsOf = (id: string) => {
+      const role = findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+        .filter((statement) => [statement.Action].flat().some((action: string) => action.startsWith('dynamodb:')))
+        .map((statement) => {
+          const resource = JSON.stringify(statement.Resource);
+          const table = /"(Users|Sessions|Passkeys|PasskeyChallenges|LoginAttempts)Table/.exec(resource)?.[1];
+          const index = /index\/([a-z-]+)/.exec(resource)?.[1];
+          return {
+            actions: [statement.Action].flat().sort().join(' '),
+            on: index ? `${table}/${index}` : table,
+            ...(statement.Condition && { condition: statement.Condition }),
+          };
+        })
+        .sort((a, b) => `${a.on} ${a.actions}`.localeCompare(`${b.on} ${b.actions}`));
+    };
+    const noReturn = { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } };
+    expect(statementsOf('PasskeySignInFunction')).toEqual([
+      { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'PasskeyChallenges', condition: noReturn },
+      { actions: 'dynamodb:GetItem', on: 'Passkeys' },
+      {
+        actions: 'dynamodb:UpdateItem',
+        on: 'Passkeys',
+        condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'counter', 'backedUp', 'lastUsedAt'] },
+          ...noReturn,
+        },
+      },
+      { actions: 'dynamodb:PutItem dynamodb:UpdateItem', on: 'Sessions' },
+      { actions: 'dynamodb:Query', on: 'Sessions/user-index' },
+      { actions: 'dynamodb:GetItem', on: 'Users' },
+    ]);
+    expect(statementsOf('PasskeysFunction')).toEqual([
+      { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'PasskeyChallenges', condition: noReturn },
+      { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'Passkeys', condition: noReturn },
+      { actions: 'dynamodb:Query', on: 'Passkeys/user-index' },
+      { actions: 'dynamodb:GetItem', on: 'Sessions' },
+      { actions: 'dynamodb:GetItem', on: 'Users' },
+    ]);
+    // The session list reads how each session started, and nothing else, by BatchGetItem.
+    expect(statementsOf('SessionsFunction').find((statement) => statement.actions === 'dynamodb:BatchGetItem')).toEqual(
+      {
+        actions: 'dynamodb:BatchGetItem',
+        on: 'Sessions',
+        condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'startedBy'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      },
+    );
+  });
+
+  it('keeps passkeys by credential id with a user index that carries no public key or counter, retained; challenges with a TTL', () => {
+    const tables = Object.entries(template.findResources('AWS::DynamoDB::GlobalTable'));
+    const [, passkeys] = tables.find(([id]) => id.startsWith('PasskeysTable')) ?? [];
+    expect(passkeys?.DeletionPolicy).toBe('Retain');
+    expect(passkeys?.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'user-index',
+          KeySchema: [
+            { AttributeName: 'userId', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['name', 'lastUsedAt', 'backedUp', 'deviceType', 'transports'],
+          },
+        },
+      ],
+    });
+    expect(passkeys?.Properties.Replicas[0]).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [, challenges] = tables.find(([id]) => id.startsWith('PasskeyChallengesTable')) ?? [];
+    expect(challenges?.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(challenges?.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    const variables = findFunction(template, 'PasskeySignInFunction').resource.Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      WEBAUTHN_RP_ID: 'movieknight.site',
+      WEBAUTHN_RP_NAME: 'Movie Knight',
+      WEBAUTHN_ORIGINS: 'https://movieknight.site',
+    });
+    expect(findFunction(template, 'PasskeysFunction').resource.Properties.Environment.Variables).toMatchObject({
+      PASSKEY_FRESH_LOGIN_SECONDS: '300',
+    });
   });
 
   it('routes POST /api/auth/login to the function through a throttled REST API stage', () => {
