@@ -41,6 +41,20 @@ export const matchPath = (resource: string, path: string): Record<string, string
   return parameters;
 };
 
+/** Literal segments of a resource path: `/api/auth/passkeys/registration` has more than `/api/auth/passkeys/{id}`. */
+const literalSegments = (resource: string): number =>
+  resource.split('/').filter((segment) => !segment.startsWith('{')).length;
+
+/**
+ * Of the resources a path matches, only the most specific, as API Gateway picks one resource
+ * before it looks at the method: `DELETE /api/auth/passkeys/registration` is no route (the
+ * `registration` resource has no DELETE), not a delete of the passkey `registration`.
+ */
+const mostSpecific = <TRoute extends { path: string }>(matching: TRoute[]): TRoute[] => {
+  const best = Math.max(...matching.map((route) => literalSegments(route.path)));
+  return matching.filter((route) => literalSegments(route.path) === best);
+};
+
 export interface LocalApiOptions {
   /** Browser origins allowed to call the API, as CORS_ALLOWED_ORIGINS and the stack's corsAllowedOrigins. */
   corsAllowedOrigins?: readonly string[];
@@ -117,7 +131,9 @@ export const createLocalApi = (
         }),
       );
     }
-    const onPath = hasDotSegment(path) ? [] : routes.filter((route) => matchPath(route.path, path) !== undefined);
+    const onPath = hasDotSegment(path)
+      ? []
+      : mostSpecific(routes.filter((route) => matchPath(route.path, path) !== undefined));
     const route = onPath.find((candidate) => candidate.method === request.method);
     if (!route) {
       request.resume();

@@ -35,6 +35,18 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
         functionName: 'LoginFunction',
         handler: async (event) => success({ path: event.path }),
       },
+      {
+        method: 'POST',
+        path: '/api/auth/passkeys/registration',
+        functionName: 'PasskeysFunction',
+        handler: async (event) => success({ resource: event.resource }),
+      },
+      {
+        method: 'DELETE',
+        path: '/api/auth/passkeys/{id}',
+        functionName: 'PasskeysFunction',
+        handler: async (event) => success({ resource: event.resource, id: event.pathParameters?.id }),
+      },
     ],
     { corsAllowedOrigins: [APP] },
   );
@@ -62,6 +74,17 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
       });
       expect(await response.json()).toEqual({ ok: false, error: 'Not found', code: 'not_found' });
     }
+  });
+
+  it('picks the most specific resource before the method, as API Gateway does', async () => {
+    const post = await fetch(`${url}/api/auth/passkeys/registration`, { method: 'POST' });
+    expect(await post.json()).toEqual({ ok: true, data: { resource: '/api/auth/passkeys/registration' } });
+    const other = await fetch(`${url}/api/auth/passkeys/abc`, { method: 'DELETE' });
+    expect(await other.json()).toEqual({ ok: true, data: { resource: '/api/auth/passkeys/{id}', id: 'abc' } });
+    // The literal resource has no DELETE: no route, not a delete of the passkey "registration".
+    const literal = await fetch(`${url}/api/auth/passkeys/registration`, { method: 'DELETE' });
+    expect(literal.status).toBe(404);
+    expect(await literal.json()).toEqual({ ok: false, error: 'Not found' });
   });
 
   it('does not resolve dot segments, as API Gateway does not', async () => {
@@ -127,7 +150,7 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
     expect(allowed.status).toBe(204);
     expect(headersOf(allowed)).toMatchObject({
       'access-control-allow-origin': APP,
-      'access-control-allow-methods': 'POST',
+      'access-control-allow-methods': 'POST,DELETE',
       'access-control-allow-headers': 'Authorization,Content-Type',
       'access-control-max-age': '3600',
       vary: 'Origin',
