@@ -312,6 +312,7 @@ export class AuthStack extends Stack {
         ...secretEnvironment('signingKeys', signingKeys.secret),
         ...usersTableEnvironment,
         ...secretEnvironment('refreshKey', refreshKey),
+        ...settingsEnvironment({ deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds }),
       },
     });
     users.grantReadById(passkeySignInFunction);

@@ -338,6 +338,8 @@ export interface PasskeySignInConfig extends HttpConfig, SessionsTableConfig, Pa
   usersTableName: string;
   refreshKey: SecretSource;
   signingKeys: SecretSource;
+  /** The lifetime of the device token its grant carries, as the login's (DEVICE_TOKEN_TTL_SECONDS). */
+  deviceTokenTtlSeconds: number;
 }
 
 export const readPasskeySignInConfig = (env: Env = process.env): PasskeySignInConfig => {
@@ -349,6 +351,7 @@ export const readPasskeySignInConfig = (env: Env = process.env): PasskeySignInCo
     ...readPasskeysTableConfig(env),
     refreshKey: secretSource(env, KEY_VARIABLES.refreshKey),
     signingKeys: signingKeys(env),
+    deviceTokenTtlSeconds: readSetting(env, SETTINGS.deviceTokenTtlSeconds),
   };
 };
 

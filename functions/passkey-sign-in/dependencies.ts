@@ -7,6 +7,7 @@ import { createPasskeySignIn } from '#lib/passkeys/sign-in.ts';
 import { createDynamoDbPasskeyStore } from '#lib/passkeys/store.ts';
 import { createPasskeyTelemetry } from '#lib/passkeys/telemetry.ts';
 import { CHALLENGE_TTL_SECONDS, createWebAuthn } from '#lib/passkeys/webauthn.ts';
+import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createGrantIssuer } from '#lib/sessions/grant.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
@@ -35,9 +36,10 @@ export const createPasskeySignInHandlerDependencies = (
     clock,
   );
   const sessionTelemetry = createSessionTelemetry(logger, metrics);
+  const refreshKey = createSecretReader(config.refreshKey, secretOptions);
   const startSession = createSessionStarter({
     sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
-    refreshTokens: createRefreshTokens(createSecretReader(config.refreshKey, secretOptions)),
+    refreshTokens: createRefreshTokens(refreshKey),
     policy: config.sessionPolicy,
     clock,
     onCapped: (details) => sessionTelemetry.ended('cap', details),
@@ -51,7 +53,12 @@ export const createPasskeySignInHandlerDependencies = (
       challenges: createDynamoDbChallengeStore(client, config.passkeyChallengesTableName, CHALLENGE_TTL_SECONDS, clock),
       users: createDynamoDbUserStore(client, config.usersTableName),
       webauthn: createWebAuthn(config.relyingParty),
-      issueGrant: createGrantIssuer({ startSession, tokens }),
+      issueGrant: createGrantIssuer({
+        startSession,
+        tokens,
+        // A new trusted device: the passkey proved the user (device tokens are keyed from the refresh key).
+        deviceTokens: createDeviceTokens(refreshKey, { ttlSeconds: config.deviceTokenTtlSeconds, clock }),
+      }),
       tokens,
       telemetry: createPasskeyTelemetry(logger, metrics),
       clock,

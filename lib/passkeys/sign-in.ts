@@ -2,7 +2,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidPasskeyError } from '#lib/errors.ts';
-import type { IssueGrant, TokenGrant } from '#lib/sessions/grant.ts';
+import type { IssueGrant, LoginGrant } from '#lib/sessions/grant.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { newUserId } from '#lib/users/user.ts';
@@ -30,8 +30,8 @@ export interface PasskeySignInDependencies {
 export interface PasskeySignIn {
   /** Options for `navigator.credentials.get`: the same for everyone but their fresh challenge. */
   options(): Promise<PublicKeyCredentialRequestOptionsJSON>;
-  /** The token grant of a new session, as a password login's; InvalidPasskeyError for every failure. */
-  signIn(request: ParsedAuthentication, context?: { userAgent?: string | undefined }): Promise<TokenGrant>;
+  /** The grant of a new session, as a password login's; InvalidPasskeyError for every failure. */
+  signIn(request: ParsedAuthentication, context?: { userAgent?: string | undefined }): Promise<LoginGrant>;
 }
 
 /** The user handle we register (the user id, UTF-8), as an assertion carries it: base64url. */
@@ -86,6 +86,7 @@ export const createPasskeySignIn = ({
     )
       outcome = 'user_handle_mismatch';
     else if (!user) outcome = 'user_gone';
+    else if (user.disabledAt !== undefined) outcome = 'user_disabled';
     else {
       const risen = assertion.counter > passkey.counter;
       const counted = assertion.counter > 0 || passkey.counter > 0;

@@ -10,6 +10,7 @@ export type PasskeySignInOutcome =
   | 'bad_assertion'
   | 'user_handle_mismatch'
   | 'user_gone'
+  | 'user_disabled'
   | 'counter_regressed'
   | 'passkey_gone';
 
@@ -21,6 +22,7 @@ export const PASSKEY_OUTCOME_METRICS = {
   bad_assertion: 'PasskeySignInFailed',
   user_handle_mismatch: 'PasskeySignInFailed',
   user_gone: 'PasskeySignInFailed',
+  user_disabled: 'PasskeySignInFailed',
   passkey_gone: 'PasskeySignInFailed',
   counter_regressed: 'PasskeyPossibleClone',
 } as const satisfies Record<PasskeySignInOutcome, string>;

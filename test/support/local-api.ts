@@ -9,7 +9,7 @@ import { HTTP_FUNCTIONS, HTTP_ROUTES, type HttpFunctionName } from '#lib/http/ro
 import { freePort } from '#scripts/local/free-port.ts';
 import { createLocalApi } from '#scripts/local/local-api.ts';
 import type { ProxyHandler } from './events.ts';
-import { createSessionHandlers } from './handler.ts';
+import { createPasskeyHandlers, createSessionHandlers } from './handler.ts';
 
 /**
  * Every route of the route table, served by the real handlers (built from `env` as their Lambda
@@ -24,6 +24,7 @@ export const startTestApi = async (env: Record<string, string>) => {
   const metrics = new Metrics({ namespace: 'MovieKnightAuthTest', serviceName: 'movie-knight-auth' });
   const handlers: Record<HttpFunctionName, ProxyHandler> = {
     ...createSessionHandlers(withIssuer, undefined, logger),
+    ...createPasskeyHandlers(withIssuer, undefined, logger),
     wellKnown: createWellKnownHandler(
       createWellKnownHandlerDependencies(readWellKnownConfig(withIssuer), { logger, metrics }),
     ) as ProxyHandler,

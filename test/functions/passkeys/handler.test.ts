@@ -212,7 +212,13 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     // A user who is gone.
     await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'cat' } }));
     expect(await signIn(await assertion(authenticator))).toStrictEqual(REFUSED);
+    // A user an operator disabled.
     await tables.createUser('cat', { id: 'cat' });
+    const item = (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id: 'cat' } }))).Item;
+    await tables.put({ ...item, disabledAt: new Date().toISOString() });
+    expect(await signIn(await assertion(authenticator))).toStrictEqual(REFUSED);
+    await tables.put({ ...item });
+    expect((await signIn(await assertion(authenticator))).statusCode).toBe(200);
   });
 
   it('refuses an expired challenge, a registration challenge at sign-in, and a sign-in challenge at registration', async () => {
