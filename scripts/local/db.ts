@@ -31,7 +31,7 @@ const main = async (): Promise<void> => {
     `DynamoDB Local is listening on ${host}:${port} (${values.persist ? `data in ${values.persist}` : 'in memory'})`,
   );
   console.log(
-    `Tables: ${LOCAL_TABLES.users}, ${LOCAL_TABLES.attempts}, ${LOCAL_TABLES.sessions}; demo user ${DEMO_USER.email} / ${DEMO_USER.password}`,
+    `Tables: ${Object.values(LOCAL_TABLES).join(', ')}; demo user ${DEMO_USER.email} / ${DEMO_USER.password}`,
   );
   console.log('Ctrl-C stops it.');
 };

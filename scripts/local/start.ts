@@ -120,7 +120,7 @@ const main = async (): Promise<void> => {
 
   console.log(`Movie Knight Auth is listening on ${url}`);
   console.log(
-    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.USERS_TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME})`,
+    `DynamoDB: ${process.env.DYNAMODB_ENDPOINT} (tables ${process.env.USERS_TABLE_NAME}, ${process.env.ATTEMPTS_TABLE_NAME}, ${process.env.SESSIONS_TABLE_NAME}, ${process.env.PASSKEYS_TABLE_NAME}, ${process.env.PASSKEY_CHALLENGES_TABLE_NAME})`,
   );
   const login = `curl -s -X POST ${url}/api/auth/login -H 'Content-Type: application/json' \\
     -d '{"emailOrUsername":"${db ? DEMO_USER.email : '<email or username>'}","password":"${db ? DEMO_USER.password : '<password>'}"}'`;
@@ -134,7 +134,8 @@ const main = async (): Promise<void> => {
   curl -s ${url}/api/auth/sessions ${bearer}
   curl -s -X POST ${url}/api/auth/logout ${refresh}
   curl -s -X POST ${url}/api/auth/logout-all ${bearer}
-Keys at ${url}/.well-known/jwks.json, OAuth metadata at ${url}/.well-known/oauth-authorization-server`);
+Keys at ${url}/.well-known/jwks.json, OAuth metadata at ${url}/.well-known/oauth-authorization-server
+Passkeys work from http://localhost:${port} (WEBAUTHN_ORIGINS=${process.env.WEBAUTHN_ORIGINS}); see docs/passkeys.md.`);
   console.log(
     human
       ? 'One line per request below (LOG_FORMAT=json for the JSON log lines). Ctrl-C stops it.'
