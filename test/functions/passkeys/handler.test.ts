@@ -214,7 +214,8 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     expect(await signIn(await assertion(authenticator))).toStrictEqual(REFUSED);
     // A user an operator disabled.
     await tables.createUser('cat', { id: 'cat' });
-    const item = (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id: 'cat' } }))).Item;
+    const item = (await tables.client.send(new GetCommand({ TableName: tables.usersTableName, Key: { id: 'cat' } })))
+      .Item;
     await tables.put({ ...item, disabledAt: new Date().toISOString() });
     expect(await signIn(await assertion(authenticator))).toStrictEqual(REFUSED);
     await tables.put({ ...item });
