@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#scripts/local/free-port.ts';
 
 /** The pages whose shell examples a reader runs against `npm start`, in reading order. */
-const PAGES = ['README.md', 'docs/api.md', 'docs/tokens.md'];
+const PAGES = ['README.md', 'docs/api.md', 'docs/tokens.md', 'docs/passkeys.md'];
 const DOCUMENTED_URL = 'http://127.0.0.1:3000';
 const STATUS_COMMENT = /^# (\d{3})\b/;
 
