@@ -201,7 +201,8 @@ describe.skipIf(!HAS_CHROMIUM)('passkeys in a real browser (headless Chromium, D
     const me = await browserFetch('/api/auth/me', { token: grant.token });
     expect(me).toMatchObject({ status: 200, body: { data: { user: { username: 'fan' } } } });
     const sessions = await browserFetch('/api/auth/sessions', { token: grant.token });
-    const current = (sessions.body.data?.sessions as { current: boolean; startedBy: string }[]).find((s) => s.current);
+    const listedSessions = (sessions.body.data?.sessions ?? []) as { current: boolean; startedBy: string }[];
+    const current = listedSessions.find((s) => s.current);
     expect(current?.startedBy).toBe('passkey');
 
     const listed = await browserFetch('/api/auth/passkeys', { token: grant.token });
