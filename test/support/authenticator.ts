@@ -105,6 +105,8 @@ export const createSoftwareAuthenticator = ({
 
   return {
     id,
+    /** The credential public key as a registration stores it: COSE, base64url. */
+    publicKey: isoBase64URL.fromBuffer(new Uint8Array(coseKey(alg, publicKey))),
     /** The next assertion's counter (a synced passkey's stays at 0 unless set). */
     setCounter(value: number) {
       counter = value;
