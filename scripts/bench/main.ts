@@ -3,7 +3,7 @@
  * runs, measured alternately where two things are compared, so drift hits both alike; goals are
  * ratios or differences measured side by side in one run, because the machine is shared.
  * Not part of `npm test`: timings belong here, not in assertions. Each section is a file of this
- * folder; they print in order, 1 to 9.
+ * folder; they print in order, 1 to 10.
  */
 import { cpus } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -20,6 +20,7 @@ import { coldStart } from './cold-start.ts';
 import { hashCosts } from './hash-costs.ts';
 import { bundleEnvironment, SECRET_ARNS } from './login-events.ts';
 import { COLD_STARTS, compareTime, ms, ROUNDS } from './measure.ts';
+import { passkeySignIn } from './passkeys.ts';
 import { refreshFailures } from './refresh-failures.ts';
 import { sessionCosts } from './sessions.ts';
 import { throughput } from './throughput.ts';
@@ -50,6 +51,8 @@ const main = async (): Promise<void> => {
       SIGNING_KEYS: JSON.stringify(keySet),
       IDENTIFIER_KEY: 'bench-identifier-key-0123456789abcdefghijklm',
       SESSIONS_TABLE_NAME: LOCAL_TABLES.sessions,
+      PASSKEYS_TABLE_NAME: LOCAL_TABLES.passkeys,
+      PASSKEY_CHALLENGES_TABLE_NAME: LOCAL_TABLES.passkeyChallenges,
       REFRESH_KEY: 'bench-refresh-key-0123456789abcdefghijklmnopq',
       TOKEN_ISSUER: 'http://127.0.0.1',
       // Enough failures for every round without throttling the benchmark itself.
@@ -106,6 +109,8 @@ const main = async (): Promise<void> => {
     if (wanted(8)) await hashCosts(client, env, telemetry);
     // 9. A failed refresh costs the same whatever the cause.
     if (wanted(9)) await refreshFailures(client, env, telemetry);
+    // 10. A passkey sign-in: no bcrypt.
+    if (wanted(10)) await passkeySignIn(client, env, telemetry);
     client.destroy();
   } finally {
     await db.stop();
