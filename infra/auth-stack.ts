@@ -316,6 +316,8 @@ export class AuthStack extends Stack {
       },
     });
     users.grantReadById(passkeySignInFunction);
+    // The login's session start: one transaction with a check on the user item (its hash and epoch).
+    users.grantSessionGuard(passkeySignInFunction);
     sessions.grantStart(passkeySignInFunction);
     passkeys.grantSignIn(passkeySignInFunction);
     passkeyChallenges.grantIssueAndConsume(passkeySignInFunction);

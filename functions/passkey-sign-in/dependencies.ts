@@ -8,7 +8,7 @@ import { createDynamoDbPasskeyStore } from '#lib/passkeys/store.ts';
 import { createPasskeyTelemetry } from '#lib/passkeys/telemetry.ts';
 import { CHALLENGE_TTL_SECONDS, createWebAuthn } from '#lib/passkeys/webauthn.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
-import { createGrantIssuer } from '#lib/sessions/grant.ts';
+import { createGrantAnswer } from '#lib/sessions/grant.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
@@ -38,7 +38,7 @@ export const createPasskeySignInHandlerDependencies = (
   const sessionTelemetry = createSessionTelemetry(logger, metrics);
   const refreshKey = createSecretReader(config.refreshKey, secretOptions);
   const startSession = createSessionStarter({
-    sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+    sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
     refreshTokens: createRefreshTokens(refreshKey),
     policy: config.sessionPolicy,
     clock,
@@ -53,10 +53,10 @@ export const createPasskeySignInHandlerDependencies = (
       challenges: createDynamoDbChallengeStore(client, config.passkeyChallengesTableName, CHALLENGE_TTL_SECONDS, clock),
       users: createDynamoDbUserStore(client, config.usersTableName),
       webauthn: createWebAuthn(config.relyingParty),
-      issueGrant: createGrantIssuer({
-        startSession,
+      startSession,
+      answerGrant: createGrantAnswer({
         tokens,
-        // A new trusted device: the passkey proved the user (device tokens are keyed from the refresh key).
+        // Device tokens are keyed from the refresh key, as the login's.
         deviceTokens: createDeviceTokens(refreshKey, { ttlSeconds: config.deviceTokenTtlSeconds, clock }),
       }),
       tokens,

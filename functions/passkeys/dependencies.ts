@@ -38,7 +38,7 @@ export const createPasskeysHandlerDependencies = (
       clock,
     }),
     liveSession: createLiveSessionLookup({
-      sessions: createDynamoDbSessionStore(client, config.sessionsTableName),
+      sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
       users: createDynamoDbUserStore(client, config.usersTableName),
       policy: config.sessionPolicy,
       clock,

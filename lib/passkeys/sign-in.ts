@@ -2,7 +2,8 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidPasskeyError } from '#lib/errors.ts';
-import type { IssueGrant, LoginGrant } from '#lib/sessions/grant.ts';
+import type { AnswerGrant, LoginGrant } from '#lib/sessions/grant.ts';
+import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { newUserId } from '#lib/users/user.ts';
@@ -20,7 +21,10 @@ export interface PasskeySignInDependencies {
   challenges: ChallengeStore;
   users: Pick<UserStore, 'findById'>;
   webauthn: WebAuthn;
-  issueGrant: IssueGrant;
+  /** The login's session start: one transaction, only while the user item is as read (its epoch). */
+  startSession: StartSession;
+  /** The login's answer: tokens, the safe user and a device token. */
+  answerGrant: AnswerGrant;
   /** Awaited before any verdict, so an unreadable signing key is a 503 for every attempt alike. */
   tokens: Pick<TokenSigner, 'ready'>;
   telemetry: PasskeyTelemetry;
@@ -53,7 +57,8 @@ export const createPasskeySignIn = ({
   challenges,
   users,
   webauthn,
-  issueGrant,
+  startSession,
+  answerGrant,
   tokens,
   telemetry,
   clock = systemClock,
@@ -117,8 +122,16 @@ export const createPasskeySignIn = ({
       telemetry.signIn('passkey_gone', log);
       throw new InvalidPasskeyError();
     }
-    const { grant, sessionId } = await issueGrant(user, { userAgent: context.userAgent, startedBy: 'passkey' });
-    telemetry.signIn('success', { ...log, sessionId });
+    // As a login's: in one transaction with a check that the user item is still the one read, so
+    // a logout everywhere or a password change in between leaves no session of the old epoch.
+    const started = await startSession(user, context.userAgent, undefined, 'passkey');
+    if (!started.started) {
+      telemetry.signIn('user_changed', log);
+      throw new InvalidPasskeyError();
+    }
+    // A new device: the passkey proved the user.
+    const grant = await answerGrant({ user, sessionId: started.sessionId, refreshToken: started.refreshToken });
+    telemetry.signIn('success', { ...log, sessionId: started.sessionId });
     return grant;
   },
 });

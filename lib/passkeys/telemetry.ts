@@ -11,6 +11,7 @@ export type PasskeySignInOutcome =
   | 'user_handle_mismatch'
   | 'user_gone'
   | 'user_disabled'
+  | 'user_changed'
   | 'counter_regressed'
   | 'passkey_gone';
 
@@ -23,6 +24,7 @@ export const PASSKEY_OUTCOME_METRICS = {
   user_handle_mismatch: 'PasskeySignInFailed',
   user_gone: 'PasskeySignInFailed',
   user_disabled: 'PasskeySignInFailed',
+  user_changed: 'PasskeySignInFailed',
   passkey_gone: 'PasskeySignInFailed',
   counter_regressed: 'PasskeyPossibleClone',
 } as const satisfies Record<PasskeySignInOutcome, string>;

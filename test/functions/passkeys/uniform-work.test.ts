@@ -118,10 +118,11 @@ describe('passkey sign-in: the same work for every failure, and a success does t
       for (const [kind, trace] of Object.entries(refusedEarly)) {
         expect({ kind, ...trace }).toStrictEqual({ kind, statusCode: 401, calls: work, signatureChecks: 0 });
       }
-      // A success: that work, then the session (its write and the cap's look at the user index).
+      // A success: that work, then the session as a login starts it (one transaction with the check on
+      // the user item, beside the cap's look at the user index).
       expect(success).toStrictEqual({
         statusCode: 200,
-        calls: [...work, 'PutCommand sessions conditional', 'QueryCommand sessions/user-index'].sort(),
+        calls: [...work, 'QueryCommand sessions/user-index', 'TransactWriteCommand ?'].sort(),
         signatureChecks: 1,
       });
     } finally {
