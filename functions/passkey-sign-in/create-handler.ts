@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createHttpHandler } from '#lib/http/chain.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { failure, success } from '#lib/http/response.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { parseAuthenticationRequest, parseOptionsRequest } from '#lib/passkeys/request.ts';
@@ -42,7 +42,7 @@ export const createPasskeySignInHandler = ({
             await signIn.signIn(parseAuthenticationRequest(event.body), { userAgent: event.headers?.['user-agent'] }),
           );
         default:
-          return failure(404, HTTP_MESSAGES.notFound);
+          return failure(404, httpError('notFound'));
       }
     });
 };

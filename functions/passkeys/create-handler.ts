@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Clock } from '#lib/clock.ts';
 import { authenticate, freshSignInRequiredError } from '#lib/http/bearer-auth.ts';
 import { createHttpHandler } from '#lib/http/chain.ts';
-import { HTTP_MESSAGES } from '#lib/http/messages.ts';
+import { httpError } from '#lib/http/messages.ts';
 import { failure, success } from '#lib/http/response.ts';
 import { HTTP_PATHS, routeKey } from '#lib/http/routes.ts';
 import { isFreshSignIn, type PasskeyManagement, type PasskeyPolicy } from '#lib/passkeys/manage.ts';
@@ -80,7 +80,7 @@ export const createPasskeysHandler = ({
           return success({});
         }
         default:
-          return failure(404, HTTP_MESSAGES.notFound);
+          return failure(404, httpError('notFound'));
       }
     });
 };

@@ -113,13 +113,16 @@ const INVALID_CLIENT = oauthError(
 /** The 401 of a route that needs a recent sign-in: a bad token, or a good one of a session too old. */
 const FRESH_BEARER_UNAUTHORIZED = error(
   `${BEARER_UNAUTHORIZED.description} Or the session started more than PASSKEY_FRESH_LOGIN_SECONDS (default ${SETTINGS.passkeyFreshLoginSeconds.default}) ago: sign in again (RFC 9470: error="insufficient_user_authentication", with max_age).`,
-  FRESH_SIGN_IN_REQUIRED_MESSAGE,
+  { error: FRESH_SIGN_IN_REQUIRED_MESSAGE, code: 'insufficient_user_authentication' },
   { headers: [...NO_STORE, 'WWW-Authenticate'] },
 );
 
 const OPTIONS_BODY = { schema: OptionsRequestSchema, example: {}, required: false };
 
-const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', 'Request body must be a JSON object');
+const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', {
+  error: 'Request body must be a JSON object',
+  code: 'invalid_request',
+});
 
 /** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
@@ -382,7 +385,10 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: OPTIONS_BAD_BODY,
       401: FRESH_BEARER_UNAUTHORIZED,
-      409: error('The user has as many passkeys as allowed (20).', PASSKEY_LIMIT_MESSAGE),
+      409: error('The user has as many passkeys as allowed (20).', {
+        error: PASSKEY_LIMIT_MESSAGE,
+        code: 'passkey_conflict',
+      }),
       500: INTERNAL,
       503: UNAVAILABLE,
     },
@@ -404,13 +410,13 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: error(
         "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm we do not accept.",
-        PASSKEY_REGISTRATION_FAILED_MESSAGE,
+        { error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' },
       ),
       401: FRESH_BEARER_UNAUTHORIZED,
-      409: error(
-        'This credential is registered already (to anyone), or the user has as many passkeys as allowed.',
-        PASSKEY_EXISTS_MESSAGE,
-      ),
+      409: error('This credential is registered already (to anyone), or the user has as many passkeys as allowed.', {
+        error: PASSKEY_EXISTS_MESSAGE,
+        code: 'passkey_conflict',
+      }),
       500: INTERNAL,
       503: UNAVAILABLE,
     },
@@ -450,7 +456,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       401: BEARER_UNAUTHORIZED,
       404: error(
         "No passkey of the caller's has this id: the same answer for one that does not exist and for someone else's.",
-        PASSKEY_NOT_FOUND_MESSAGE,
+        { error: PASSKEY_NOT_FOUND_MESSAGE, code: 'not_found' },
       ),
       500: INTERNAL,
       503: UNAVAILABLE,
@@ -492,11 +498,11 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: error(
         "The body is not of an authentication response's shape: a field missing or not a string, not base64url, too long (a credential id over 1023 bytes), client data that is not JSON.",
-        'response.signature is required',
+        { error: 'response.signature is required', code: 'invalid_request' },
       ),
       401: error(
         'Unknown or deleted passkey, bad signature, another origin or RP ID, a spent, expired or unknown challenge, no user verification, a device-bound counter that went back, a user that is gone: byte-identical in every case.',
-        INVALID_PASSKEY_MESSAGE,
+        { error: INVALID_PASSKEY_MESSAGE, code: 'invalid_passkey' },
       ),
       500: INTERNAL,
       503: UNAVAILABLE,

@@ -17,6 +17,14 @@ export const ERROR_CODES = [
   'invalid_token',
   /** 401 of `POST /api/auth/refresh`: every refused refresh token, byte-identical. */
   'invalid_refresh_token',
+  /** 401 of a passkey sign-in: every failure, byte-identical. */
+  'invalid_passkey',
+  /** 401: a genuine token of a session that started too long ago for what it asks (RFC 9470). */
+  'insufficient_user_authentication',
+  /** 400 of a passkey registration that does not verify, or whose challenge is spent or not the caller's. */
+  'passkey_not_verified',
+  /** 409: the passkey is registered already, or the user has as many as allowed. */
+  'passkey_conflict',
   /** 403: refused by the gateway or the firewall. */
   'forbidden',
   /** 404: no such route, or no such session of the caller's. */

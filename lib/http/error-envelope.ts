@@ -25,6 +25,10 @@ const CLASS_CODES: Readonly<Record<string, ErrorCode>> = {
   ERR_INVALID_CREDENTIALS: 'invalid_credentials',
   ERR_INVALID_REFRESH_TOKEN: 'invalid_refresh_token',
   ERR_SESSION_NOT_FOUND: 'not_found',
+  ERR_INVALID_PASSKEY: 'invalid_passkey',
+  ERR_PASSKEY_REGISTRATION: 'passkey_not_verified',
+  ERR_PASSKEY_CONFLICT: 'passkey_conflict',
+  ERR_PASSKEY_NOT_FOUND: 'not_found',
   ERR_TOO_MANY_ATTEMPTS: 'too_many_attempts',
   ERR_SERVICE_UNAVAILABLE: 'service_unavailable',
 };
@@ -36,7 +40,9 @@ const CLASS_CODES: Readonly<Record<string, ErrorCode>> = {
  */
 const errorCode = (error: HttpErrorLike, statusCode: number): ErrorCode => {
   if (error.code === 'ERR_UNAUTHORIZED') {
-    return error.headers?.['WWW-Authenticate']?.includes('error="invalid_token"') ? 'invalid_token' : 'token_required';
+    const challenge = error.headers?.['WWW-Authenticate'] ?? '';
+    if (challenge.includes('error="insufficient_user_authentication"')) return 'insufficient_user_authentication';
+    return challenge.includes('error="invalid_token"') ? 'invalid_token' : 'token_required';
   }
   return (typeof error.code === 'string' && CLASS_CODES[error.code]) || codeForStatus(statusCode);
 };

@@ -215,6 +215,9 @@ describe.skipIf(!HAS_CHROMIUM)('passkeys in a real browser (headless Chromium, D
 
     // The authenticator still has it; the service does not: the one 401.
     const refused = await ceremony(page, 'get', apiUrl);
-    expect(refused).toEqual({ status: 401, body: { ok: false, error: 'Passkey sign-in failed' } });
+    expect(refused).toEqual({
+      status: 401,
+      body: { ok: false, error: 'Passkey sign-in failed', code: 'invalid_passkey' },
+    });
   });
 });

@@ -84,7 +84,7 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
     // The literal resource has no DELETE: no route, not a delete of the passkey "registration".
     const literal = await fetch(`${url}/api/auth/passkeys/registration`, { method: 'DELETE' });
     expect(literal.status).toBe(404);
-    expect(await literal.json()).toEqual({ ok: false, error: 'Not found' });
+    expect(await literal.json()).toEqual({ ok: false, error: 'Not found', code: 'not_found' });
   });
 
   it('does not resolve dot segments, as API Gateway does not', async () => {

@@ -21,7 +21,7 @@ const PATHS = {
 const REFUSED = {
   statusCode: 401,
   headers: API_RESPONSE_HEADERS,
-  body: JSON.stringify({ ok: false, error: INVALID_PASSKEY_MESSAGE }),
+  body: JSON.stringify({ ok: false, error: INVALID_PASSKEY_MESSAGE, code: 'invalid_passkey' }),
 };
 
 interface Grant {
@@ -328,7 +328,7 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     // Without a token, or with an ended session's: the bearer 401.
     expect((await call(PATHS.registrationOptions, { body: {} })).statusCode).toBe(401);
     const fresh = await login('hal');
-    await sessionRequest(handlers.sessions, { path: '/api/auth/logout', token: fresh.token });
+    await sessionRequest(handlers.refresh, { path: '/api/auth/logout', token: fresh.token });
     expect(JSON.parse((await call(PATHS.registrationOptions, { token: fresh.token })).body).error).toBe(
       'The token is invalid or has expired',
     );
@@ -380,7 +380,7 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     const notFound = {
       statusCode: 404,
       headers: API_RESPONSE_HEADERS,
-      body: '{"ok":false,"error":"Passkey not found"}',
+      body: '{"ok":false,"error":"Passkey not found","code":"not_found"}',
     };
     expect(await call(PATHS.list, { method: 'DELETE', token: bob.token, id: authenticator.id })).toStrictEqual(
       notFound,
