@@ -295,7 +295,7 @@ export class AuthStack extends Stack {
         ...usersTableEnvironment,
       },
     });
-    users.grantReadById(passkeysFunction);
+    users.grantReadAttributesById(passkeysFunction, PROFILE_ATTRIBUTES);
     sessions.grantReadById(passkeysFunction);
     passkeys.grantManage(passkeysFunction);
     passkeyChallenges.grantIssueAndConsume(passkeysFunction);

@@ -11,12 +11,13 @@ import { isFreshSignIn, type PasskeyManagement, type PasskeyPolicy } from '#lib/
 import { parseOptionsRequest, parseRegistrationRequest } from '#lib/passkeys/request.ts';
 import type { LiveSessionLookup } from '#lib/sessions/access.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
+import type { UserProfile } from '#lib/users/user.ts';
 
 /** Everything the passkeys handler uses, built by createPasskeysHandlerDependencies (or by a test). */
 export interface PasskeysHandlerDependencies {
   logger: Logger;
   manage: PasskeyManagement;
-  liveSession: LiveSessionLookup;
+  liveSession: LiveSessionLookup<UserProfile>;
   verify: TokenVerifier;
   policy: Pick<PasskeyPolicy, 'freshSignInSeconds'>;
   clock: Clock;
@@ -41,7 +42,7 @@ export const createPasskeysHandler = ({
   const jsonBody = httpJsonBodyParser();
   /** The caller and its live session; with `fresh`, a session that started recently enough. */
   const caller = async (event: APIGatewayProxyEvent, fresh: boolean) => {
-    let live: Awaited<ReturnType<LiveSessionLookup>>;
+    let live: Awaited<ReturnType<LiveSessionLookup<UserProfile>>>;
     await authenticate(event.headers, verify, async (claims) => {
       live = await liveSession(claims);
       return live !== undefined;

@@ -39,7 +39,7 @@ export const createPasskeysHandlerDependencies = (
     }),
     liveSession: createLiveSessionLookup({
       sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
-      users: createDynamoDbUserStore(client, config.usersTableName),
+      readUser: createDynamoDbUserStore(client, config.usersTableName).findProfileById,
       policy: config.sessionPolicy,
       clock,
     }),

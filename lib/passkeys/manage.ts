@@ -8,6 +8,10 @@ import {
   PasskeyRegistrationError,
 } from '#lib/errors.ts';
 import type { UserItem } from '#lib/users/user.ts';
+
+/** What a registration needs of its user (read as a profile: never the password hash). */
+type RegisteringUser = Pick<UserItem, 'id' | 'username' | 'name'>;
+
 import type { ChallengeStore } from './challenges.ts';
 import { isCredentialId, type PasskeyView, toPasskeyView } from './passkey.ts';
 import type { ParsedRegistration } from './request.ts';
@@ -43,9 +47,9 @@ export interface PasskeyManagementDependencies {
 
 export interface PasskeyManagement {
   /** Options for `navigator.credentials.create`, excluding the user's passkeys; a 409 at the cap. */
-  registrationOptions(user: UserItem): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  registrationOptions(user: RegisteringUser): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** Verifies and stores a new passkey of the user, spending its challenge whatever the outcome. */
-  register(user: UserItem, request: ParsedRegistration): Promise<PasskeyView>;
+  register(user: RegisteringUser, request: ParsedRegistration): Promise<PasskeyView>;
   /** The user's passkeys, newest first. */
   list(userId: string): Promise<PasskeyView[]>;
   /** Deletes one of the user's passkeys; PasskeyNotFoundError for any other id. */
