@@ -48,6 +48,7 @@ const TAGS: Readonly<Record<string, string>> = {
   auth: 'Signing in, the signed-in user and their password.',
   sessions: 'Refresh tokens and sessions: refresh, logout, the session list.',
   oauth: 'The same sessions in the encoding of OAuth 2.0 client libraries (RFC 6749, RFC 7009).',
+  passkeys: 'Passkeys (WebAuthn): registering, listing and deleting them, and signing in with one.',
   keys: 'What verifiers need: the public keys and the authorization server metadata.',
   meta: 'This document.',
 };

@@ -499,12 +499,13 @@ describe('AuthStack', () => {
     expect(SESSION_STATE_ATTRIBUTES.every((name) => (PROFILE_ATTRIBUTES as readonly string[]).includes(name))).toBe(
       true,
     );
-    // Whole items only where the hash is compared: login (from the index, and its re-read) and the password change.
+    // Whole items only where the hash is compared or checked: login (from the index, and its
+    // re-read), the password change, and the passkey sign-in (its session start checks the hash).
     const unconditioned = Object.keys(HTTP_FUNCTIONS)
       .map((name) => HTTP_FUNCTIONS[name as keyof typeof HTTP_FUNCTIONS].constructId)
       .filter((id) => userReads(id).some((statement) => statement.Condition === undefined))
       .sort();
-    expect(unconditioned).toEqual(['LoginFunction', 'PasswordFunction']);
+    expect(unconditioned).toEqual(['LoginFunction', 'PasskeySignInFunction', 'PasswordFunction']);
   });
 
   it('lets /api/auth/me read users by id only, and the well-known function read only the keys', () => {
@@ -621,7 +622,15 @@ describe('AuthStack', () => {
       { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'Passkeys', condition: noReturn },
       { actions: 'dynamodb:Query', on: 'Passkeys/user-index' },
       { actions: 'dynamodb:GetItem', on: 'Sessions' },
-      { actions: 'dynamodb:GetItem', on: 'Users' },
+      // The registering user as a profile: never the password hash.
+      {
+        actions: 'dynamodb:GetItem',
+        on: 'Users',
+        condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...PROFILE_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      },
     ]);
   });
 
