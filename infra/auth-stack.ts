@@ -157,26 +157,30 @@ export class AuthStack extends Stack {
         entry: `functions/${HTTP_FUNCTIONS[name].folder}/handler.ts`,
       });
 
+    // What checks a password as a login does (login, and the password change): the keys, tables
+    // and budgets of the throttle, the device tokens and the account cap, and a signer.
+    const passwordCheckEnvironment = {
+      ...tokenEnvironment,
+      ...sessionEnvironment,
+      ...secretEnvironment('signingKeys', signingKeys.secret),
+      ...usersTableEnvironment,
+      [TABLE_VARIABLES.attempts]: attempts.table.tableName,
+      ...secretEnvironment('identifierKey', identifierKey),
+      ...secretEnvironment('refreshKey', refreshKey),
+      ...settingsEnvironment({
+        bcryptCost: settings.bcryptCost,
+        throttleMaxFailures: settings.throttleMaxFailures,
+        throttleWindowSeconds: settings.throttleWindowSeconds,
+        deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds,
+        deviceMaxFailures: settings.deviceMaxFailures,
+        accountMaxFailures: settings.accountMaxFailures,
+      }),
+    };
+
     const loginFunction = fn('login', {
       // bcrypt is CPU-bound and single-threaded; 1,769 MB is exactly one vCPU (README, Performance).
       memorySize: settings.memorySize,
-      environment: {
-        ...tokenEnvironment,
-        ...sessionEnvironment,
-        ...secretEnvironment('signingKeys', signingKeys.secret),
-        ...usersTableEnvironment,
-        [TABLE_VARIABLES.attempts]: attempts.table.tableName,
-        ...secretEnvironment('identifierKey', identifierKey),
-        ...secretEnvironment('refreshKey', refreshKey),
-        ...settingsEnvironment({
-          bcryptCost: settings.bcryptCost,
-          throttleMaxFailures: settings.throttleMaxFailures,
-          throttleWindowSeconds: settings.throttleWindowSeconds,
-          deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds,
-          deviceMaxFailures: settings.deviceMaxFailures,
-          accountMaxFailures: settings.accountMaxFailures,
-        }),
-      },
+      environment: passwordCheckEnvironment,
     });
     users.grantLookup(loginFunction);
     // The re-read of a user whose item moved on between the index and the session start (a logout
@@ -250,20 +254,8 @@ export class AuthStack extends Stack {
       // Two bcrypt runs (the compare, then the new hash): one vCPU, as for login.
       memorySize: settings.memorySize,
       environment: {
-        ...tokenEnvironment,
-        ...sessionEnvironment,
-        ...secretEnvironment('signingKeys', signingKeys.secret),
-        ...usersTableEnvironment,
-        [TABLE_VARIABLES.attempts]: attempts.table.tableName,
-        ...secretEnvironment('identifierKey', identifierKey),
-        ...secretEnvironment('refreshKey', refreshKey),
+        ...passwordCheckEnvironment,
         ...settingsEnvironment({
-          bcryptCost: settings.bcryptCost,
-          throttleMaxFailures: settings.throttleMaxFailures,
-          throttleWindowSeconds: settings.throttleWindowSeconds,
-          deviceTokenTtlSeconds: settings.deviceTokenTtlSeconds,
-          deviceMaxFailures: settings.deviceMaxFailures,
-          accountMaxFailures: settings.accountMaxFailures,
           passwordMinLength: settings.passwordMinLength,
           pwnedPasswordsCheck: String(settings.pwnedPasswordsCheck),
         }),
