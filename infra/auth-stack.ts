@@ -1,6 +1,5 @@
 import { Annotations, CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiFirewall } from '#infra/constructs/api-firewall.ts';
 import { AuthApi } from '#infra/constructs/auth-api.ts';
@@ -8,6 +7,7 @@ import { LoginAlarms } from '#infra/constructs/login-alarms.ts';
 import { LoginAttemptsTable } from '#infra/constructs/login-attempts-table.ts';
 import { PasskeyChallengesTable } from '#infra/constructs/passkey-challenges-table.ts';
 import { PasskeysTable } from '#infra/constructs/passkeys-table.ts';
+import { SealedSecret, SecretsKey } from '#infra/constructs/secrets-key.ts';
 import { ServiceFunction, type ServiceFunctionProps } from '#infra/constructs/service-function.ts';
 import { SessionsTable } from '#infra/constructs/sessions-table.ts';
 import { SigningKeys } from '#infra/constructs/signing-keys.ts';
@@ -66,9 +66,16 @@ export interface AuthStackProps extends StackProps {
   settings: AuthStackSettings;
 }
 
-const generatedKey = (scope: Construct, id: string, description: string, noRotation: string): Secret => {
-  const secret = new Secret(scope, id, {
+const generatedKey = (
+  scope: Construct,
+  id: string,
+  secretsKey: SecretsKey,
+  description: string,
+  noRotation: string,
+): SealedSecret => {
+  const secret = new SealedSecret(scope, id, {
     description,
+    secretsKey,
     generateSecretString: { passwordLength: 64, excludePunctuation: true },
   });
   Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotation });
@@ -86,7 +93,10 @@ export class AuthStack extends Stack {
     const sessions = new SessionsTable(this, 'Sessions');
     const passkeys = new PasskeysTable(this, 'Passkeys');
     const passkeyChallenges = new PasskeyChallengesTable(this, 'PasskeyChallenges');
+    // Encrypts the secrets that hold key material, sealed to the roles granted them.
+    const secretsKey = new SecretsKey(this, 'SecretsKey');
     const signingKeys = new SigningKeys(this, 'SigningKeys', {
+      secretsKey,
       rotationDays: settings.keyRotationDays,
       retainRetiredSeconds: settings.tokenTtlSeconds + JWKS_CACHE_MARGIN_SECONDS,
       logRetention: settings.logRetention,
@@ -95,12 +105,14 @@ export class AuthStack extends Stack {
     const identifierKey = generatedKey(
       this,
       'IdentifierKey',
+      secretsKey,
       'Movie Knight Auth: HMAC key for identifiers in counters and logs',
       'Rotating it would only reset every throttling counter and break log correlation; it protects nothing that expires.',
     );
     const refreshKey = generatedKey(
       this,
       'RefreshKey',
+      secretsKey,
       'Movie Knight Auth: HMAC key of refresh tokens',
       'Rotating it ends every session at once (every refresh token stops working); that is an incident response, done by hand (README, Operations), not a schedule.',
     );
@@ -316,6 +328,12 @@ export class AuthStack extends Stack {
     signingKeys.grantSigning(passkeySignInFunction);
     refreshKey.grantRead(passkeySignInFunction);
 
+    // The operator: `npm run keys`, `npm run users -- unlock` and the refresh key runbooks.
+    signingKeys.grantOperating(secretsKey.operator);
+    identifierKey.grantRead(secretsKey.operator);
+    refreshKey.grantRead(secretsKey.operator);
+    refreshKey.grantWrite(secretsKey.operator);
+
     // No function may answer before the first keys exist.
     const functions: Record<HttpFunctionName, ServiceFunction> = {
       login: loginFunction,
@@ -371,6 +389,7 @@ export class AuthStack extends Stack {
     output('SessionsTableName', sessions.table.tableName, 'Sessions (refresh token state, never the tokens)');
     output('RefreshKeySecretArn', refreshKey.secretArn, 'Refresh token HMAC key');
     output('PasskeysTableName', passkeys.table.tableName, 'Passkeys (public keys, never a secret)');
+    output('KeyOperatorRoleArn', secretsKey.operator.roleArn, 'Assume it to run npm run keys (docs/operations.md)');
     output('PasskeyChallengesTableName', passkeyChallenges.table.tableName, 'Single-use passkey challenges');
   }
 }

@@ -1,13 +1,14 @@
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { KEY_VARIABLES, secretArnVariable, settingsEnvironment } from '#lib/settings.ts';
+import { SealedSecret, type SecretsKey } from './secrets-key.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface SigningKeysProps {
@@ -17,6 +18,8 @@ export interface SigningKeysProps {
   retainRetiredSeconds: number;
   logRetention: RetentionDays;
   logLevel: string;
+  /** Encrypts the private key set and seals it to the roles granted it. */
+  secretsKey: SecretsKey;
 }
 
 /**
@@ -25,8 +28,8 @@ export interface SigningKeysProps {
  * the public JWKS into a second secret, so functions that only verify never hold a private key.
  */
 export class SigningKeys extends Construct {
-  /** The private key set: read only by the functions that sign. */
-  readonly secret: Secret;
+  /** The private key set: read only by the functions that sign (sealed: see secrets-key.ts). */
+  readonly secret: SealedSecret;
   /** The public JWKS (lib/tokens/public-jwks.ts): read by the functions that verify or publish. */
   readonly publicKeys: Secret;
   /** The setup resource: anything that reads the keys should depend on it. */
@@ -35,10 +38,11 @@ export class SigningKeys extends Construct {
   constructor(scope: Construct, id: string, props: SigningKeysProps) {
     super(scope, id);
     // CloudFormation fills it with a random string; the setup resource replaces that with keys.
-    this.secret = new Secret(this, 'Secret', {
+    this.secret = new SealedSecret(this, 'Secret', {
       description: 'Movie Knight Auth: RS256 JWK set that signs access tokens',
+      secretsKey: props.secretsKey,
     });
-    // Filled by the setup resource from the key set, and rewritten by every rotation.
+    // Public keys only: the account's default key, no resource policy. Filled by the setup resource from the key set, and rewritten by every rotation.
     this.publicKeys = new Secret(this, 'PublicKeys', {
       description: 'Movie Knight Auth: public JWKS that verifies access tokens (no private keys)',
     });
@@ -115,6 +119,22 @@ export class SigningKeys extends Construct {
   /** Read access to the private key set: only for functions that sign tokens. */
   grantSigning(grantee: IGrantable): void {
     this.secret.grantRead(grantee);
+  }
+
+  /**
+   * What `npm run keys` does (status, revoke, prune) and the key runbooks: read and write both
+   * secrets, and start or cancel a rotation of the key set.
+   */
+  grantOperating(grantee: IGrantable): void {
+    this.secret.grantRead(grantee);
+    this.secret.grantWrite(grantee);
+    this.publicKeys.grantRead(grantee);
+    this.publicKeys.grantWrite(grantee);
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:RotateSecret', 'secretsmanager:CancelRotateSecret'],
+      resourceArns: [this.secret.secretArn],
+    });
   }
 
   /** Read access to the public JWKS: for functions that verify tokens or publish the keys. */

@@ -358,7 +358,7 @@ describe('AuthStack', () => {
     );
   });
 
-  it('generates the refresh key at deploy time, readable by login, refresh and the password change only', () => {
+  it('generates the refresh key at deploy time, readable by the functions that start or refresh sessions, and the key operator', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret');
     const [refreshKeyId] = Object.keys(secrets).filter((id) => id.startsWith('RefreshKey'));
     expect(secrets[refreshKeyId!]?.Properties.GenerateSecretString).toEqual({
@@ -370,7 +370,14 @@ describe('AuthStack', () => {
       .flatMap((policy) => policy.Properties.Roles.map((r: { Ref: string }) => r.Ref.replace(/Role.*$/, '')))
       .sort();
     // Not the sessions function: with the sessions' salts and generations, the key makes any current refresh token.
-    expect(readers).toEqual(['LoginFunction', 'PasskeySignInFunction', 'PasswordFunction', 'RefreshFunction']);
+    // The key operator replaces it (docs/operations.md, "Ending sessions").
+    expect(readers).toEqual([
+      'LoginFunction',
+      'PasskeySignInFunction',
+      'PasswordFunction',
+      'RefreshFunction',
+      'SecretsKeyOperator',
+    ]);
     const withKey = Object.values(template.findResources('AWS::Lambda::Function'))
       .filter((fn) => fn.Properties.Environment?.Variables?.REFRESH_KEY_SECRET_ARN)
       .map((fn) => String(fn.Metadata?.['aws:cdk:path']).split('/')[1])
@@ -408,6 +415,10 @@ describe('AuthStack', () => {
       'KeyRotationFunction',
     ];
     const functionOfRole = new Map(functions.map((id) => [roleOf(id), id]));
+    const operator = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('SecretsKeyOperatorRole'),
+    );
+    if (operator) functionOfRole.set(operator, 'KeyOperator');
     /** Every function whose role may call `action` on `secret`. */
     const allowed = (action: string, secret: string) =>
       Object.values(template.findResources('AWS::IAM::Policy'))
@@ -423,7 +434,9 @@ describe('AuthStack', () => {
             ),
         )
         .sort();
+    // And the key operator, for `npm run keys` (its role is no function's).
     expect(allowed('secretsmanager:GetSecretValue', privateKeys)).toEqual([
+      'KeyOperator',
       'KeyRotationFunction',
       'KeySetupFunction',
       'LoginFunction',
@@ -432,14 +445,16 @@ describe('AuthStack', () => {
       'RefreshFunction',
     ]);
     expect(allowed('secretsmanager:GetSecretValue', publicKeys)).toEqual([
+      'KeyOperator',
       'MeFunction',
       'PasskeysFunction',
       'SessionsFunction',
       'WellKnownFunction',
     ]);
     // Only key management writes either of them.
-    expect(allowed('secretsmanager:PutSecretValue', privateKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
-    expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(['KeyRotationFunction', 'KeySetupFunction']);
+    const managers = ['KeyOperator', 'KeyRotationFunction', 'KeySetupFunction'];
+    expect(allowed('secretsmanager:PutSecretValue', privateKeys)).toEqual(managers);
+    expect(allowed('secretsmanager:PutSecretValue', publicKeys)).toEqual(managers);
     // And no function is told where the other secret is.
     const variables = (id: string) => findFunction(template, id).resource.Properties.Environment.Variables;
     for (const id of ['LoginFunction', 'RefreshFunction', 'PasswordFunction', 'PasskeySignInFunction']) {
