@@ -1,7 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { SealedSecret } from '#infra/constructs/secrets-key.ts';
 import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
-import { findFunction } from '#test/support/synth.ts';
+import { findFunction, synthesize, WITHOUT_BUNDLING } from '#test/support/synth.ts';
 
 /** A resource, or a part of one, as the template has it. */
 type Json = ReturnType<Template['findResources']>[string];
@@ -240,5 +242,25 @@ describe('the key of the secrets that hold key material', () => {
       ].sort(),
     );
     template.hasOutput('KeyOperatorRoleArn', { Value: arn(role('KeyOperator')) });
+  });
+
+  it('lets a role granted a sealed secret later through the key and that secret, and no other', () => {
+    const { template: altered } = synthesize({ ...WITHOUT_BUNDLING }, (stack) => {
+      const reader = new Role(stack, 'LateReader', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+      (stack.node.findChild('RefreshKey') as SealedSecret).grantRead(reader);
+    });
+    const [reader] = Object.keys(altered.findResources('AWS::IAM::Role')).filter((id) => id.startsWith('LateReader'));
+    const [[, alteredKey]] = Object.entries(altered.findResources('AWS::KMS::Key')) as [[string, Json]];
+    const readers = (alteredKey.Properties.KeyPolicy.Statement as Json[]).find((s) => s.Sid === 'SealedSecretReaders');
+    expect(sorted(readers?.Principal.AWS)).toContain(JSON.stringify(arn(reader ?? '')));
+    const readDenials = Object.values(altered.findResources('AWS::SecretsManager::ResourcePolicy')).map((policy) => ({
+      secret: policy.Properties.SecretId.Ref as string,
+      except: JSON.stringify(
+        (policy.Properties.ResourcePolicy.Statement as Json[]).find((s) => s.Sid === 'OnlyItsReadersRead')?.Condition,
+      ),
+    }));
+    expect(readDenials.filter(({ except }) => except.includes(`"${reader}"`)).map(({ secret }) => secret)).toEqual([
+      expect.stringMatching(/^RefreshKey/),
+    ]);
   });
 });
