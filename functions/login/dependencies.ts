@@ -13,7 +13,7 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
-import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
@@ -84,5 +84,13 @@ export const createLoginHandlerDependencies = (
       if (result.status === 'rejected') telemetry.warn('Warm-up failed', { error: result.reason });
     }
   };
-  return { login, telemetry, logger, metrics, corsAllowedOrigins: config.corsAllowedOrigins, warmUp };
+  return {
+    login,
+    clientIds: registeredClientIds(config.tokenPolicy),
+    telemetry,
+    logger,
+    metrics,
+    corsAllowedOrigins: config.corsAllowedOrigins,
+    warmUp,
+  };
 };

@@ -57,7 +57,7 @@ export const createPasswordHandler = ({
       if (!user) throw invalidTokenError();
       const request = parsePasswordChangeRequest(event.body);
       const result = await changePassword(
-        { user, sessionId: claims.sid, userAgent: event.headers?.['user-agent'] },
+        { user, sessionId: claims.sid, userAgent: event.headers?.['user-agent'], clientId: claims.client_id },
         request,
       );
       if (!result.changed) throw invalidTokenError();

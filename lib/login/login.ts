@@ -126,16 +126,16 @@ export const createLogin = ({
    * is not disabled (only the epoch moved: a logout everywhere), the session starts in the new
    * epoch; otherwise the password that was checked is no longer the user's, and there is no session.
    */
-  const startChecked = async (user: UserItem, userAgent: string | undefined) => {
-    const first = await startSession(user, userAgent);
-    if (first.started) return { ...first, user };
+  const startChecked = async (user: UserItem, userAgent: string | undefined, clientId: string | undefined) => {
+    const first = await startSession(user, userAgent, { clientId });
+    if (first.started) return { ...first, user, clientId };
     const current = await users.findById(user.id);
     if (current?.passwordHash !== user.passwordHash || current.disabledAt !== undefined) return undefined;
-    const second = await startSession(current, userAgent);
-    return second.started ? { ...second, user: current } : undefined;
+    const second = await startSession(current, userAgent, { clientId });
+    return second.started ? { ...second, user: current, clientId } : undefined;
   };
 
-  return async ({ identifier, password, deviceToken }, context = {}) => {
+  return async ({ identifier, password, deviceToken, clientId }, context = {}) => {
     // Independent work, all started at once: the claims wait only for the keys they are made
     // under (local HMACs), and every claim is made before any bcrypt work.
     const keyed = identifierHash(identifier);
@@ -191,7 +191,7 @@ export const createLogin = ({
      */
     const signIn = async (user: UserItem, settle: Promise<unknown>, deviceId: string | undefined) => {
       const trusted = deviceId !== undefined;
-      const [started] = await Promise.all([startChecked(user, context.userAgent), settle]);
+      const [started] = await Promise.all([startChecked(user, context.userAgent, clientId), settle]);
       if (!started) {
         telemetry.record('password_changed', { ...log, userId: user.id, trusted });
         throw new InvalidCredentialsError();

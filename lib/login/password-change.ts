@@ -36,6 +36,8 @@ export interface PasswordChangeCaller {
   user: UserItem;
   sessionId: string;
   userAgent?: string | undefined;
+  /** The registered client of the caller's session (its access token's `client_id`): the new session is that client's too. */
+  clientId?: string | undefined;
 }
 
 /**
@@ -82,7 +84,7 @@ export const createPasswordChange = ({
     throw new BadRequestError(verdict.message);
   };
 
-  return async ({ user, sessionId, userAgent }, { currentPassword, newPassword }) => {
+  return async ({ user, sessionId, userAgent, clientId }, { currentPassword, newPassword }) => {
     const log = { userId: user.id, sessionId };
     const length = policy.checkLength(newPassword, 'newPassword');
     if (!length.ok) refuse(length, log);
@@ -131,7 +133,10 @@ export const createPasswordChange = ({
       if (!verdict.ok) refuse(verdict, log);
 
       const newHash = await passwords.hash(newPassword);
-      const started = await startSession(user, userAgent, { newHash, callerSessionId: sessionId });
+      const started = await startSession(user, userAgent, {
+        change: { newHash, callerSessionId: sessionId },
+        clientId,
+      });
       if (!started.started) {
         // Someone else changed the password first (the one checked is no longer current: the
         // login's 401), or all sessions, or this one, ended meanwhile (the bearer 401).
@@ -142,7 +147,7 @@ export const createPasswordChange = ({
       }
       const sessionEpoch = user.sessionEpoch + 1;
       const [token, device] = await Promise.all([
-        tokens.sign(user.id, started.sessionId),
+        tokens.sign(user.id, started.sessionId, clientId),
         deviceTokens.issue({ id: user.id, sessionEpoch }),
       ]);
       telemetry.record('changed', { ...log, newSessionId: started.sessionId, sessionEpoch });

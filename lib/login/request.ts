@@ -41,6 +41,10 @@ export const LoginRequestSchema = v.object({
       v.nonEmpty('deviceToken must not be empty'),
     ),
   ),
+  /** Optional: the registered client signing in (CLIENT_IDS); the default client when absent. */
+  clientId: v.optional(
+    v.pipe(v.string('clientId must be a string'), v.regex(/^[\w.-]{1,64}$/, 'clientId is not a registered client')),
+  ),
 });
 
 export interface LoginRequest {
@@ -48,6 +52,8 @@ export interface LoginRequest {
   password: string;
   /** The device token this client was given at an earlier sign-in, if it sent one. */
   deviceToken?: string | undefined;
+  /** The registered client it names, if any (checked against CLIENT_IDS by the handler). */
+  clientId?: string | undefined;
 }
 
 const issueMessage = (issue: v.BaseIssue<unknown>): string => {
@@ -66,6 +72,11 @@ const issueMessage = (issue: v.BaseIssue<unknown>): string => {
 export const parseLoginRequest = (body: unknown): LoginRequest => {
   const result = v.safeParse(LoginRequestSchema, jsonObjectBody(body), { abortPipeEarly: true });
   if (!result.success) throw new BadRequestError(issueMessage(result.issues[0]));
-  const { emailOrUsername, password, deviceToken } = result.output;
-  return { identifier: toIdentifier(emailOrUsername), password, ...(deviceToken !== undefined && { deviceToken }) };
+  const { emailOrUsername, password, deviceToken, clientId } = result.output;
+  return {
+    identifier: toIdentifier(emailOrUsername),
+    password,
+    ...(deviceToken !== undefined && { deviceToken }),
+    ...(clientId !== undefined && { clientId }),
+  };
 };

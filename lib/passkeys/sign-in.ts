@@ -124,7 +124,7 @@ export const createPasskeySignIn = ({
     }
     // As a login's: in one transaction with a check that the user item is still the one read, so
     // a logout everywhere or a password change in between leaves no session of the old epoch.
-    const started = await startSession(user, context.userAgent, undefined, 'passkey');
+    const started = await startSession(user, context.userAgent, { startedBy: 'passkey' });
     if (!started.started) {
       telemetry.signIn('user_changed', log);
       throw new InvalidPasskeyError();

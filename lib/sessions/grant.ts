@@ -49,6 +49,8 @@ export interface StartedFor {
   user: UserItem;
   sessionId: string;
   refreshToken: string;
+  /** The registered client the session is for; none means the default client. */
+  clientId?: string | undefined;
 }
 
 /**
@@ -66,7 +68,10 @@ export const createGrantAnswer =
     tokens: Pick<TokenSigner, 'sign' | 'ttlSeconds'>;
     deviceTokens: Pick<DeviceTokens, 'issue'>;
   }): AnswerGrant =>
-  async ({ user, sessionId, refreshToken }, deviceId) => {
-    const [token, device] = await Promise.all([tokens.sign(user.id, sessionId), deviceTokens.issue(user, deviceId)]);
+  async ({ user, sessionId, refreshToken, clientId }, deviceId) => {
+    const [token, device] = await Promise.all([
+      tokens.sign(user.id, sessionId, clientId),
+      deviceTokens.issue(user, deviceId),
+    ]);
     return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(user), deviceToken: device.token };
   };

@@ -32,12 +32,19 @@ export interface CheckedUser {
  * changed, or all sessions were ended, in the meantime). With `change`, the password change and
  * the session are one transaction, and the session is the first of the next epoch.
  */
+export interface StartOptions {
+  /** A password change: the change and the session are one transaction. */
+  change?: PasswordChangeWrite | undefined;
+  /** The proof the sign-in took, kept with the session for the list: a password unless said otherwise. */
+  startedBy?: SessionStartMethod | undefined;
+  /** The registered client it is for; none means the default client. */
+  clientId?: string | undefined;
+}
+
 export type StartSession = (
   user: CheckedUser,
   userAgent: string | undefined,
-  change?: PasswordChangeWrite,
-  /** The proof the sign-in took, kept with the session for the list: a password unless said otherwise. */
-  startedBy?: SessionStartMethod,
+  options?: StartOptions,
 ) => Promise<StartedSession | Exclude<StartResult, { started: true }>>;
 
 export interface StartSessionDependencies {
@@ -83,7 +90,7 @@ export const createSessionStarter = ({
     }
   };
 
-  return async (user, userAgent, change, startedBy = 'password') => {
+  return async (user, userAgent, { change, startedBy = 'password', clientId } = {}) => {
     const now = clock().getTime();
     const session: SessionItem = {
       id: newSessionId(),
@@ -97,6 +104,7 @@ export const createSessionStarter = ({
       epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
       startedBy,
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
+      ...(clientId !== undefined && { clientId }),
     };
     // One round: the write, and (but after a password change, when every other session is over
     // already) the cap's read beside it.

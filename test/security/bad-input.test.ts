@@ -151,6 +151,7 @@ describe('bad input', () => {
         reached.push(request);
         throw new InvalidCredentialsError();
       },
+      clientIds: ['movie-knight-app'],
       telemetry: createLoginTelemetry(logger, metrics),
       logger,
       metrics,

@@ -54,6 +54,7 @@ describe('login handler under arbitrary input', () => {
     });
     handler = createLoginHandler({
       login,
+      clientIds: ['movie-knight-app'],
       telemetry,
       logger,
       metrics,

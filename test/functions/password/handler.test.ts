@@ -5,6 +5,7 @@ import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, loginEvent, type ProxyHandler } from '#test/support/events.ts';
 import { createSessionHandlers } from '#test/support/handler.ts';
 import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
+import { verifyWithTestKeys } from '#test/support/verify.ts';
 
 const OLD = 'my old and trusty passphrase';
 const NEW = 'a fresh passphrase for the new year';
@@ -28,12 +29,20 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
   let handlers: ReturnType<typeof createSessionHandlers>;
   let password: ProxyHandler;
 
-  const login = async (user: string, secret = OLD, deviceToken?: string) => {
+  const login = async (user: string, secret = OLD, deviceToken?: string, clientId?: string) => {
     const response = await invoke(
       handlers.login,
-      loginEvent(JSON.stringify({ emailOrUsername: user, password: secret, ...(deviceToken && { deviceToken }) }), {
-        'Content-Type': 'application/json',
-      }),
+      loginEvent(
+        JSON.stringify({
+          emailOrUsername: user,
+          password: secret,
+          ...(deviceToken && { deviceToken }),
+          ...(clientId && { clientId }),
+        }),
+        {
+          'Content-Type': 'application/json',
+        },
+      ),
     );
     return {
       response,
@@ -51,8 +60,9 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay']) await tables.createUser(id, { id, password: OLD });
-    const env = { ...tables.env, THROTTLE_MAX_FAILURES: '3' };
+    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus'])
+      await tables.createUser(id, { id, password: OLD });
+    const env = { ...tables.env, THROTTLE_MAX_FAILURES: '3', CLIENT_IDS: 'movie-knight-app,tv-app' };
     handlers = createSessionHandlers(env);
     password = await loadHandler(env);
   });
@@ -81,6 +91,18 @@ describe('POST /api/auth/password, against DynamoDB Local', () => {
     expect(await refresh(grant.refreshToken)).toBe(200);
     expect((await login('ann')).response).toEqual(LOGIN_401);
     expect((await login('ann', NEW)).response.statusCode).toBe(200);
+  });
+
+  it('keeps the caller’s client: the new session and its tokens are the registered client the old one was', async () => {
+    const tv = await login('gus', OLD, undefined, 'tv-app');
+    const response = await change(tv.data.token, { currentPassword: OLD, newPassword: NEW });
+    expect(response.statusCode).toBe(200);
+    const grant = JSON.parse(response.body).data;
+    expect((await verifyWithTestKeys(grant.token)).payload.client_id).toBe('tv-app');
+    const session = (
+      await tables.client.send(new GetCommand({ TableName: tables.sessionsTableName, Key: { id: sidOf(grant.token) } }))
+    ).Item;
+    expect(session).toMatchObject({ clientId: 'tv-app' });
   });
 
   it('ends every device token of the user, and hands the caller a new one that is trusted', async () => {

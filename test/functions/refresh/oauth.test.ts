@@ -125,6 +125,31 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
     expect(await sessionItem(sidOf(first.token))).not.toHaveProperty('endedAt');
   });
 
+  it('binds a session to the registered client a login names: its tokens say so, and only that client may refresh it', async () => {
+    const two = createSessionHandlers({ ...tables.env, CLIENT_IDS: `${CLIENT},tv-app` }, time.clock);
+    const signIn = (clientId: string) =>
+      invoke(two.login, jsonLoginEvent({ emailOrUsername: 'fan', password: 'secret123', clientId }));
+    const unknown = await signIn('evil-app');
+    expect(JSON.parse(unknown.body)).toEqual({
+      ok: false,
+      error: 'clientId is not a registered client',
+      code: 'invalid_request',
+    });
+    const tv = JSON.parse((await signIn('tv-app')).body).data as { token: string; refreshToken: string };
+    expect((await verifyWithTestKeys(tv.token)).payload.client_id).toBe('tv-app');
+    expect(await sessionItem(sidOf(tv.token))).toMatchObject({ clientId: 'tv-app' });
+    const grant = (clientId: string, refreshToken: string) =>
+      post(
+        '/api/auth/token',
+        form({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+        FORM,
+        two.refresh,
+      );
+    expect((await grant(CLIENT, tv.refreshToken)).body).toBe(INVALID_GRANT);
+    const rotated = JSON.parse((await grant('tv-app', tv.refreshToken)).body);
+    expect((await verifyWithTestKeys(rotated.access_token)).payload.client_id).toBe('tv-app');
+  });
+
   const oauthError = (statusCode: number, error: string, description: string) => ({
     statusCode,
     body: JSON.stringify({ ok: false, error, error_description: description, code: error }),
