@@ -1,19 +1,21 @@
-import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  AuthorizationType,
   EndpointType,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
   MethodLoggingLevel,
+  MockIntegration,
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CORS_ALLOWED_HEADERS, CORS_MAX_AGE_SECONDS, corsAllowedMethods, corsResponseHeaders } from '#lib/http/cors.ts';
+import { corsAllowedMethods, corsResponseHeaders, preflightAnswerHeaders } from '#lib/http/cors.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { httpError } from '#lib/http/messages.ts';
 import { HTTP_PATHS, HTTP_ROUTES } from '#lib/http/routes.ts';
@@ -143,15 +145,57 @@ export class AuthApi extends Construct {
   /** Routes `method path` to `fn` (proxy integration), with a CORS preflight when origins are set. */
   addRoute(method: string, path: string, fn: IFunction): Method {
     const resource: IResource = this.api.root.resourceForPath(path);
-    if (this.corsAllowedOrigins.length > 0 && !resource.defaultCorsPreflightOptions) {
-      resource.addCorsPreflight({
-        allowOrigins: this.corsAllowedOrigins,
-        allowMethods: corsAllowedMethods(HTTP_ROUTES),
-        allowHeaders: [...CORS_ALLOWED_HEADERS],
-        allowCredentials: false,
-        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
-      });
-    }
+    if (this.corsAllowedOrigins.length > 0 && !resource.node.tryFindChild('OPTIONS')) this.addPreflight(resource);
     return resource.addMethod(method, new LambdaIntegration(fn));
+  }
+
+  /**
+   * The CORS preflight of a path, as `addCorsPreflight` makes it (a mock integration answering 204,
+   * the same construct id `OPTIONS`, so the deployed methods stay), but with every header of
+   * `preflightAnswerHeaders`: the security headers too, which `addCorsPreflight` cannot add. The
+   * first allowed origin is static; the others are echoed by the response template when the
+   * request's Origin is one of them.
+   */
+  private addPreflight(resource: IResource): Method {
+    const [first, ...others] = this.corsAllowedOrigins;
+    const headers = Object.entries(
+      preflightAnswerHeaders(first, this.corsAllowedOrigins, corsAllowedMethods(HTTP_ROUTES)),
+    );
+    const parameter = (name: string) => `method.response.header.${name}`;
+    const originOverride = [
+      '#set($origin = $input.params().header.get("Origin"))',
+      '#if($origin == "")',
+      '  #set($origin = $input.params().header.get("origin"))',
+      '#end',
+      `#if(${others.map((origin) => `$origin == "${origin}"`).join(' || ')})`,
+      '  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)',
+      '#end',
+    ].join('\n');
+    return resource.addMethod(
+      'OPTIONS',
+      new MockIntegration({
+        requestTemplates: { 'application/json': '{ statusCode: 200 }' },
+        integrationResponses: [
+          {
+            statusCode: '204',
+            responseParameters: Object.fromEntries(
+              headers.map(([name, value]) => [parameter(name), staticValue(value)]),
+            ),
+            ...(others.length > 0 && { responseTemplates: { 'application/json': originOverride } }),
+          },
+        ],
+      }),
+      {
+        authorizer: { authorizerId: '', authorizationType: AuthorizationType.NONE },
+        authorizationType: AuthorizationType.NONE,
+        apiKeyRequired: false,
+        methodResponses: [
+          {
+            statusCode: '204',
+            responseParameters: Object.fromEntries(headers.map(([name]) => [parameter(name), true])),
+          },
+        ],
+      },
+    );
   }
 }

@@ -1,3 +1,5 @@
+import { SECURITY_HEADERS } from './headers.ts';
+
 /**
  * CORS for browser apps, one definition for the functions, the stack's preflight and gateway
  * responses, and the local API. Tokens travel in the Authorization header, never in cookies:
@@ -44,7 +46,7 @@ export const corsResponseHeaders = (
 
 /**
  * The answer to a preflight (`OPTIONS` with Access-Control-Request-Method), as the stack's
- * `addCorsPreflight` gives it: 204 with the allowed origin, methods, headers and max age. A
+ * OPTIONS methods give it: 204 with the allowed origin, methods, headers and max age. A
  * disallowed origin gets no CORS headers (API Gateway answers it with the first allowed origin,
  * which the browser refuses just the same).
  */
@@ -63,3 +65,15 @@ export const corsPreflightHeaders = (
     Vary: 'Origin',
   };
 };
+
+/**
+ * Every header of a preflight's answer, wherever it is made (the stack's OPTIONS methods, the local
+ * API): its CORS headers and the security headers every other answer carries (lib/http/headers.ts).
+ * It has no body, so no Content-Type; Access-Control-Max-Age, not Cache-Control, says how long a
+ * browser keeps it.
+ */
+export const preflightAnswerHeaders = (
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+  methods: readonly string[],
+): Record<string, string> => ({ ...SECURITY_HEADERS, ...corsPreflightHeaders(origin, allowedOrigins, methods) });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { corsAllowedMethods, corsPreflightHeaders, corsResponseHeaders } from '#lib/http/cors.ts';
+import { corsAllowedMethods, corsResponseHeaders, preflightAnswerHeaders } from '#lib/http/cors.ts';
 import { SECURITY_HEADERS } from '#lib/http/headers.ts';
 import { httpError } from '#lib/http/messages.ts';
 import { failure } from '#lib/http/response.ts';
@@ -101,7 +101,7 @@ const hasDotSegment = (path: string): boolean => path.split('/').some((segment) 
  * The local stand-in for API Gateway: turns each HTTP request into a REST API proxy event,
  * calls the same handler Lambda runs, and writes its result back. What API Gateway answers
  * itself, it answers the same way, with the same header map as the functions: CORS preflights
- * like the stack's `addCorsPreflight`, 404 for a path or method it does not route (API Gateway's
+ * like the stack's OPTIONS methods, 404 for a path or method it does not route (API Gateway's
  * "Missing Authentication Token", which the stack's gateway responses turn into a 404), 413, 431
  * and 502, all in the envelope.
  */
@@ -138,7 +138,7 @@ export const createLocalApi = (
     if (!route) {
       request.resume();
       if (request.method === 'OPTIONS' && onPath.length && corsAllowedOrigins.length) {
-        response.writeHead(204, corsPreflightHeaders(origin, corsAllowedOrigins, methods));
+        response.writeHead(204, preflightAnswerHeaders(origin, corsAllowedOrigins, methods));
         response.end();
         return;
       }

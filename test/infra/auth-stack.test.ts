@@ -4,7 +4,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_REFRESH_FAILED_METRIC } from '#lib/aws/secrets.ts';
-import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { API_RESPONSE_HEADERS, SECURITY_HEADERS } from '#lib/http/headers.ts';
 import { HTTP_FUNCTIONS, HTTP_ROUTES } from '#lib/http/routes.ts';
 import { PROFILE_ATTRIBUTES, SESSION_STATE_ATTRIBUTES } from '#lib/users/table.ts';
 import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
@@ -845,6 +845,21 @@ describe('AuthStack', () => {
         ],
       }),
     });
+    // Every path's preflight (construct id OPTIONS, as addCorsPreflight named it: the deployed
+    // methods stay) answers 204 with the security headers every other answer carries.
+    const preflights = Object.values(withCors.findResources('AWS::ApiGateway::Method')).filter(
+      (method) => method.Properties.HttpMethod === 'OPTIONS',
+    );
+    expect(preflights).toHaveLength(new Set(HTTP_ROUTES.map((route) => route.path)).size);
+    for (const { Properties, Metadata } of preflights) {
+      expect(Metadata['aws:cdk:path']).toMatch(/\/OPTIONS\/Resource$/);
+      const [answer] = Properties.Integration.IntegrationResponses;
+      expect(answer.StatusCode).toBe('204');
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+        expect(answer.ResponseParameters[`method.response.header.${name}`]).toBe(`'${value.replaceAll("'", "\\'")}'`);
+        expect(Properties.MethodResponses[0].ResponseParameters[`method.response.header.${name}`]).toBe(true);
+      }
+    }
     const { resource } = findFunction(withCors, 'LoginFunction');
     expect(resource.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe('https://app.example.com');
     expect(JSON.stringify(withCors.toJSON())).not.toContain('Access-Control-Allow-Credentials');
@@ -870,6 +885,24 @@ describe('AuthStack', () => {
     expect(JSON.stringify(several.findResources('AWS::ApiGateway::GatewayResponse'))).not.toContain(
       'Access-Control-Allow-Origin',
     );
+    // A preflight names the first origin, and the others when the request comes from one of them.
+    several.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      Integration: Match.objectLike({
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({
+              'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'",
+            }),
+            ResponseTemplates: {
+              'application/json': Match.stringLikeRegexp(
+                '\\$origin == "https://www.example.com"\\)\n  #set\\(\\$context.responseOverride.header.Access-Control-Allow-Origin = \\$origin\\)',
+              ),
+            },
+          }),
+        ],
+      }),
+    });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Several CORS origins'))).toHaveLength(
       1,
     );

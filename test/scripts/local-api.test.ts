@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { request } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
+import { API_RESPONSE_HEADERS, SECURITY_HEADERS } from '#lib/http/headers.ts';
 import { success } from '#lib/http/response.ts';
 import { createLocalApi } from '#scripts/local/local-api.ts';
 
@@ -158,5 +158,7 @@ describe('the local API (npm start) answers what API Gateway answers itself', ()
     expect(headersOf(allowed)).not.toHaveProperty('access-control-allow-credentials');
     const other = await preflight('http://evil.localhost:6666');
     expect(Object.keys(headersOf(other)).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    // The security headers of every other answer, on both.
+    for (const answer of [allowed, other]) expect(headersOf(answer)).toMatchObject(lowerCased(SECURITY_HEADERS));
   });
 });
