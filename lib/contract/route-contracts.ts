@@ -103,7 +103,7 @@ const oauthError = (
   ...extra,
 });
 
-const INVALID_CLIENT = oauthError(
+export const INVALID_CLIENT = oauthError(
   '`invalid_client`: no `client_id`, an unregistered one, or an attempt to authenticate (a client secret, an `Authorization` header: then `WWW-Authenticate` names its scheme).',
   'invalid_client',
   'Unknown client',
@@ -111,7 +111,7 @@ const INVALID_CLIENT = oauthError(
 );
 
 /** The 401 of a route that needs a recent sign-in: a bad token, or a good one of a session too old. */
-const FRESH_BEARER_UNAUTHORIZED = error(
+export const FRESH_BEARER_UNAUTHORIZED = error(
   `${BEARER_UNAUTHORIZED.description} Or the session started more than PASSKEY_FRESH_LOGIN_SECONDS (default ${SETTINGS.passkeyFreshLoginSeconds.default}) ago: sign in again (RFC 9470: error="insufficient_user_authentication", with max_age).`,
   { error: FRESH_SIGN_IN_REQUIRED_MESSAGE, code: 'insufficient_user_authentication' },
   { headers: [...NO_STORE, 'WWW-Authenticate'] },
@@ -119,12 +119,18 @@ const FRESH_BEARER_UNAUTHORIZED = error(
 
 const OPTIONS_BODY = { schema: OptionsRequestSchema, example: {}, required: false };
 
-const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', {
+export const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', {
   error: 'Request body must be a JSON object',
   code: 'invalid_request',
 });
 
 /** One entry per route of HTTP_ROUTES, keyed by routeKey (`METHOD path`). */
+/** The answer of a logout by refresh token and of its RFC 7009 encoding. */
+export const SESSION_ENDED = done('The session is ended, or there was nothing to end.');
+
+/** RFC 8414 metadata, at both well-known paths. */
+export const METADATA = publicDocument('The metadata.', AuthorizationServerMetadataSchema, EXAMPLE_METADATA);
+
 export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
   [routeKey('POST', HTTP_PATHS.login)]: {
     operationId: 'login',
@@ -285,7 +291,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       form: true,
     },
     responses: {
-      200: done('The session is ended, or there was nothing to end.'),
+      200: SESSION_ENDED,
       400: oauthError(
         '`invalid_request` (not form-encoded, `token` missing or empty, a parameter repeated) or `unsupported_token_type` (an access token).',
         'unsupported_token_type',
@@ -305,7 +311,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     bearerAuth: 'optional',
     requestBody: { schema: RefreshRequestSchema, example: { refreshToken: EXAMPLE_REFRESH_TOKEN }, required: false },
     responses: {
-      200: done('The session is ended, or there was nothing to end.'),
+      200: SESSION_ENDED,
       400: error(
         'The body is not a JSON object, nests too deep, or refreshToken is missing, not a string, empty or too long.',
         { error: 'refreshToken must be a string', code: 'invalid_request' },
@@ -526,7 +532,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       'The issuer, its keys, its token and revocation endpoints, what they support, and the audience of its access tokens. Cacheable.',
     tags: ['keys'],
     responses: {
-      200: publicDocument('The metadata.', AuthorizationServerMetadataSchema, EXAMPLE_METADATA),
+      200: METADATA,
       500: INTERNAL,
     },
   },
@@ -537,7 +543,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       "The same metadata as `/.well-known/oauth-authorization-server` (RFC 8414 section 5), where API Gateway's JWT authorizers and OIDC libraries look for `jwks_uri`. No ID token fields: we issue no ID tokens and are no OpenID Provider. Cacheable.",
     tags: ['keys'],
     responses: {
-      200: publicDocument('The metadata.', AuthorizationServerMetadataSchema, EXAMPLE_METADATA),
+      200: METADATA,
       500: INTERNAL,
     },
   },

@@ -1,8 +1,24 @@
 import { toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import { ErrorCodeSchema, ErrorEnvelopeSchema } from '#lib/contract/envelopes.ts';
-import { GATEWAY_STATUS_CONTRACTS, type ResponseContract } from '#lib/contract/responses.ts';
-import { ROUTE_CONTRACTS, type RouteContract } from '#lib/contract/route-contracts.ts';
+import {
+  BEARER_UNAUTHORIZED,
+  type ContractHeader,
+  GATEWAY_STATUS_CONTRACTS,
+  INTERNAL,
+  type ResponseContract,
+  UNAVAILABLE,
+  UNNEEDED_BODY,
+} from '#lib/contract/responses.ts';
+import {
+  FRESH_BEARER_UNAUTHORIZED,
+  INVALID_CLIENT,
+  METADATA,
+  OPTIONS_BAD_BODY,
+  ROUTE_CONTRACTS,
+  type RouteContract,
+  SESSION_ENDED,
+} from '#lib/contract/route-contracts.ts';
 import {
   AuthorizationServerMetadataSchema,
   DoneResponseSchema,
@@ -53,7 +69,30 @@ const TAGS: Readonly<Record<string, string>> = {
   meta: 'This document.',
 };
 
-const HEADER_DOCS: Record<string, { description: string; schema: object }> = {
+/**
+ * The answers several operations share, published once under components/responses and referenced.
+ * Any answer two operations share must be named here: the build throws otherwise.
+ */
+const SHARED_RESPONSES: Readonly<Record<string, ResponseContract | undefined>> = {
+  Forbidden: GATEWAY_STATUS_CONTRACTS[403],
+  NotFound: GATEWAY_STATUS_CONTRACTS[404],
+  PayloadTooLarge: GATEWAY_STATUS_CONTRACTS[413],
+  UnsupportedMediaType: GATEWAY_STATUS_CONTRACTS[415],
+  TooManyRequests: GATEWAY_STATUS_CONTRACTS[429],
+  BadGateway: GATEWAY_STATUS_CONTRACTS[502],
+  GatewayTimeout: GATEWAY_STATUS_CONTRACTS[504],
+  InternalError: INTERNAL,
+  ServiceUnavailable: UNAVAILABLE,
+  BearerUnauthorized: BEARER_UNAUTHORIZED,
+  FreshBearerUnauthorized: FRESH_BEARER_UNAUTHORIZED,
+  UnneededBody: UNNEEDED_BODY,
+  OptionsBadBody: OPTIONS_BAD_BODY,
+  InvalidClient: INVALID_CLIENT,
+  SessionEnded: SESSION_ENDED,
+  AuthorizationServerMetadata: METADATA,
+};
+
+const HEADER_DOCS: Record<ContractHeader, { description: string; schema: object }> = {
   'Cache-Control': {
     description: '`no-store` on every answer about credentials; `public, max-age=N` on the public documents.',
     schema: { type: 'string' },
@@ -90,10 +129,40 @@ const jsonSchema = (schema: v.GenericSchema): Json => {
   return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
 };
 
+/** A header's component name: `Retry-After` is `RetryAfter`, and `RetryAfterOptional` where an answer may omit it. */
+const headerComponent = (name: ContractHeader, required: boolean): string =>
+  `${name.replaceAll('-', '')}${required ? '' : 'Optional'}`;
+
+const headerRef = (name: ContractHeader, required: boolean): Json => ({
+  $ref: `#/components/headers/${headerComponent(name, required)}`,
+});
+
+/** The headers the answers name (`used`: the document's text), as components/headers, each once. */
+const headerComponents = (used: string): Json =>
+  Object.fromEntries(
+    Object.entries(HEADER_DOCS).flatMap(([name, doc]) =>
+      [true, false]
+        .map((required) => [headerComponent(name as ContractHeader, required), { ...doc, required }] as const)
+        .filter(([component]) => used.includes(`"#/components/headers/${component}"`)),
+    ),
+  );
+
+/**
+ * Answers may gain fields (as login answers gained `refreshToken`, then `deviceToken`): the
+ * published document never says `additionalProperties: false`, so a client that validates answers
+ * against it keeps working when a field is added. The closed form keeps what the schemas say
+ * (every answer exactly its fields): the suite's contract check holds our answers to it
+ * (test/support/contract.ts).
+ */
+const open = (document: Json): Json =>
+  JSON.parse(
+    JSON.stringify(document, (key, value) => (key === 'additionalProperties' && value === false ? undefined : value)),
+  );
+
 const response = (contract: ResponseContract): Json => {
   const headers = [
-    ...(contract.headers ?? []).map((name) => [name, { ...HEADER_DOCS[name], required: true }] as const),
-    ...(contract.optionalHeaders ?? []).map((name) => [name, { ...HEADER_DOCS[name], required: false }] as const),
+    ...(contract.headers ?? []).map((name) => [name, headerRef(name, true)] as const),
+    ...(contract.optionalHeaders ?? []).map((name) => [name, headerRef(name, false)] as const),
   ];
   return {
     description: contract.description,
@@ -105,6 +174,16 @@ const response = (contract: ResponseContract): Json => {
       },
     },
   };
+};
+
+const SHARED_NAMES = new Map(
+  Object.entries(SHARED_RESPONSES).flatMap(([name, contract]) => (contract ? [[contract, name] as const] : [])),
+);
+
+/** A shared answer as a reference to components/responses; any other inline. */
+const responseOrRef = (contract: ResponseContract): Json => {
+  const name = SHARED_NAMES.get(contract);
+  return name ? { $ref: `#/components/responses/${name}` } : response(contract);
 };
 
 /** None, the bearer token, or the bearer token or nothing (`{}` is how OpenAPI says optional). */
@@ -145,7 +224,7 @@ const operation = (contract: RouteContract): Json => {
     responses: Object.fromEntries(
       Object.entries(statuses)
         .sort(([a], [b]) => Number(a) - Number(b))
-        .map(([status, contract]) => [status, response(contract)]),
+        .map(([status, contract]) => [status, responseOrRef(contract)]),
     ),
   };
 };
@@ -155,7 +234,7 @@ const operation = (contract: RouteContract): Json => {
  * (lib/contract/route-contracts.ts). Throws when a route has no contract or a contract no route, so
  * none can be left out or left behind.
  */
-export const buildOpenApiDocument = (): Json => {
+export const buildOpenApiDocument = ({ closed = false }: { closed?: boolean } = {}): Json => {
   const paths: Record<string, Json> = {};
   for (const route of HTTP_ROUTES) {
     const contract = ROUTE_CONTRACTS[routeKey(route.method, route.path)];
@@ -169,15 +248,28 @@ export const buildOpenApiDocument = (): Json => {
     .find((tag) => !(tag in TAGS));
   if (undeclared) throw new Error(`Tag ${undeclared} is not declared in scripts/openapi/document.ts TAGS`);
   const orphan = Object.keys(ROUTE_CONTRACTS).find((key) => !routes.has(key));
+  const uses = new Map<ResponseContract, number>();
+  for (const contract of Object.values(ROUTE_CONTRACTS)) {
+    for (const answer of Object.values({ ...GATEWAY_STATUS_CONTRACTS, ...contract.responses })) {
+      uses.set(answer, (uses.get(answer) ?? 0) + 1);
+    }
+  }
+  const unnamed = [...uses].find(([answer, count]) => count > 1 && !SHARED_NAMES.has(answer));
+  if (unnamed) throw new Error(`"${unnamed[0].description}" is shared: name it in SHARED_RESPONSES`);
   if (orphan) throw new Error(`${orphan} in lib/contract/route-contracts.ts is no route of lib/http/routes.ts`);
+  const responses = Object.fromEntries(
+    Object.entries(SHARED_RESPONSES).flatMap(([name, contract]) => (contract ? [[name, response(contract)]] : [])),
+  );
   const components = toJsonSchemaDefs(COMPONENTS, { target: 'draft-2020-12', errorMode: 'ignore' }) as Json;
-  return {
+  const document: Json = {
     openapi: '3.1.0',
     info: {
       title: 'Movie Knight Auth',
       version: '1.0.0',
       description:
-        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>","code":"<ErrorCode>"}` (branch on `code`, never on `error`), on the OAuth endpoints with the RFC 6749 code as `error` and `code` and an `error_description`. Generated from the schemas the handlers validate with (`npm run openapi`).',
+        'Sign-in for Movie Knight: login by email or username, the signed-in user, sessions (refresh with rotation, logout, logout everywhere, the session list), and the keys that verify its tokens. Every body is JSON, but the forms of the OAuth endpoints (RFC 6749, RFC 7009); every error is `{"ok":false,"error":"<message>","code":"<ErrorCode>"}` (branch on `code`, never on `error`), on the OAuth endpoints with the RFC 6749 code as `error` and `code` and an `error_description`. Answers may gain fields: ignore the ones you do not know (no schema here forbids them). The CORS preflight of a browser (`OPTIONS`, when origins are configured) is answered by the gateway: docs/browser.md. Generated from the schemas the handlers validate with (`npm run openapi`).',
+      // First-party and internal: no licence is granted (package.json says UNLICENSED, as npm does).
+      license: { name: 'Proprietary: Movie Knight, all rights reserved' },
     },
     // The API serves this document with its own base URL here instead (functions/well-known).
     servers: [{ url: '{baseUrl}', variables: { baseUrl: { default: 'http://127.0.0.1:3000' } } }],
@@ -185,7 +277,10 @@ export const buildOpenApiDocument = (): Json => {
     paths,
     components: {
       schemas: JSON.parse(JSON.stringify(components).replaceAll('"#/$defs/', '"#/components/schemas/')),
+      responses,
+      headers: headerComponents(JSON.stringify({ paths, responses })),
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },
   };
+  return closed ? document : open(document);
 };

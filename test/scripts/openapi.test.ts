@@ -11,10 +11,18 @@ type Operation = {
   security: unknown[];
   parameters?: { name: string }[];
   requestBody?: { content: { 'application/json': { schema: object; example: unknown } } };
-  responses: Record<string, { content: { 'application/json': { schema: object; example?: unknown } } }>;
+  responses: Record<
+    string,
+    { headers?: Record<string, object>; content: { 'application/json': { schema: object; example?: unknown } } }
+  >;
 };
 
 const committed = JSON.parse(readFileSync('openapi.json', 'utf8'));
+
+type Response = Operation['responses'][string];
+/** A response as declared, following a `$ref` to components/responses. */
+const resolved = (response: Response | { $ref: string }): Response =>
+  '$ref' in response ? committed.components.responses[response.$ref.replace('#/components/responses/', '')] : response;
 const operations = (document: { paths: Record<string, Record<string, Operation>> }) =>
   Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
@@ -40,7 +48,7 @@ describe('openapi.json', () => {
   it("declares the gateway's own answers on every route, in the envelope", () => {
     for (const { operation } of operations(committed)) {
       for (const status of ['403', '404', '413', '415', '429', '502', '504']) {
-        expect(operation.responses[status]?.content['application/json'].schema).toEqual({
+        expect(resolved(operation.responses[status]!).content['application/json'].schema).toEqual({
           $ref: '#/components/schemas/ErrorEnvelope',
         });
       }
@@ -58,6 +66,40 @@ describe('openapi.json', () => {
     expect(committed.paths['/api/auth/me'].get.security).toEqual([{ bearerAuth: [] }]);
   });
 
+  it('says each shared answer and header once, in components, and every reference resolves', () => {
+    const inline = operations(committed).flatMap(({ operation }) =>
+      Object.values(operation.responses).filter((response) => !('$ref' in response)),
+    );
+    const texts = inline.map((response) => JSON.stringify(response));
+    expect(texts.length, 'an inline answer repeated: name it in SHARED_RESPONSES').toBe(new Set(texts).size);
+    expect(JSON.stringify(committed)).not.toMatch(/"headers":\{"Cache-Control":\{"description"/);
+    for (const [, kind, name] of JSON.stringify(committed).matchAll(/"#\/components\/(\w+)\/(\w+)"/g)) {
+      expect(committed.components[kind!]?.[name!], `#/components/${kind}/${name}`).toBeDefined();
+    }
+    expect(committed.info.license).toEqual({ name: 'Proprietary: Movie Knight, all rights reserved' });
+  });
+
+  it('leaves room in every answer for fields added later: a validating client accepts one it does not know', () => {
+    expect(JSON.stringify(committed)).not.toContain('"additionalProperties":false');
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    ajv.addSchema({ $id: 'doc', ...committed });
+    const login = resolved(committed.paths['/api/auth/login'].post.responses['200']).content['application/json'];
+    const check = ajv.compile(rewrite(login.schema));
+    const answer = login.example as { ok: true; data: { user: object } };
+    expect(check(answer), ajv.errorsText(check.errors)).toBe(true);
+    const added = { ...answer, data: { ...answer.data, later: 1, user: { ...answer.data.user, later: 'x' } } };
+    expect(check(added), ajv.errorsText(check.errors)).toBe(true);
+    // Our own answers are still held to exactly what is documented.
+    const response = { statusCode: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } };
+    expect(() =>
+      assertMatchesContract('POST', '/api/auth/login', { ...response, body: JSON.stringify(answer) }),
+    ).not.toThrow();
+    expect(() =>
+      assertMatchesContract('POST', '/api/auth/login', { ...response, body: JSON.stringify(added) }),
+    ).toThrow('must NOT have additional properties');
+  });
+
   it('has examples that match their own schemas', () => {
     const ajv = new Ajv2020({ strict: false });
     addFormats.default(ajv);
@@ -67,7 +109,7 @@ describe('openapi.json', () => {
         // A JSON body, or the form of an OAuth endpoint (its fields as an object).
         ...Object.values(operation.requestBody?.content ?? {}).map((content) => ['request', content] as const),
         ...Object.entries(operation.responses).map(
-          ([status, response]) => [status, response.content['application/json']] as const,
+          ([status, response]) => [status, resolved(response).content['application/json']] as const,
         ),
       ];
       for (const [which, { schema, example }] of bodies) {
