@@ -8,6 +8,7 @@ import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
@@ -71,6 +72,7 @@ export const createLoginHandlerDependencies = (
       clock,
       onCapped: (details) => sessionTelemetry.ended('cap', details),
     }),
+    control: createDynamoDbSessionControl(client, config.sessionsTableName),
     telemetry,
   });
   const warmUp = async () => {

@@ -2,6 +2,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import type { MeConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
@@ -20,6 +21,7 @@ export const createMeHandlerDependencies = (config: MeConfig, runtime?: Function
     corsAllowedOrigins: config.corsAllowedOrigins,
     access: createSessionAccess({
       sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
+      control: createDynamoDbSessionControl(client, config.sessionsTableName),
       // The profile only: the role may read no other attribute (never the password hash).
       readUser: createDynamoDbUserStore(client, config.usersTableName).findProfileById,
       policy: config.sessionPolicy,

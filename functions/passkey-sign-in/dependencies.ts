@@ -7,6 +7,7 @@ import { createPasskeySignIn } from '#lib/passkeys/sign-in.ts';
 import { createDynamoDbPasskeyStore } from '#lib/passkeys/store.ts';
 import { createPasskeyTelemetry } from '#lib/passkeys/telemetry.ts';
 import { CHALLENGE_TTL_SECONDS, createWebAuthn } from '#lib/passkeys/webauthn.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createGrantAnswer } from '#lib/sessions/grant.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
@@ -54,6 +55,7 @@ export const createPasskeySignInHandlerDependencies = (
       users: createDynamoDbUserStore(client, config.usersTableName),
       webauthn: createWebAuthn(config.relyingParty),
       startSession,
+      control: createDynamoDbSessionControl(client, config.sessionsTableName),
       answerGrant: createGrantAnswer({
         tokens,
         // Device tokens are keyed from the refresh key, as the login's.

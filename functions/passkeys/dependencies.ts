@@ -7,6 +7,7 @@ import { createDynamoDbPasskeyStore } from '#lib/passkeys/store.ts';
 import { createPasskeyTelemetry } from '#lib/passkeys/telemetry.ts';
 import { CHALLENGE_TTL_SECONDS, createWebAuthn } from '#lib/passkeys/webauthn.ts';
 import { createLiveSessionLookup } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
@@ -39,6 +40,7 @@ export const createPasskeysHandlerDependencies = (
     }),
     liveSession: createLiveSessionLookup({
       sessions: createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName),
+      control: createDynamoDbSessionControl(client, config.sessionsTableName),
       readUser: createDynamoDbUserStore(client, config.usersTableName).findProfileById,
       policy: config.sessionPolicy,
       clock,

@@ -7,15 +7,15 @@ import { success } from '#lib/http/response.ts';
 import type { ChangePassword } from '#lib/login/password-change.ts';
 import { parsePasswordChangeRequest } from '#lib/login/password-change-request.ts';
 import type { PasswordChangeTelemetry } from '#lib/login/password-change-telemetry.ts';
-import type { SessionAccess } from '#lib/sessions/access.ts';
+import type { LiveSessionLookup } from '#lib/sessions/access.ts';
 import type { TokenVerifier } from '#lib/tokens/verifier.ts';
 import type { UserItem } from '#lib/users/user.ts';
 
 /** Everything the password change handler uses, built by createPasswordHandlerDependencies (or by a test). */
 export interface PasswordHandlerDependencies {
   changePassword: ChangePassword;
-  /** The caller's whole user item: the change compares its password hash. */
-  access: SessionAccess<UserItem>;
+  /** The caller's whole user item (the change compares its password hash) and live session. */
+  liveSession: LiveSessionLookup<UserItem>;
   verify: TokenVerifier;
   telemetry: PasswordChangeTelemetry;
   logger: Logger;
@@ -30,7 +30,7 @@ export interface PasswordHandlerDependencies {
  */
 export const createPasswordHandler = ({
   changePassword,
-  access,
+  liveSession,
   verify,
   telemetry,
   logger,
@@ -49,15 +49,21 @@ export const createPasswordHandler = ({
   })
     .use(httpJsonBodyParser())
     .handler(async (event) => {
-      let user: UserItem | undefined;
+      let live: Awaited<ReturnType<typeof liveSession>>;
       const claims = await authenticate(event.headers, verify, async (claims) => {
-        user = await access(claims);
-        return user !== undefined;
+        live = await liveSession(claims);
+        return live !== undefined;
       });
-      if (!user) throw invalidTokenError();
+      if (!live) throw invalidTokenError();
       const request = parsePasswordChangeRequest(event.body);
       const result = await changePassword(
-        { user, sessionId: claims.sid, userAgent: event.headers?.['user-agent'], clientId: claims.client_id },
+        {
+          user: live.user,
+          sessionId: claims.sid,
+          globalEpoch: live.session.globalEpoch ?? 0,
+          userAgent: event.headers?.['user-agent'],
+          clientId: claims.client_id,
+        },
         request,
       );
       if (!result.changed) throw invalidTokenError();

@@ -8,7 +8,8 @@ import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createPasswordChange } from '#lib/login/password-change.ts';
 import { createPasswordChangeTelemetry } from '#lib/login/password-change-telemetry.ts';
-import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createLiveSessionLookup } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
@@ -53,7 +54,13 @@ export const createPasswordHandlerDependencies = (
       telemetry,
       cappedRetryAfterSeconds: config.throttlePolicy.maxLockSeconds,
     }),
-    access: createSessionAccess({ sessions, readUser: users.findById, policy, clock }),
+    liveSession: createLiveSessionLookup({
+      sessions,
+      control: createDynamoDbSessionControl(client, config.sessionsTableName),
+      readUser: users.findById,
+      policy,
+      clock,
+    }),
     verify: createTokenVerifier({
       keys: verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
       issuer: config.tokenPolicy.issuer,

@@ -2,6 +2,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { RefreshConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createRefresh } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createAccessTokenLogout, createRefreshTokenRevocation } from '#lib/sessions/revoke.ts';
@@ -30,6 +31,7 @@ export const createRefreshHandlerDependencies = (
   const refreshTokens = createRefreshTokens(createSecretReader(config.refreshKey, secretOptions));
   const refresh = createRefresh({
     sessions,
+    control: createDynamoDbSessionControl(client, config.sessionsTableName),
     users: createDynamoDbUserStore(client, config.usersTableName),
     refreshTokens,
     tokens: createTokenSigner(createSigningKeyProvider(config.signingKeys, secretOptions), config.tokenPolicy, clock),

@@ -2,6 +2,7 @@ import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import type { SessionsConfig } from '#lib/function-config.ts';
 import { type FunctionRuntime, withServiceDefaults } from '#lib/function-runtime.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
@@ -23,18 +24,20 @@ export const createSessionsHandlerDependencies = (
   const sessions = createDynamoDbSessionStore(client, config.sessionsTableName, config.usersTableName);
   const users = createDynamoDbUserStore(client, config.usersTableName);
   const policy = config.sessionPolicy;
+  const control = createDynamoDbSessionControl(client, config.sessionsTableName);
   const secretOptions = { clock, logger, metrics };
   return {
     logger,
     corsAllowedOrigins: config.corsAllowedOrigins,
     manage: createSessionManagement({
       sessions,
+      control,
       users,
       policy,
       telemetry: createSessionTelemetry(logger),
       clock,
     }),
-    access: createSessionAccess({ sessions, readUser: users.findSessionStateById, policy, clock }),
+    access: createSessionAccess({ sessions, control, readUser: users.findSessionStateById, policy, clock }),
     verify: createTokenVerifier({
       keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
       issuer: config.tokenPolicy.issuer,

@@ -1,4 +1,5 @@
 import { InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import type { SessionControl } from '#lib/sessions/control.ts';
 import type { DeviceTokens } from '#lib/sessions/device-token.ts';
 import { createGrantAnswer, type LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
@@ -24,6 +25,8 @@ export interface LoginDependencies {
   passwords: PasswordVerifier;
   tokens: TokenSigner;
   startSession: StartSession;
+  /** The global session epoch, read on every login beside the lookup: the new session records it. */
+  control: SessionControl;
   telemetry: LoginTelemetry;
   /** The Retry-After of an account past its cap (the longest lock: the cap itself has no end). */
   cappedRetryAfterSeconds: number;
@@ -91,6 +94,7 @@ export const createLogin = ({
   passwords,
   tokens,
   startSession,
+  control,
   telemetry,
   cappedRetryAfterSeconds,
 }: LoginDependencies): Login => {
@@ -126,12 +130,17 @@ export const createLogin = ({
    * is not disabled (only the epoch moved: a logout everywhere), the session starts in the new
    * epoch; otherwise the password that was checked is no longer the user's, and there is no session.
    */
-  const startChecked = async (user: UserItem, userAgent: string | undefined, clientId: string | undefined) => {
-    const first = await startSession(user, userAgent, { clientId });
+  const startChecked = async (
+    user: UserItem,
+    globalEpoch: number,
+    userAgent: string | undefined,
+    clientId: string | undefined,
+  ) => {
+    const first = await startSession({ ...user, globalEpoch }, userAgent, { clientId });
     if (first.started) return { ...first, user, clientId };
     const current = await users.findById(user.id);
     if (current?.passwordHash !== user.passwordHash || current.disabledAt !== undefined) return undefined;
-    const second = await startSession(current, userAgent, { clientId });
+    const second = await startSession({ ...current, globalEpoch }, userAgent, { clientId });
     return second.started ? { ...second, user: current, clientId } : undefined;
   };
 
@@ -148,8 +157,9 @@ export const createLogin = ({
       tokens.ready(),
       keyed,
       presented,
+      control.globalEpoch(),
     ] as const);
-    const [claimed, deviceClaimed, standing, found, ready, hashed, device] = settled;
+    const [claimed, deviceClaimed, standing, found, ready, hashed, device, global] = settled;
     if (
       claimed.status === 'rejected' ||
       deviceClaimed.status === 'rejected' ||
@@ -157,7 +167,8 @@ export const createLogin = ({
       found.status === 'rejected' ||
       ready.status === 'rejected' ||
       hashed.status === 'rejected' ||
-      device.status === 'rejected'
+      device.status === 'rejected' ||
+      global.status === 'rejected'
     ) {
       // No password was checked: the claims go back uncounted (best effort; they go stale anyway).
       const granted = [claimed, deviceClaimed].flatMap((result) =>
@@ -175,7 +186,7 @@ export const createLogin = ({
       deviceClaimed.value.granted &&
       user !== undefined &&
       user.disabledAt === undefined &&
-      (await deviceTokens.belongsTo(device.value, user))
+      (await deviceTokens.belongsTo(device.value, { ...user, globalEpoch: global.value }))
         ? { deviceId: device.value.deviceId, claim: deviceClaimed.value.claim }
         : undefined;
     // A device claim granted for a token that turned out not to be trusted here (another
@@ -191,7 +202,7 @@ export const createLogin = ({
      */
     const signIn = async (user: UserItem, settle: Promise<unknown>, deviceId: string | undefined) => {
       const trusted = deviceId !== undefined;
-      const [started] = await Promise.all([startChecked(user, context.userAgent, clientId), settle]);
+      const [started] = await Promise.all([startChecked(user, global.value, context.userAgent, clientId), settle]);
       if (!started) {
         telemetry.record('password_changed', { ...log, userId: user.id, trusted });
         throw new InvalidCredentialsError();

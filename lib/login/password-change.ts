@@ -35,6 +35,12 @@ export interface PasswordChangeDependencies {
 export interface PasswordChangeCaller {
   user: UserItem;
   sessionId: string;
+  /**
+   * The global session epoch of the caller's session, which was live, so the current one when the
+   * check read it: the new session continues in it. Taken from the session, not read again, so that
+   * an operator ending every session meanwhile leaves no live session behind.
+   */
+  globalEpoch: number;
   userAgent?: string | undefined;
   /** The registered client of the caller's session (its access token's `client_id`): the new session is that client's too. */
   clientId?: string | undefined;
@@ -84,7 +90,7 @@ export const createPasswordChange = ({
     throw new BadRequestError(verdict.message);
   };
 
-  return async ({ user, sessionId, userAgent, clientId }, { currentPassword, newPassword }) => {
+  return async ({ user, sessionId, globalEpoch, userAgent, clientId }, { currentPassword, newPassword }) => {
     const log = { userId: user.id, sessionId };
     const length = policy.checkLength(newPassword, 'newPassword');
     if (!length.ok) refuse(length, log);
@@ -133,7 +139,7 @@ export const createPasswordChange = ({
       if (!verdict.ok) refuse(verdict, log);
 
       const newHash = await passwords.hash(newPassword);
-      const started = await startSession(user, userAgent, {
+      const started = await startSession({ ...user, globalEpoch }, userAgent, {
         change: { newHash, callerSessionId: sessionId },
         clientId,
       });
@@ -148,7 +154,7 @@ export const createPasswordChange = ({
       const sessionEpoch = user.sessionEpoch + 1;
       const [token, device] = await Promise.all([
         tokens.sign(user.id, started.sessionId, clientId),
-        deviceTokens.issue({ id: user.id, sessionEpoch }),
+        deviceTokens.issue({ id: user.id, sessionEpoch, globalEpoch }),
       ]);
       telemetry.record('changed', { ...log, newSessionId: started.sessionId, sessionEpoch });
       return {

@@ -2,6 +2,7 @@ import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/serv
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { InvalidPasskeyError } from '#lib/errors.ts';
+import type { SessionControl } from '#lib/sessions/control.ts';
 import type { AnswerGrant, LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
@@ -23,6 +24,8 @@ export interface PasskeySignInDependencies {
   webauthn: WebAuthn;
   /** The login's session start: one transaction, only while the user item is as read (its epoch). */
   startSession: StartSession;
+  /** The global session epoch, read in the first round of every attempt: the new session records it. */
+  control: SessionControl;
   /** The login's answer: tokens, the safe user and a device token. */
   answerGrant: AnswerGrant;
   /** Awaited before any verdict, so an unreadable signing key is a 503 for every attempt alike. */
@@ -58,6 +61,7 @@ export const createPasskeySignIn = ({
   users,
   webauthn,
   startSession,
+  control,
   answerGrant,
   tokens,
   telemetry,
@@ -68,10 +72,11 @@ export const createPasskeySignIn = ({
   },
 
   async signIn({ response, challenge }, context = {}) {
-    const [consumed, found] = await Promise.all([
+    const [consumed, found, , globalEpoch] = await Promise.all([
       challenges.consume(challenge, 'authentication'),
       passkeys.get(response.id),
       tokens.ready(),
+      control.globalEpoch(),
     ]);
     const passkey = found && response.rawId === response.id ? found : undefined;
     const [user, assertion] = await Promise.all([
@@ -124,13 +129,18 @@ export const createPasskeySignIn = ({
     }
     // As a login's: in one transaction with a check that the user item is still the one read, so
     // a logout everywhere or a password change in between leaves no session of the old epoch.
-    const started = await startSession(user, context.userAgent, { startedBy: 'passkey' });
+    const started = await startSession({ ...user, globalEpoch }, context.userAgent, { startedBy: 'passkey' });
     if (!started.started) {
       telemetry.signIn('user_changed', log);
       throw new InvalidPasskeyError();
     }
     // A new device: the passkey proved the user.
-    const grant = await answerGrant({ user, sessionId: started.sessionId, refreshToken: started.refreshToken });
+    const grant = await answerGrant({
+      user,
+      sessionId: started.sessionId,
+      refreshToken: started.refreshToken,
+      globalEpoch: started.globalEpoch,
+    });
     telemetry.signIn('success', { ...log, sessionId: started.sessionId });
     return grant;
   },

@@ -10,6 +10,12 @@ import { refreshKeysOf } from './refresh-token.ts';
  * the device key. The device key is derived (HKDF, a label of its own) from the refresh key, a
  * secret no table holds: rotating that key ends every session and every device token at once.
  * Nothing of a token is stored; the attempts table holds only a hash of the device id and counts.
+ *
+ * The account tag is of the account in the global session epoch (lib/sessions/control.ts): once an
+ * operator ends every session, every device token issued before names, as it were, another
+ * account, and no longer makes its device trusted. The token's format is unchanged (tokens issued
+ * before the switch existed are of global epoch 0, whose tag is the one they carry), and reading a
+ * token needs no read of the epoch: only `belongsTo`, which runs once the user is found, does.
  */
 export interface PresentedDevice {
   deviceId: string;
@@ -19,10 +25,14 @@ export interface PresentedDevice {
   expiresAt: number;
 }
 
-/** The user a device token must belong to: its id, and its current session epoch (absent = 0). */
+/**
+ * The user a device token must belong to: its id, its current session epoch (absent = 0), and the
+ * global session epoch now.
+ */
 export interface DeviceOwner {
   id: string;
   sessionEpoch?: number | undefined;
+  globalEpoch: number;
 }
 
 /** 128 random bits, base64url: 22 characters. */
@@ -57,7 +67,10 @@ export interface DeviceTokens {
    * anything else, without saying why. Does not say whose it is: see `belongsTo`.
    */
   read(token: string | undefined): Promise<PresentedDevice | undefined>;
-  /** True when a device read from a token was issued to `owner` and no session epoch has passed since. */
+  /**
+   * True when a device read from a token was issued to `owner` and no session epoch, the user's or
+   * the global one, has passed since.
+   */
   belongsTo(device: PresentedDevice, owner: DeviceOwner): Promise<boolean>;
 }
 
@@ -76,9 +89,13 @@ export const createDeviceTokens = (
     createHmac('sha256', await key())
       .update(input)
       .digest();
-  // Labels, and separators no part can contain, so that no two inputs run together.
-  const accountTag = async (userId: string) =>
-    (await hmac(`account\n${userId}`)).subarray(0, ACCOUNT_TAG_BYTES).toString('base64url');
+  // Labels, and separators no part can contain, so that no two inputs run together. Global epoch 0
+  // keeps the input tags had before the global epoch existed; any other has a label of its own,
+  // followed by the epoch's digits and a separator.
+  const accountTag = async ({ id, globalEpoch }: DeviceOwner) =>
+    (await hmac(globalEpoch === 0 ? `account\n${id}` : `account-in-global-epoch\n${globalEpoch}\n${id}`))
+      .subarray(0, ACCOUNT_TAG_BYTES)
+      .toString('base64url');
   const mac = ({ deviceId, accountTag, epoch, expiresAt }: PresentedDevice) =>
     hmac(`token\n${deviceId}\n${accountTag}\n${epoch}\n${expiresAt}`);
   const equal = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
@@ -87,7 +104,7 @@ export const createDeviceTokens = (
     async issue(owner, deviceId = randomBytes(DEVICE_ID_BYTES).toString('base64url')) {
       const device: PresentedDevice = {
         deviceId,
-        accountTag: await accountTag(owner.id),
+        accountTag: await accountTag(owner),
         epoch: owner.sessionEpoch ?? 0,
         expiresAt: Math.floor(clock().getTime() / 1000) + ttlSeconds,
       };
@@ -113,7 +130,7 @@ export const createDeviceTokens = (
     async belongsTo(device, owner) {
       const tagged = equal(
         Buffer.from(device.accountTag, 'base64url'),
-        Buffer.from(await accountTag(owner.id), 'base64url'),
+        Buffer.from(await accountTag(owner), 'base64url'),
       );
       return tagged && device.epoch === (owner.sessionEpoch ?? 0);
     },

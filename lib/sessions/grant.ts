@@ -44,13 +44,14 @@ export const LoginGrantSchema = v.strictObject({
 
 export type LoginGrant = v.InferOutput<typeof LoginGrantSchema>;
 
-/** A session that started, and the user item it started from (whose epoch it carries). */
+/** A session that started, the user item it started from (whose epoch it carries), and its global epoch. */
 export interface StartedFor {
   user: UserItem;
   sessionId: string;
   refreshToken: string;
   /** The registered client the session is for; none means the default client. */
   clientId?: string | undefined;
+  globalEpoch: number;
 }
 
 /**
@@ -68,10 +69,10 @@ export const createGrantAnswer =
     tokens: Pick<TokenSigner, 'sign' | 'ttlSeconds'>;
     deviceTokens: Pick<DeviceTokens, 'issue'>;
   }): AnswerGrant =>
-  async ({ user, sessionId, refreshToken, clientId }, deviceId) => {
+  async ({ user, sessionId, refreshToken, clientId, globalEpoch }, deviceId) => {
     const [token, device] = await Promise.all([
       tokens.sign(user.id, sessionId, clientId),
-      deviceTokens.issue(user, deviceId),
+      deviceTokens.issue({ id: user.id, sessionEpoch: user.sessionEpoch, globalEpoch }, deviceId),
     ]);
     return { token, refreshToken, expiresIn: tokens.ttlSeconds, user: toSafeUser(user), deviceToken: device.token };
   };

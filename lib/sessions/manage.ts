@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SessionNotFoundError } from '#lib/errors.ts';
 import type { UserStore } from '#lib/users/store.ts';
+import type { SessionControl } from './control.ts';
 import {
   MAX_USER_AGENT_LENGTH,
   SESSION_START_METHODS,
@@ -51,6 +52,8 @@ export interface SessionManagement {
 
 export interface SessionManagementDependencies {
   sessions: SessionStore;
+  /** The global session epoch, read beside the user's session state. */
+  control: SessionControl;
   /** The session state alone is read: the role may read no other attribute of a user. */
   users: Pick<UserStore, 'findSessionStateById' | 'endAllSessions'>;
   policy: SessionPolicy;
@@ -67,6 +70,7 @@ const iso = (epochMs: number): string => new Date(epochMs).toISOString();
  */
 export const createSessionManagement = ({
   sessions,
+  control,
   users,
   policy,
   telemetry,
@@ -84,22 +88,27 @@ export const createSessionManagement = ({
 
     async list(userId, currentSessionId) {
       const now = clock().getTime();
-      const [user, listed] = await Promise.all([
+      const [user, global, listed] = await Promise.all([
         stateOf(userId),
+        control.globalEpoch(),
         sessions.listByUser(
           userId,
           policy.maxPerUser,
           (session) => sessionEnd(session, now, policy, undefined) === undefined,
         ),
       ]);
-      // The index does not hold epochs: one batch read of the listed sessions' items does.
       // The index holds neither epochs nor how sessions started: one batch read of the listed items does.
       const states = await sessions.listedState(listed.map((session) => session.id));
-      const live = listed.filter(
-        (session) =>
-          states.has(session.id) &&
-          sessionEnd({ ...session, epoch: states.get(session.id)?.epoch }, now, policy, user) === undefined,
-      );
+      const live = listed.filter((session) => {
+        const state = states.get(session.id);
+        return (
+          state !== undefined &&
+          sessionEnd({ ...session, epoch: state.epoch, globalEpoch: state.globalEpoch }, now, policy, {
+            user,
+            global,
+          }) === undefined
+        );
+      });
       return live.map((session) => ({
         id: session.id,
         createdAt: iso(session.createdAt),
@@ -113,9 +122,14 @@ export const createSessionManagement = ({
 
     async logoutById(userId, sessionId) {
       const now = clock().getTime();
-      const user = await stateOf(userId);
+      const [user, globalEpoch] = await Promise.all([stateOf(userId), control.globalEpoch()]);
       // Ownership and liveness are the write's condition: no read of the session to race with.
-      const ended = await sessions.end(sessionId, now, { userId, user, idleSeconds: policy.idleSeconds });
+      const ended = await sessions.end(sessionId, now, {
+        userId,
+        user,
+        globalEpoch,
+        idleSeconds: policy.idleSeconds,
+      });
       if (!ended) throw new SessionNotFoundError();
       telemetry.ended('logout', { sessionId, userId, by: 'session_id' });
     },

@@ -3,6 +3,7 @@ import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
 import { newUserId, toSafeUser } from '#lib/users/user.ts';
+import type { SessionControl } from './control.ts';
 import type { TokenGrant } from './grant.ts';
 import { newSessionSalt, parseRefreshToken, type RefreshTokens } from './refresh-token.ts';
 import { type SessionItem, type SessionPolicy, sessionEnd, sessionExpiresAt } from './session.ts';
@@ -11,6 +12,8 @@ import type { RefreshOutcome, SessionTelemetry } from './telemetry.ts';
 
 export interface RefreshDependencies {
   sessions: SessionStore;
+  /** The global session epoch: every session of an earlier one is over. */
+  control: SessionControl;
   /** The profile only (never the password hash): the role may read no other attribute. */
   users: Pick<UserStore, 'findProfileById'>;
   refreshTokens: RefreshTokens;
@@ -67,11 +70,13 @@ class RefreshRefused extends Error {
 /**
  * The refresh use case: one token in, the session's next token out. Every failure is the same
  * InvalidRefreshTokenError, its reason only in the log, and every failure of a well-formed token
- * but reuse costs the same: one session read, one MAC, one user read. One conditional write decides each
+ * but reuse costs the same: one session read beside one read of the global epoch, then one MAC and
+ * one user read. One conditional write decides each
  * rotation; concurrent refreshes with the same token all get the one new token.
  */
 export const createRefresh = ({
   sessions,
+  control,
   users,
   refreshTokens,
   tokens,
@@ -86,7 +91,9 @@ export const createRefresh = ({
     const parsed = parseRefreshToken(presented);
     if (!parsed) throw new RefreshRefused('malformed');
     const log = { sessionId: parsed.sessionId, generation: parsed.generation };
-    const session = await sessions.get(parsed.sessionId);
+    // The global epoch beside the session, in the same round: no round trip of its own. A read
+    // that fails fails the refresh (a 503), never lets it through.
+    const [session, global] = await Promise.all([sessions.get(parsed.sessionId), control.globalEpoch()]);
     // The same work whatever the read found, so that the time of a failure does not tell an
     // unknown session from a known one with a bad MAC or an ended one: one MAC (against a fresh
     // salt when there is no session) and one user read (of an id nobody has when there is none),
@@ -103,7 +110,7 @@ export const createRefresh = ({
 
     if (!user) throw new RefreshRefused('user_gone', withUser);
     const now = clock().getTime();
-    const ended = sessionEnd(session, now, policy, user);
+    const ended = sessionEnd(session, now, policy, { user, global });
     if (ended) throw new RefreshRefused(ended === 'expired' ? 'expired' : 'session_ended', { ...withUser, ended });
 
     let current = session;

@@ -52,6 +52,12 @@ export const SessionItemSchema = v.object({
    * this one. Absent on sessions made before epochs existed (see `endedByUser`).
    */
   epoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /**
+   * The global session epoch when the session started (lib/sessions/control.ts); never changes.
+   * The session lives only while it is still the current one. Absent on sessions from before the
+   * switch: they count as 0.
+   */
+  globalEpoch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
 export type SessionSummary = v.InferOutput<typeof SessionSummarySchema>;
@@ -73,8 +79,11 @@ export const parseSessionSummary = (item: unknown): SessionSummary | undefined =
 export const sessionExpiresAt = (session: SessionSummary, policy: Pick<SessionPolicy, 'idleSeconds'>): number =>
   Math.min(session.absoluteExpiresAt, session.lastUsedAt + policy.idleSeconds * 1000);
 
-/** Why a session is over: ended by itself, expired, or ended with all the user's sessions. */
-export type SessionEnd = 'ended' | 'expired' | 'revoked';
+/**
+ * Why a session is over: ended by itself, expired, ended with all the user's sessions, or with
+ * every session of every user (an operator's switch).
+ */
+export type SessionEnd = 'ended' | 'expired' | 'revoked' | 'ended_everywhere';
 
 /** What the user item says about all of the user's sessions at once (see lib/users/user.ts). */
 export interface UserSessionState {
@@ -99,19 +108,34 @@ export const endedByUser = (
     : session.epoch !== user.sessionEpoch;
 
 /**
+ * Whether an operator ended every session of every user since this one started: the global epoch
+ * it recorded (absent: 0, the epoch before the switch was ever used) is not the current one.
+ */
+export const endedEverywhere = (session: { globalEpoch?: number | undefined }, globalEpoch: number): boolean =>
+  (session.globalEpoch ?? 0) !== globalEpoch;
+
+/** What decides, beyond a session's own item, whether it lives: its user's epoch and the global one. */
+export interface SessionEpochs {
+  user: UserSessionState;
+  /** The global session epoch, read with the user (lib/sessions/control.ts). */
+  global: number;
+}
+
+/**
  * Whether a session is live at `now`, decided here with the caller's clock, never by DynamoDB's
- * TTL. With `user`, also whether the user has ended all of their sessions since it started; a
- * caller without the session's epoch (the user index does not hold it) passes none and judges
- * the session by its own item alone.
+ * TTL. With `epochs`, also whether the user, or an operator for everyone, has ended all sessions
+ * since it started; a caller without the session's epochs (the user index does not hold them)
+ * passes none and judges the session by its own item alone.
  */
 export const sessionEnd = (
-  session: SessionSummary & { epoch?: number | undefined },
+  session: SessionSummary & { epoch?: number | undefined; globalEpoch?: number | undefined },
   now: number,
   policy: Pick<SessionPolicy, 'idleSeconds'>,
-  user: UserSessionState | undefined,
+  epochs: SessionEpochs | undefined,
 ): SessionEnd | undefined => {
   if (session.endedAt !== undefined) return 'ended';
-  if (user && endedByUser(session, user)) return 'revoked';
+  if (epochs && endedEverywhere(session, epochs.global)) return 'ended_everywhere';
+  if (epochs && endedByUser(session, epochs.user)) return 'revoked';
   if (now >= sessionExpiresAt(session, policy)) return 'expired';
   return undefined;
 };

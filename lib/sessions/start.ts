@@ -17,13 +17,21 @@ export interface StartedSession {
   started: true;
   sessionId: string;
   refreshToken: string;
+  /** The global epoch the session lives in: what the sign-in's device token is bound to. */
+  globalEpoch: number;
 }
 
-/** The user as the login read it: the item whose password hash was just compared. */
+/**
+ * The user as the login read it: the item whose password hash was just compared; and the global
+ * session epoch (lib/sessions/control.ts) the sign-in read beside it, which the session records.
+ * A sign-in that read it just before an operator moved it on starts a session that is over
+ * already: it fails closed, and the client signs in again.
+ */
 export interface CheckedUser {
   id: string;
   passwordHash: string;
   sessionEpoch: number;
+  globalEpoch: number;
 }
 
 /**
@@ -102,6 +110,7 @@ export const createSessionStarter = ({
       lastUsedAt: now,
       absoluteExpiresAt: now + policy.ttlSeconds * 1000,
       epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
+      globalEpoch: user.globalEpoch,
       startedBy,
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
       ...(clientId !== undefined && { clientId }),
@@ -120,6 +129,6 @@ export const createSessionStarter = ({
     if (!result.started) return result;
     // Only once the session exists, so a login that lost its race ends nobody's session.
     await enforceCap(live, user.id, now);
-    return { started: true, sessionId: session.id, refreshToken };
+    return { started: true, sessionId: session.id, refreshToken, globalEpoch: user.globalEpoch };
   };
 };

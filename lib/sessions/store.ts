@@ -29,6 +29,8 @@ export interface EndGuard {
   userId: string;
   /** The user's epoch (and the legacy clock rule): a session of another epoch is already over. */
   user: UserSessionState;
+  /** The global session epoch: a session of another one is already over too. */
+  globalEpoch: number;
   idleSeconds: number;
 }
 
@@ -67,9 +69,10 @@ export interface SessionStore {
     change?: PasswordChangeWrite,
   ): Promise<StartResult>;
   /**
-   * The epochs of these sessions and how each started, from their items (the user index carries
-   * neither); a session missing from the answer does not exist (yet). Eventually consistent reads
-   * suffice: both are written with the session and never change. At most 100 ids.
+   * The epochs (the user's and the global one) of these sessions and how each started, from their
+   * items (the user index carries none of them); a session missing from the answer does not exist
+   * (yet). Eventually consistent reads suffice: all are written with the session and never change.
+   * At most 100 ids.
    */
   listedState(ids: readonly string[]): Promise<Map<string, ListedState>>;
   /** The session with this id, read strongly consistently. */
@@ -93,9 +96,10 @@ export interface SessionStore {
   listByUser(userId: string, limit: number, keep: (session: SessionSummary) => boolean): Promise<SessionSummary[]>;
 }
 
-/** What the list needs of a session beyond the user index: its epoch and how it started. */
+/** What the list needs of a session beyond the user index: its epochs and how it started. */
 export interface ListedState {
   epoch: number | undefined;
+  globalEpoch: number | undefined;
   startedBy: SessionStartMethod;
 }
 
@@ -135,6 +139,10 @@ const liveInEpoch = (user: UserSessionState): string =>
   user.sessionEpoch === 0
     ? '(#epoch = :epoch OR (attribute_not_exists(#epoch) AND createdAt > :validAfter))'
     : '#epoch = :epoch';
+
+/** The condition that a session item (`#global` its `globalEpoch`, absent = 0) is of the global epoch `:global`. */
+const globalEpochIs = (globalEpoch: number): string =>
+  globalEpoch === 0 ? '(attribute_not_exists(#global) OR #global = :global)' : '#global = :global';
 
 /**
  * The DynamoDB adapter for the sessions table. A session starts in a transaction with a check on
@@ -235,7 +243,7 @@ export const createDynamoDbSessionStore = (
               RequestItems: {
                 [tableName]: {
                   Keys: keys,
-                  ProjectionExpression: '#id, #epoch, startedBy',
+                  ProjectionExpression: '#id, #epoch, globalEpoch, startedBy',
                   ExpressionAttributeNames: { '#id': partitionKey, '#epoch': 'epoch' },
                 },
               },
@@ -245,6 +253,7 @@ export const createDynamoDbSessionStore = (
         for (const item of Responses?.[tableName] ?? []) {
           found.set(String(item[partitionKey]), {
             epoch: typeof item.epoch === 'number' ? item.epoch : undefined,
+            globalEpoch: typeof item.globalEpoch === 'number' ? item.globalEpoch : undefined,
             // Sessions from before the attribute were all password logins.
             startedBy: (SESSION_START_METHODS as readonly unknown[]).includes(item.startedBy)
               ? (item.startedBy as SessionStartMethod)
@@ -287,11 +296,12 @@ export const createDynamoDbSessionStore = (
 
     async end(id, now, guard) {
       const owned = guard && {
-        condition: ` AND userId = :user AND ${liveInEpoch(guard.user)} AND absoluteExpiresAt > :now AND lastUsedAt > :idleCutoff`,
-        names: { '#epoch': 'epoch' },
+        condition: ` AND userId = :user AND ${liveInEpoch(guard.user)} AND ${globalEpochIs(guard.globalEpoch)} AND absoluteExpiresAt > :now AND lastUsedAt > :idleCutoff`,
+        names: { '#epoch': 'epoch', '#global': 'globalEpoch' },
         values: {
           ':user': guard.userId,
           ':epoch': guard.user.sessionEpoch,
+          ':global': guard.globalEpoch,
           ...(guard.user.sessionEpoch === 0 && { ':validAfter': guard.user.sessionsValidAfter ?? -1 }),
           ':idleCutoff': now - guard.idleSeconds * 1000,
         },

@@ -18,6 +18,14 @@ export const SESSIONS_TABLE = {
   userIndexAttributes: ['lastUsedAt', 'absoluteExpiresAt', 'endedAt', 'userAgent'],
   /** Epoch seconds after which DynamoDB may delete the item (eventually; the code never relies on it). */
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * The key of the one item that is not a session: the global session epoch (lib/sessions/control.ts).
+   * A session id is 22 base64url characters, so no session can have this key; the item has no
+   * `userId` (so it is in no index) and no TTL (so it is never tidied away).
+   */
+  controlKey: '#all-sessions',
+  /** The control item's one attribute a function reads: the global session epoch, a number. */
+  controlAttribute: 'epoch',
 } as const;
 
 /** The same table as a DynamoDB `CreateTable` request, for DynamoDB Local. */

@@ -5,6 +5,7 @@ import { createRefreshHandler } from '#functions/refresh/create-handler.ts';
 import { createRefreshHandlerDependencies } from '#functions/refresh/dependencies.ts';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { readRefreshConfig } from '#lib/function-config.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
@@ -32,8 +33,12 @@ export const sessionCosts = async (
     policy: config.sessionPolicy,
   });
   // The demo user as a login reads it: the session starts only while its item still holds this hash and epoch.
-  const user = await createDynamoDbUserStore(client, config.usersTableName).findById(DEMO_USER.id);
-  if (!user) throw new Error('the demo user is missing');
+  const found = await createDynamoDbUserStore(client, config.usersTableName).findById(DEMO_USER.id);
+  if (!found) throw new Error('the demo user is missing');
+  const user = {
+    ...found,
+    globalEpoch: await createDynamoDbSessionControl(client, config.sessionsTableName).globalEpoch(),
+  };
   const starts: number[] = [];
   for (let i = 0; i < ROUNDS + 1; i += 1) starts.push(await time(() => start(user, 'bench')));
   console.log(

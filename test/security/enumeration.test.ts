@@ -70,7 +70,9 @@ describe('user enumeration', () => {
             ? 'users'
             : TableName === tables.attemptsTableName
               ? 'attempts'
-              : TableName;
+              : TableName === tables.sessionsTableName
+                ? 'sessions'
+                : TableName;
         return { command: command.constructor.name, table, IndexName, UpdateExpression, ConditionExpression };
       });
       const rounds = compare.mock.calls.map(([, hash]) => bcrypt.getRounds(hash as string));
@@ -86,10 +88,12 @@ describe('user enumeration', () => {
       };
       const reference = kinds['wrong password'];
       expect(reference.rounds).toEqual([TEST_BCRYPT_COST]);
-      // The lookup; the identifier's claim, the device's (none here: refused where no item is)
-      // and the account cap's read; after bcrypt, the failure and the cap's count on two items.
+      // The lookup and the global session epoch's read; the identifier's claim, the device's (none
+      // here: refused where no item is) and the account cap's read; after bcrypt, the failure and
+      // the cap's count on two items.
       expect(reference.calls.map(({ command, table }) => `${command} ${table}`)).toEqual([
         'QueryCommand users',
+        'GetCommand sessions',
         'UpdateCommand attempts',
         'UpdateCommand attempts',
         'GetCommand attempts',

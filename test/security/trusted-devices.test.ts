@@ -153,7 +153,7 @@ describe('trusted devices', () => {
       await createDeviceTokens(createSecretReader({ value: TEST_REFRESH_KEY }), {
         ttlSeconds: 86_400,
         clock: () => new Date(time.clock().getTime() - 2 * 86_400_000),
-      }).issue({ id: ids.frank as string, sessionEpoch: 1 })
+      }).issue({ id: ids.frank as string, sessionEpoch: 1, globalEpoch: 0 })
     ).token;
     const tokens = {
       none: undefined,

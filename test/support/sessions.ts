@@ -4,6 +4,7 @@ import { createSecretReader } from '#lib/aws/secrets.ts';
 import type { Clock } from '#lib/clock.ts';
 import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionPolicy } from '#lib/sessions/session.ts';
@@ -48,9 +49,12 @@ export const testSessions = (tables: TestTables) => {
   });
   return {
     async start(userId: string) {
-      const user = await createDynamoDbUserStore(patient, tables.usersTableName).findById(userId);
+      const [user, globalEpoch] = await Promise.all([
+        createDynamoDbUserStore(patient, tables.usersTableName).findById(userId),
+        createDynamoDbSessionControl(patient, tables.sessionsTableName).globalEpoch(),
+      ]);
       if (!user) throw new Error(`no usable user ${userId}`);
-      const started = await startSession(user, 'test');
+      const started = await startSession({ ...user, globalEpoch }, 'test');
       if (!started.started) throw new Error(`session start refused: ${started.reason}`);
       const { sessionId, refreshToken } = started;
       return { sessionId, refreshToken, token: await signer.sign(userId, sessionId) };
@@ -76,6 +80,7 @@ export const testLoginBudgets = (tables: TestTables, clock?: Clock) => ({
     ...(clock && { clock }),
   }),
   cappedRetryAfterSeconds: DEFAULTS.throttle.maxLockSeconds,
+  control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
 });
 
 /**
@@ -87,9 +92,12 @@ export const startTestSession = async (
   userId: string,
   { clock, userAgent = 'test' }: { clock?: Clock; userAgent?: string } = {},
 ): Promise<StartedSession> => {
-  const user = await createDynamoDbUserStore(tables.client, tables.usersTableName).findById(userId);
+  const [user, globalEpoch] = await Promise.all([
+    createDynamoDbUserStore(tables.client, tables.usersTableName).findById(userId),
+    createDynamoDbSessionControl(tables.client, tables.sessionsTableName).globalEpoch(),
+  ]);
   if (!user) throw new Error(`no usable user ${userId}`);
-  const started = await testSessionStarter(tables, clock)(user, userAgent);
+  const started = await testSessionStarter(tables, clock)({ ...user, globalEpoch }, userAgent);
   if (!started.started) throw new Error(`session start refused: ${started.reason}`);
   return started;
 };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeHandler } from '#functions/me/create-handler.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { activeKey, createKeySet, parseKeySet } from '#lib/tokens/key-set.ts';
@@ -75,6 +76,7 @@ describe('GET /api/auth/me', () => {
       logger: new Logger({ logLevel: 'SILENT' }),
       access: createSessionAccess({
         sessions,
+        control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
         readUser: createDynamoDbUserStore(tables.client, tables.usersTableName).findProfileById,
         policy: DEFAULTS.sessions,
       }),

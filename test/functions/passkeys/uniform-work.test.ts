@@ -109,6 +109,8 @@ describe('passkey sign-in: the same work for every failure, and a success does t
       const work = [
         'DeleteCommand challenges conditional',
         'GetCommand passkeys',
+        // The global session epoch, read beside the passkey: a success's session records it.
+        'GetCommand sessions',
         'GetCommand users',
         'UpdateCommand passkeys conditional',
       ];

@@ -55,7 +55,7 @@ describe('changing a password', () => {
     });
   const change = (id: string, sessionId: string, currentPassword: string, newPassword: string) =>
     user(id).then((caller) =>
-      createPasswordChange(deps)({ user: caller, sessionId }, { currentPassword, newPassword }),
+      createPasswordChange(deps)({ user: caller, sessionId, globalEpoch: 0 }, { currentPassword, newPassword }),
     );
   const sessionOf = (token: string): string =>
     JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sid;
@@ -175,7 +175,7 @@ describe('changing a password', () => {
     const caller = await user('eve');
     await createDynamoDbUserStore(tables.client, tables.usersTableName).endAllSessions('eve');
     const result = await createPasswordChange(deps)(
-      { user: caller, sessionId: sessionOf(device.token) },
+      { user: caller, sessionId: sessionOf(device.token), globalEpoch: 0 },
       { currentPassword: OLD, newPassword: NEW },
     );
     expect(result).toEqual({ changed: false, reason: 'session_ended' });

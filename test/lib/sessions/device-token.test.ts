@@ -5,7 +5,7 @@ import { manualClock } from '#test/support/handler.ts';
 
 const KEY = 'refresh-key-for-unit-tests-0123456789abcdef';
 const YEAR = 365 * 86_400;
-const OWNER = { id: '0123456789abcdef01234567', sessionEpoch: 2 };
+const OWNER = { id: '0123456789abcdef01234567', sessionEpoch: 2, globalEpoch: 0 };
 
 const setup = (key = KEY) => {
   const time = manualClock();
@@ -51,9 +51,24 @@ describe('device tokens', () => {
 
   it('count an epoch that is absent as 0', async () => {
     const { tokens } = setup();
-    const device = (await tokens.read((await tokens.issue({ id: OWNER.id })).token))!;
+    const device = (await tokens.read((await tokens.issue({ id: OWNER.id, globalEpoch: 0 })).token))!;
     expect(device.epoch).toBe(0);
-    expect(await tokens.belongsTo(device, { id: OWNER.id, sessionEpoch: 0 })).toBe(true);
+    expect(await tokens.belongsTo(device, { id: OWNER.id, sessionEpoch: 0, globalEpoch: 0 })).toBe(true);
+  });
+
+  it('belong to no later global epoch (an operator ended every session), with the same format and work', async () => {
+    const { tokens } = setup();
+    const before = await tokens.issue(OWNER);
+    const device = (await tokens.read(before.token))!;
+    // Nothing of the token says which global epoch it is of: read needs no read of the epoch.
+    expect(device).toMatchObject({ deviceId: before.deviceId, epoch: OWNER.sessionEpoch });
+    expect(await tokens.belongsTo(device, { ...OWNER, globalEpoch: 1 })).toBe(false);
+    // A token issued in the new global epoch belongs in it, and in no other.
+    const after = (await tokens.read((await tokens.issue({ ...OWNER, globalEpoch: 1 }, before.deviceId)).token))!;
+    expect(after.accountTag).not.toBe(device.accountTag);
+    expect(await tokens.belongsTo(after, { ...OWNER, globalEpoch: 1 })).toBe(true);
+    expect(await tokens.belongsTo(after, OWNER)).toBe(false);
+    expect(await tokens.belongsTo(after, { ...OWNER, globalEpoch: 2 })).toBe(false);
   });
 
   it('expire after their lifetime', async () => {

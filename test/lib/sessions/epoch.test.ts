@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionAccess } from '#lib/sessions/access.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { endedByUser } from '#lib/sessions/session.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { DEFAULTS } from '#lib/settings.ts';
@@ -86,7 +87,7 @@ describe('the session epoch, against DynamoDB Local', () => {
     const read = await user('cat');
     const start = testSessionStarter(tables);
     await createDynamoDbUserStore(tables.client, tables.usersTableName).endAllSessions('cat');
-    const stale = { id: 'cat', passwordHash: read?.passwordHash as string, sessionEpoch: 0 };
+    const stale = { id: 'cat', passwordHash: read?.passwordHash as string, sessionEpoch: 0, globalEpoch: 0 };
     expect(await start(stale, 'test')).toEqual({ started: false, reason: 'user_changed' });
     expect(
       await start({ ...stale, passwordHash: `${stale.passwordHash.slice(0, -1)}x`, sessionEpoch: 1 }, 'test'),
@@ -109,7 +110,8 @@ describe('the session epoch, against DynamoDB Local', () => {
     await users.endAllSessions('dan');
     // What the login does when its start is refused: read again, consistently, and go on if the hash is the same.
     expect(
-      (await start({ id: 'dan', passwordHash: stale?.passwordHash as string, sessionEpoch: 0 }, 't')).started,
+      (await start({ id: 'dan', passwordHash: stale?.passwordHash as string, sessionEpoch: 0, globalEpoch: 0 }, 't'))
+        .started,
     ).toBe(false);
     const { status, data } = await login('dan');
     expect(status).toBe(200);
@@ -162,6 +164,7 @@ describe('the session epoch, against DynamoDB Local', () => {
     }
     const access = createSessionAccess({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
+      control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
       readUser: createDynamoDbUserStore(tables.client, tables.usersTableName).findSessionStateById,
       policy: DEFAULTS.sessions,
     });

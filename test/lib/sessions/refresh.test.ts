@@ -2,10 +2,12 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createRefresh, judgeGeneration } from '#lib/sessions/refresh.ts';
 import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { SESSIONS_TABLE } from '#lib/sessions/table.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
@@ -43,6 +45,7 @@ describe('refresh outcomes in the log and metrics', () => {
     await tables.createUser('u', { id: 'u' });
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
+      control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
       users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
       tokens: createTokenSigner(
@@ -100,6 +103,7 @@ describe('refresh failures in uniform work', () => {
     const real = createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY }));
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
+      control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
       users: createDynamoDbUserStore(tables.client, tables.usersTableName),
       // The real MAC, watched: how many, and over how much salt.
       refreshTokens: {
@@ -145,10 +149,11 @@ describe('refresh failures in uniform work', () => {
       macs.length = 0;
       await expect(refresh(token)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
       const calls = send.mock.calls.map(([command]) => {
-        const { TableName, ConsistentRead } = command.input as Record<string, unknown>;
+        const { TableName, ConsistentRead, Key } = command.input as Record<string, unknown>;
         const table =
           TableName === tables.usersTableName ? 'users' : TableName === tables.sessionsTableName ? 'sessions' : '?';
-        return `${command.constructor.name} ${table}${ConsistentRead ? ' consistent' : ''}`;
+        const control = (Key as { id?: unknown } | undefined)?.id === SESSIONS_TABLE.controlKey ? ' control' : '';
+        return `${command.constructor.name} ${table}${control}${ConsistentRead ? ' consistent' : ''}`;
       });
       return { calls, macs: [...macs] };
     };
@@ -164,7 +169,11 @@ describe('refresh failures in uniform work', () => {
       Object.assign(kinds, { 'an idle session': await traceOf(idle) });
       const reference = kinds['a known session with a bad MAC'];
       expect(reference).toEqual({
-        calls: ['GetCommand sessions consistent', 'GetCommand users consistent'],
+        calls: [
+          'GetCommand sessions consistent',
+          'GetCommand sessions control consistent',
+          'GetCommand users consistent',
+        ],
         macs: [{ saltLength: 43 }],
       });
       for (const [kind, trace] of Object.entries(kinds))
