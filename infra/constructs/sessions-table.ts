@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Effect, Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { SESSIONS_TABLE } from '#lib/sessions/table.ts';
 
@@ -36,7 +36,26 @@ export class SessionsTable extends Construct {
     return `${this.table.tableArn}/index/${SESSIONS_TABLE.indexes.user.indexName}`;
   }
 
-  /** Lets `grantee` start sessions (login): write new items, and list and end a user's sessions for the cap. */
+  /**
+   * No function may write the control item (the global session epoch): only an operator ends every
+   * session. An explicit deny beside each grant that writes sessions, so that no allow, now or
+   * later, lets a compromised function bring ended sessions back.
+   */
+  private denyControlWrites(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [SESSIONS_TABLE.controlKey] } },
+      }),
+    );
+  }
+
+  /**
+   * Lets `grantee` start sessions (login): write new items, list and end a user's sessions for the
+   * cap, and read the global session epoch the new session records: that one item, its epoch only.
+   */
   grantStart(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
@@ -44,10 +63,27 @@ export class SessionsTable extends Construct {
       resourceArns: [this.table.tableArn],
     });
     Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.userIndexArn] });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:LeadingKeys': [SESSIONS_TABLE.controlKey],
+          'dynamodb:Attributes': [SESSIONS_TABLE.partitionKey, SESSIONS_TABLE.controlAttribute],
+        },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    });
+    this.denyControlWrites(grantee);
   }
 
-  /** Lets `grantee` read sessions by id and rotate or end them (refresh): no listing, no new sessions. */
+  /**
+   * Lets `grantee` read sessions (and the global epoch) by id and rotate or end them (refresh): no
+   * listing, no new sessions.
+   */
   grantRefresh(grantee: IGrantable): Grant {
+    this.denyControlWrites(grantee);
     return Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -60,6 +96,7 @@ export class SessionsTable extends Construct {
    * of the listed sessions' epochs, which the index does not carry).
    */
   grantManage(grantee: IGrantable): void {
+    this.denyControlWrites(grantee);
     Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
@@ -73,6 +110,7 @@ export class SessionsTable extends Construct {
    * transaction, and write the new session. No listing, no ending, no rotation.
    */
   grantPasswordChange(grantee: IGrantable): Grant {
+    this.denyControlWrites(grantee);
     return Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:GetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem'],
@@ -80,7 +118,7 @@ export class SessionsTable extends Construct {
     });
   }
 
-  /** Lets `grantee` read sessions by id, and nothing else (`/api/auth/me`). */
+  /** Lets `grantee` read sessions (and the global epoch) by id, and nothing else (`/api/auth/me`). */
   grantReadById(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
   }

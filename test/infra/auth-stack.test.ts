@@ -159,9 +159,14 @@ describe('AuthStack', () => {
       policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role),
     );
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-    const grants = statements.map((statement) => [statement.Action].flat().sort().join(' ')).sort();
+    const grants = statements
+      .map((statement) => `${statement.Effect === 'Deny' ? 'Deny ' : ''}${[statement.Action].flat().sort().join(' ')}`)
+      .sort();
+    // The Deny and the third GetItem: the global session epoch, read only (test/infra/session-control.test.ts).
     expect(grants).toEqual([
+      'Deny dynamodb:BatchWriteItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
       'dynamodb:GetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem dynamodb:UpdateItem',
@@ -529,7 +534,9 @@ describe('AuthStack', () => {
       return Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
-        .map((statement) => [statement.Action].flat().sort().join(' '))
+        .map(
+          (statement) => `${statement.Effect === 'Deny' ? 'Deny ' : ''}${[statement.Action].flat().sort().join(' ')}`,
+        )
         .sort();
     };
     expect(grantsOf('MeFunction')).toEqual([
@@ -539,7 +546,9 @@ describe('AuthStack', () => {
       'secretsmanager:DescribeSecret secretsmanager:GetSecretValue',
     ]);
     // Refresh reads users and rotates sessions by id: no listing, no new sessions, no user writes.
+    // Each function that writes sessions is denied the control item (test/infra/session-control.test.ts).
     expect(grantsOf('RefreshFunction')).toEqual([
+      'Deny dynamodb:BatchWriteItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:GetItem',
       'dynamodb:GetItem dynamodb:UpdateItem',
       'logs:CreateLogStream logs:PutLogEvents',
@@ -548,6 +557,7 @@ describe('AuthStack', () => {
     ]);
     // The session routes end sessions and list them (with their epochs); on users they may move sessionEpoch only.
     expect(grantsOf('SessionsFunction')).toEqual([
+      'Deny dynamodb:BatchWriteItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:BatchGetItem dynamodb:GetItem dynamodb:UpdateItem',
       'dynamodb:GetItem',
       'dynamodb:Query',
@@ -559,6 +569,7 @@ describe('AuthStack', () => {
     // count) and a new session; on users it may write the hash and the epoch only, on sessions read
     // the caller's, check it and put the new one: no listing, no ending.
     expect(grantsOf('PasswordFunction')).toEqual([
+      'Deny dynamodb:BatchWriteItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem',
       'dynamodb:ConditionCheckItem dynamodb:GetItem dynamodb:PutItem',
       'dynamodb:GetItem',
       'dynamodb:GetItem',
@@ -604,6 +615,7 @@ describe('AuthStack', () => {
           const table = /"(Users|Sessions|Passkeys|PasskeyChallenges|LoginAttempts)Table/.exec(resource)?.[1];
           const index = /index\/([a-z-]+)/.exec(resource)?.[1];
           return {
+            ...(statement.Effect === 'Deny' && { effect: 'Deny' }),
             actions: [statement.Action].flat().sort().join(' '),
             on: index ? `${table}/${index}` : table,
             ...(statement.Condition && { condition: statement.Condition }),
@@ -621,6 +633,23 @@ describe('AuthStack', () => {
         condition: {
           'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'counter', 'backedUp', 'lastUsedAt'] },
           ...noReturn,
+        },
+      },
+      {
+        effect: 'Deny',
+        actions: 'dynamodb:BatchWriteItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem',
+        on: 'Sessions',
+        condition: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['#all-sessions'] } },
+      },
+      {
+        actions: 'dynamodb:GetItem',
+        on: 'Sessions',
+        condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': ['#all-sessions'],
+            'dynamodb:Attributes': ['id', 'epoch'],
+          },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         },
       },
       { actions: 'dynamodb:PutItem dynamodb:UpdateItem', on: 'Sessions' },
