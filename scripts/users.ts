@@ -8,12 +8,14 @@
  *   unlock-account --user EMAIL_OR_USERNAME   the same for all of the user's identifiers, and the account cap
  *   disable | enable --user EMAIL_OR_USERNAME
  *   delete --user EMAIL_OR_USERNAME --yes
+ *   end-all-sessions --yes                    every session of every user ends, and every trusted device
  *
  * The password is read from a prompt that does not echo, or from stdin when it is not a
  * terminal (`printf '%s' "$PW" | npm run users -- create ...`); never from the command line,
  * where it would sit in shell history and the process list. Uses USERS_TABLE_NAME, AWS_REGION and
  * AWS credentials as any AWS tool does, or DYNAMODB_ENDPOINT for DynamoDB Local; the unlock
- * commands also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally).
+ * commands also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally);
+ * end-all-sessions SESSIONS_TABLE_NAME only.
  */
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
@@ -24,6 +26,7 @@ import { AuthServiceError, ConfigError, UserAdminError } from '#lib/errors.ts';
 import { readBcryptCost, readPasswordPolicy, readUnlockConfig } from '#lib/function-config.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createUnlocker } from '#lib/login/unlock.ts';
+import { endEverySession } from '#lib/sessions/control.ts';
 import { createUserAdmin } from '#lib/users/admin.ts';
 import { toIdentifier } from '#lib/users/identifier.ts';
 import { configuredPasswordChecker } from '#lib/users/password-policy.ts';
@@ -37,11 +40,13 @@ const USAGE = `Usage: npm run users -- <command> [options]
   disable --user EMAIL_OR_USERNAME          every sign-in fails; every session and device token ends
   enable --user EMAIL_OR_USERNAME           sign-ins work again (ended sessions stay ended)
   delete --user EMAIL_OR_USERNAME --yes     delete the user; every session and device token ends
+  end-all-sessions --yes                    end every session of every user, and every device token, at once
 The password is prompted for (no echo), or read from stdin; never given as an option.
 Passwords: at least PASSWORD_MIN_LENGTH (15) characters, at most 72 bytes in UTF-8, not common or
 built from the account's own words; with PWNED_PASSWORDS_CHECK=true, not in known breaches.
 Environment: USERS_TABLE_NAME (required), AWS_REGION, DYNAMODB_ENDPOINT (DynamoDB Local), BCRYPT_COST;
-for unlock and unlock-account also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally).`;
+for unlock and unlock-account also ATTEMPTS_TABLE_NAME and IDENTIFIER_KEY_SECRET_ARN (IDENTIFIER_KEY locally);
+for end-all-sessions SESSIONS_TABLE_NAME instead of USERS_TABLE_NAME.`;
 
 class UsageError extends Error {}
 
@@ -57,6 +62,32 @@ const readPassword = async (): Promise<string> => {
   const again = await ask('Password again: ');
   if (password !== again) throw new UserAdminError('invalid_input', 'the passwords do not match');
   return password;
+};
+
+/**
+ * The operators' switch (lib/sessions/control.ts): one write on the sessions table, which no
+ * function may make. Prints the new global epoch and what it does, nothing secret.
+ */
+const endAllSessions = async (confirmed: boolean): Promise<void> => {
+  if (!confirmed) throw new UsageError('end-all-sessions needs --yes: it signs every user out');
+  const sessionsTableName = process.env.SESSIONS_TABLE_NAME?.trim();
+  if (!sessionsTableName) throw new UsageError('Environment variable SESSIONS_TABLE_NAME is required');
+  const client = createDocumentClient({ endpoint: process.env.DYNAMODB_ENDPOINT?.trim() || undefined });
+  try {
+    const { globalEpoch, previous } = await endEverySession(client, sessionsTableName);
+    console.log(
+      [
+        `Ended every session of every user: the global session epoch is now ${globalEpoch} (was ${previous}).`,
+        'From the next request on, in every container: refresh and the token endpoint refuse every earlier',
+        "session's refresh token; /api/auth/me, the session routes, the password change and the passkey",
+        'routes refuse its access tokens; device tokens issued before no longer make a device trusted.',
+        'Access tokens already issued still verify at other services until they expire (TOKEN_TTL_SECONDS,',
+        '15 minutes by default): `npm run keys -- revoke <kid>` ends that sooner. Signing in again works.',
+      ].join('\n'),
+    );
+  } finally {
+    client.destroy();
+  }
 };
 
 const main = async (): Promise<void> => {
@@ -75,6 +106,7 @@ const main = async (): Promise<void> => {
   });
   const [command] = positionals;
   if (values.help) return console.log(USAGE);
+  if (command === 'end-all-sessions') return endAllSessions(values.yes === true);
   const usersTableName = process.env.USERS_TABLE_NAME?.trim();
   if (!usersTableName) throw new UsageError('Environment variable USERS_TABLE_NAME is required');
 

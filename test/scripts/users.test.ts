@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 
 /** Runs `npm run users -- ...args` as an operator would, with `stdin` piped in. */
@@ -98,5 +99,25 @@ describe('npm run users', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ username: 'ops' });
     expect(stdout).not.toContain('passwordHash');
+  });
+
+  it('ends every session of every user with end-all-sessions --yes, naming the new global epoch', async () => {
+    // The sessions table only: the users table is not needed, nor read.
+    const env = { USERS_TABLE_NAME: '', SESSIONS_TABLE_NAME: tables.sessionsTableName };
+    const refused = await users(tables, ['end-all-sessions'], '', env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('end-all-sessions needs --yes');
+    expect(await createDynamoDbSessionControl(tables.client, tables.sessionsTableName).globalEpoch()).toBe(0);
+
+    const { code, stdout } = await users(tables, ['end-all-sessions', '--yes'], '', env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Ended every session of every user: the global session epoch is now 1 \(was 0\)\./);
+    expect(stdout).toContain('npm run keys -- revoke');
+    expect(await createDynamoDbSessionControl(tables.client, tables.sessionsTableName).globalEpoch()).toBe(1);
+    const again = await users(tables, ['end-all-sessions', '--yes'], '', env);
+    expect(again.stdout).toContain('is now 2 (was 1)');
+    const missing = await users(tables, ['end-all-sessions', '--yes'], '', { SESSIONS_TABLE_NAME: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('SESSIONS_TABLE_NAME is required');
   });
 });
