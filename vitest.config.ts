@@ -9,6 +9,7 @@ const SLOW = [
   'test/infra/**/*.test.ts',
   'test/browser/**/*.test.ts',
   'test/security/throttling-processes.test.ts',
+  'test/security/end-all-sessions-processes.test.ts',
   'test/security/operators.test.ts',
   'test/scripts/local-start.test.ts',
   'test/scripts/readme.test.ts',
