@@ -1,5 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_FUNCTIONS } from '#lib/http/routes.ts';
 import { SESSIONS_TABLE } from '#lib/sessions/table.ts';
 import { sharedSynthesis } from '#test/support/shared-synthesis.ts';
 import { findFunction } from '#test/support/synth.ts';
@@ -22,16 +23,8 @@ const ON_CONTROL_KEY = { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [
  */
 describe('the global session epoch in the stack', () => {
   let template: Template;
-  const functionIds = [
-    'LoginFunction',
-    'MeFunction',
-    'RefreshFunction',
-    'SessionsFunction',
-    'PasswordFunction',
-    'WellKnownFunction',
-    'PasskeysFunction',
-    'PasskeySignInFunction',
-  ];
+  /** Every public function: each route's. */
+  const functionIds = Object.values(HTTP_FUNCTIONS).map(({ constructId }) => constructId);
   /** Every statement of a function's role that names the sessions table itself (not its index). */
   const onSessionsTable = (id: string): Statement[] => {
     const role = findFunction(template, id).resource.Properties.Role['Fn::GetAtt'][0];

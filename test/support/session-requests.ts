@@ -41,6 +41,20 @@ export const sessionRequest = (
     }),
   );
 
+/** `DELETE /api/auth/sessions/{id}` as API Gateway hands it to the sessions function, with the {id} parameter. */
+export const deleteSessionRequest = (
+  handler: ProxyHandler,
+  token: string,
+  id: string,
+): Promise<APIGatewayProxyResult> =>
+  sessionRequest(handler, {
+    method: 'DELETE',
+    path: `/api/auth/sessions/${id}`,
+    resource: '/api/auth/sessions/{id}',
+    pathParameters: { id },
+    token,
+  });
+
 /** The `sid` claim of an access token (read without verifying: the test made it). */
 export const sidOf = (token: string): string =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sid;

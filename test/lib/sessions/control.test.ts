@@ -7,7 +7,7 @@ import { SESSIONS_TABLE } from '#lib/sessions/table.ts';
 import { createTestTables, TEST_PASSWORD, type TestTables } from '#test/support/dynamodb.ts';
 import { invoke, jsonLoginEvent } from '#test/support/events.ts';
 import { createSessionHandlers } from '#test/support/handler.ts';
-import { sessionRequest, sidOf } from '#test/support/session-requests.ts';
+import { deleteSessionRequest, sessionRequest, sidOf } from '#test/support/session-requests.ts';
 
 const INVALID_REFRESH = { ok: false, error: INVALID_REFRESH_TOKEN_MESSAGE, code: 'invalid_refresh_token' };
 const UNAVAILABLE = { ok: false, error: SERVICE_UNAVAILABLE_MESSAGE, code: 'service_unavailable' };
@@ -84,14 +84,7 @@ describe('ending every session of every user (the global session epoch), against
   const me = (token: string) => sessionRequest(handlers.me, { method: 'GET', path: '/api/auth/me', token });
   const list = (token: string) =>
     sessionRequest(handlers.sessions, { method: 'GET', path: '/api/auth/sessions', token });
-  const removeSession = (token: string, id: string) =>
-    sessionRequest(handlers.sessions, {
-      method: 'DELETE',
-      path: `/api/auth/sessions/${id}`,
-      resource: '/api/auth/sessions/{id}',
-      pathParameters: { id },
-      token,
-    });
+  const removeSession = (token: string, id: string) => deleteSessionRequest(handlers.sessions, token, id);
   const logoutAll = (token: string) => sessionRequest(handlers.sessions, { path: '/api/auth/logout-all', token });
   const changePassword = (token: string) =>
     sessionRequest(handlers.password, {
