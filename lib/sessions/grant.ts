@@ -37,7 +37,7 @@ export const LoginGrantSchema = v.strictObject({
     v.string(),
     v.maxLength(MAX_DEVICE_TOKEN_LENGTH),
     v.description(
-      "Opaque. Keep it (like the refresh token) and send it back as `deviceToken` with every later login to this account from this client: such a login is judged on this device's own failures, so an attacker who keeps the identifier locked does not keep you out. It ends after a few wrong passwords from it, when it expires (a year by default), or when every session of the user ends.",
+      "Opaque. Keep it (like the refresh token) and send it back as `deviceToken` with every later login to this account from this client: such a login is judged on this device's own failures, so an attacker who keeps the identifier locked does not keep you out. It ends after a few wrong passwords from it, when it expires (a year by default), or when every session of the user ends (or every session of every user).",
     ),
   ),
 });
