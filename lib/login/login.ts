@@ -74,8 +74,9 @@ const firstRejection = (results: PromiseSettledResult<unknown>[]): unknown =>
  * - anyone else is judged on the **identifier**'s budget (lib/login/attempts.ts), and on the
  *   **account**'s long-memory cap (lib/login/account-cap.ts).
  *
- * Every claim is one conditional write made before bcrypt, and all of them, with the user lookup
- * and the cap's read, go out at once, for every request alike: whether a device token is valid
+ * Every claim is one conditional write made before bcrypt, and all of them, with the user lookup,
+ * the cap's read and the global session epoch's (the new session records it, and a device token
+ * must be of it), go out at once, for every request alike: whether a device token is valid
  * is known only once the user is found. A device token that is missing, malformed, forged,
  * expired, ended or another account's makes the same calls and gets the same answers as none.
  * A success forgets failures only on the budget it was judged on: an untrusted success leaves
