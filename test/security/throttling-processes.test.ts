@@ -35,6 +35,8 @@ describe('throttling across concurrent Lambda processes', { timeout: 120_000 }, 
       ...(code.environment as Record<string, string>),
       USERS_TABLE_NAME: table.usersTableName,
       ATTEMPTS_TABLE_NAME: table.attemptsTableName,
+      // Every login reads the global session epoch there, failures too.
+      SESSIONS_TABLE_NAME: table.sessionsTableName,
       SIGNING_KEYS_SECRET_ARN: SIGNING_KEYS_ARN,
       IDENTIFIER_KEY_SECRET_ARN: IDENTIFIER_KEY_ARN,
       ...lambdaEnvironment('LoginFunction', { dynamoDb: table.endpoint, secretsManager: secrets.endpoint }),
