@@ -283,7 +283,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
     operationId: 'revoke',
     summary: 'Revocation endpoint (RFC 7009)',
     description:
-      'Ends the session of a refresh token, as a logout by refresh token does: 200 whether or not the token was known, current, forged or already ended (RFC 7009 section 2.2), and for a session of another client (left alone). An access token is refused with `unsupported_token_type`: it expires by itself, and `POST /api/auth/logout` with it as the bearer token ends its session.',
+      'Ends the session of a refresh token, as a logout by refresh token does: 200 whether or not the token was known, current, forged or already ended (RFC 7009 section 2.2), and for a session of another client (left alone). An access token is refused with `unsupported_token_type`: it expires by itself, and `POST /api/auth/logout` with it as the bearer token ends its session. `token_type_hint` decides nothing: a refresh token is found whatever the hint says (RFC 7009 section 2.1).',
     tags: ['oauth'],
     requestBody: {
       schema: RevocationRequestSchema,

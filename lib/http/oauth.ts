@@ -184,9 +184,11 @@ const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
 /**
  * A revocation request's token and client: `invalid_request` for a missing `token`,
  * `invalid_client` (401) as `registeredClient` says, `unsupported_token_type` for an access token
- * (by its hint or its JWT shape): those expire by themselves, and `POST /api/auth/logout` with
- * the bearer token ends their session. Any other token goes on to the revocation, which ignores
- * what is not a genuine refresh token (RFC 7009 section 2.2).
+ * (by its JWT shape): those expire by themselves, and `POST /api/auth/logout` with the bearer
+ * token ends their session. The `token_type_hint` decides nothing: a refresh token sent with the
+ * hint `access_token` is still found and revoked (RFC 7009 section 2.1: a server that cannot find
+ * the token by the hint searches its other types). Any other token goes on to the revocation,
+ * which ignores what is not a genuine refresh token (RFC 7009 section 2.2).
  */
 export const parseRevocationRequest = (
   event: APIGatewayProxyEvent,
@@ -196,7 +198,7 @@ export const parseRevocationRequest = (
   const clientId = registeredClient(event, parameters, registered);
   const token = v.safeParse(RevocationRequestSchema.entries.token, parameters.token, { abortPipeEarly: true });
   if (!token.success) throw invalidRequest(firstIssue(token));
-  if (parameters.token_type_hint === 'access_token' || JWT_SHAPE.test(token.output)) {
+  if (JWT_SHAPE.test(token.output)) {
     throw new OAuthError('unsupported_token_type', 'Only refresh tokens can be revoked; access tokens expire');
   }
   return { token: token.output, clientId };

@@ -317,7 +317,7 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
     expect(await sessionItem(sidOf(first.token))).not.toHaveProperty('endedAt');
   });
 
-  it('refuses to revoke an access token (unsupported_token_type), by its hint or its shape', async () => {
+  it('refuses to revoke an access token (unsupported_token_type), by its shape whatever the hint', async () => {
     const first = await login();
     const expected = JSON.stringify({
       ok: false,
@@ -326,8 +326,17 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
       code: 'unsupported_token_type',
     });
     expect((await revoke(first.token)).body).toBe(expected);
-    expect((await revoke(first.refreshToken, { token_type_hint: 'access_token' })).body).toBe(expected);
+    expect((await revoke(first.token, { token_type_hint: 'refresh_token' })).body).toBe(expected);
     expect(await sessionItem(sidOf(first.token))).not.toHaveProperty('endedAt');
+  });
+
+  it('revokes a refresh token sent with the hint access_token: the hint decides nothing (RFC 7009 section 2.1)', async () => {
+    const first = await login();
+    expect((await revoke(first.refreshToken, { token_type_hint: 'access_token' })).statusCode).toBe(200);
+    expect(await sessionItem(sidOf(first.token))).toHaveProperty('endedAt');
+    expect((await jsonRefresh(first.refreshToken)).statusCode).toBe(401);
+    // Junk with either hint: not ours, 200, as without one.
+    expect((await revoke('nope', { token_type_hint: 'access_token' })).statusCode).toBe(200);
   });
 
   it("leaves another client's session alone, with the same 200", async () => {
