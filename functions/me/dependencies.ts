@@ -5,6 +5,7 @@ import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
+import { registeredClientIds } from '#lib/tokens/signer.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { MeHandlerDependencies } from './create-handler.ts';
@@ -32,6 +33,7 @@ export const createMeHandlerDependencies = (config: MeConfig, runtime?: Function
       issuer: config.tokenPolicy.issuer,
       audience: config.tokenPolicy.audience,
       maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
+      clientIds: registeredClientIds(config.tokenPolicy),
       clock,
     }),
   };

@@ -15,7 +15,7 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createKeySetPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
-import { createTokenSigner } from '#lib/tokens/signer.ts';
+import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { configuredPasswordChecker } from '#lib/users/password-policy.ts';
@@ -66,6 +66,7 @@ export const createPasswordHandlerDependencies = (
       issuer: config.tokenPolicy.issuer,
       audience: config.tokenPolicy.audience,
       maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
+      clientIds: registeredClientIds(config.tokenPolicy),
       clock,
     }),
     telemetry,

@@ -49,6 +49,7 @@ export const createRefreshHandlerDependencies = (
       issuer: config.tokenPolicy.issuer,
       audience: config.tokenPolicy.audience,
       maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
+      clientIds: registeredClientIds(config.tokenPolicy),
       clock,
     }),
     clientIds: registeredClientIds(config.tokenPolicy),

@@ -7,6 +7,7 @@ import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
+import { registeredClientIds } from '#lib/tokens/signer.ts';
 import { createTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { SessionsHandlerDependencies } from './create-handler.ts';
@@ -43,6 +44,7 @@ export const createSessionsHandlerDependencies = (
       issuer: config.tokenPolicy.issuer,
       audience: config.tokenPolicy.audience,
       maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
+      clientIds: registeredClientIds(config.tokenPolicy),
       clock,
     }),
   };

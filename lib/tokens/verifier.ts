@@ -24,11 +24,8 @@ const AccessTokenClaimsSchema = v.looseObject({
   jti: text,
   /** The session the token belongs to; our own endpoints refuse it once the session has ended. */
   sid: text,
-  /**
-   * The client the token was issued to (RFC 9068 section 2.2). Optional here only so that tokens
-   * signed before it was added verify until they expire; every token signed now carries it.
-   */
-  client_id: v.optional(text),
+  /** The client the token was issued to (RFC 9068 section 2.2): one of the registered clients. */
+  client_id: text,
   iat: v.number(),
   exp: v.number(),
 });
@@ -48,6 +45,8 @@ export interface TokenVerifierOptions {
   audience: string;
   /** The configured token lifetime (TOKEN_TTL_SECONDS): no token older than this is accepted. */
   maxTokenAgeSeconds: number;
+  /** The registered clients (CLIENT_IDS): a token issued to any other is refused. */
+  clientIds: readonly string[];
   clock?: Clock;
 }
 
@@ -61,18 +60,25 @@ const claimFailure = (payload: JWTPayload, claim: string, message: string) =>
  * Verifies a Movie Knight access token: signature with an allowed algorithm (RS256 only, so no
  * `none` and no HMAC confusion), `typ` at+jwt, issuer, audience, `exp` and `nbf`; `iat` not in the
  * future and no older than the token lifetime (with CLOCK_TOLERANCE_SECONDS of skew), and
- * `exp - iat` no longer than it; string `sub`, `jti` and `sid`. Rejects with jose's errors,
+ * `exp - iat` no longer than it; string `sub`, `jti` and `sid`; a `client_id` of a registered client. Rejects with jose's errors,
  * which carry a stable `code` (a claim of the wrong type is ERR_JWT_CLAIM_VALIDATION_FAILED).
  */
 export const createTokenVerifier =
-  ({ keys, issuer, audience, maxTokenAgeSeconds, clock = systemClock }: TokenVerifierOptions): TokenVerifier =>
+  ({
+    keys,
+    issuer,
+    audience,
+    maxTokenAgeSeconds,
+    clientIds,
+    clock = systemClock,
+  }: TokenVerifierOptions): TokenVerifier =>
   async (token) => {
     const { payload } = await jwtVerify(token, keys, {
       issuer,
       audience,
       algorithms: [SIGNING_ALGORITHM],
       typ: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['sub', 'exp', 'iat', 'nbf', 'jti', 'sid'],
+      requiredClaims: ['sub', 'exp', 'iat', 'nbf', 'jti', 'sid', 'client_id'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       maxTokenAge: maxTokenAgeSeconds,
       currentDate: clock(),
@@ -87,5 +93,6 @@ export const createTokenVerifier =
     if (claims.exp - claims.iat > maxTokenAgeSeconds) {
       throw claimFailure(payload, 'exp', 'is further after "iat" than the token lifetime');
     }
+    if (!clientIds.includes(claims.client_id)) throw claimFailure(payload, 'client_id', 'is no registered client');
     return claims;
   };

@@ -86,6 +86,7 @@ describe('GET /api/auth/me', () => {
         issuer: settings.issuer,
         audience: settings.audience,
         maxTokenAgeSeconds: settings.ttlSeconds,
+        clientIds: ['movie-knight-app'],
         clock: () => NOW,
       }),
       corsAllowedOrigins: [],

@@ -40,6 +40,7 @@ const verifierAt = (url: string, timeoutDuration = 5000) =>
     issuer: settings.issuer,
     audience: settings.audience,
     maxTokenAgeSeconds: settings.ttlSeconds,
+    clientIds: ['movie-knight-app'],
   });
 
 describe('httpBearerAuth', () => {
@@ -117,6 +118,7 @@ describe('httpBearerAuth', () => {
       issuer: settings.issuer,
       audience: settings.audience,
       maxTokenAgeSeconds: settings.ttlSeconds,
+      clientIds: ['movie-knight-app'],
     });
     expect((await call(protectedRoute(verify), await sign())).statusCode).toBe(503);
   });

@@ -32,6 +32,7 @@ describe('remoteJwks', () => {
       issuer: settings.issuer,
       audience: settings.audience,
       maxTokenAgeSeconds: settings.ttlSeconds,
+      clientIds: ['movie-knight-app'],
     });
   });
   afterAll(() => {

@@ -16,6 +16,7 @@ const verifierFor = (set: KeySet, now = NOW) =>
     issuer: settings.issuer,
     audience: settings.audience,
     maxTokenAgeSeconds: settings.ttlSeconds,
+    clientIds: ['movie-knight-app', 'tv-app'],
     clock: () => now,
   });
 
@@ -31,6 +32,7 @@ const signClaims = async (set: KeySet, claims: JWTPayload) => {
     sub: 'user-1',
     jti: 'jti-1',
     sid: 'session-1',
+    client_id: 'movie-knight-app',
     iat: SECONDS,
     nbf: SECONDS,
     exp: SECONDS + 600,
@@ -144,6 +146,9 @@ describe('token verification', async () => {
     ['a number as sid', { sid: 42 }, 'sid'],
     ['an empty sid', { sid: '' }, 'sid'],
     ['no sid', { sid: undefined }, 'sid'],
+    ['no client_id (RFC 9068 section 2.2)', { client_id: undefined }, 'client_id'],
+    ['an empty client_id', { client_id: '' }, 'client_id'],
+    ['the client_id of no registered client', { client_id: 'evil-app' }, 'client_id'],
     ['iat ten years in the future', { iat: SECONDS + TEN_YEARS, exp: SECONDS + TEN_YEARS + 600 }, 'iat'],
     ['iat 61 seconds in the future', { iat: SECONDS + 61 }, 'iat'],
     ['exp ten years in the future', { exp: SECONDS + TEN_YEARS }, 'exp'],
@@ -163,6 +168,12 @@ describe('token verification', async () => {
   it('allows a minute of clock skew between signer and verifier', async () => {
     const ahead = await signClaims(set, { iat: SECONDS + 60, nbf: SECONDS + 60, exp: SECONDS + 660 });
     expect(await verifierFor(set)(ahead)).toMatchObject({ sub: 'user-1', iat: SECONDS + 60 });
+  });
+
+  it('accepts a token of any registered client', async () => {
+    expect(await verifierFor(set)(await signClaims(set, { client_id: 'tv-app' }))).toMatchObject({
+      client_id: 'tv-app',
+    });
   });
 
   it('accepts a string sid, the session the token belongs to', async () => {
