@@ -55,7 +55,9 @@ export class PasskeysTable extends Construct {
 
   /**
    * Lets `grantee` manage a user's passkeys: add (never over an existing one), delete, and list them
-   * from the user index, which carries no public key or counter. No reads of whole items.
+   * from the user index, which carries no public key or counter; and move a user's passkey count
+   * (only the count items' `count`, only inside a transaction with the Put or Delete it counts).
+   * No reads of whole items.
    */
   grantManage(grantee: IGrantable): void {
     Grant.addToPrincipal({
@@ -63,6 +65,19 @@ export class PasskeysTable extends Construct {
       actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
       resourceArns: [this.table.tableArn],
       conditions: { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } },
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${PASSKEYS_TABLE.count.keyPrefix}*`] },
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': [PASSKEYS_TABLE.partitionKey, PASSKEYS_TABLE.count.attribute],
+        },
+        StringEquals: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
     });
     Grant.addToPrincipal({
       grantee,

@@ -56,6 +56,12 @@ export interface PasskeyManagement {
   remove(userId: string, id: string): Promise<void>;
 }
 
+/**
+ * How many passkeys past the cap the list and the exclude list still read: those stored before
+ * the count held the cap are shown to their owner (and can be deleted), within a bound.
+ */
+export const LIST_SLACK = 100;
+
 /** The name a passkey gets when the registration names none. */
 const defaultName = (at: number): string => `Passkey added ${new Date(at).toISOString().slice(0, 10)}`;
 
@@ -67,12 +73,13 @@ export const createPasskeyManagement = ({
   telemetry,
   clock = systemClock,
 }: PasskeyManagementDependencies): PasskeyManagement => {
-  const atCap = async (userId: string) =>
-    (await passkeys.listByUser(userId, policy.maxPerUser)).length >= policy.maxPerUser;
+  /** Every passkey a user has, even past the cap (stored before the count held it), within a bound. */
+  const listAll = (userId: string) => passkeys.listByUser(userId, policy.maxPerUser + LIST_SLACK);
 
   return {
     async registrationOptions(user) {
-      const existing = await passkeys.listByUser(user.id, policy.maxPerUser);
+      // The index lags a moment, so this only spares a ceremony that cannot be kept: the count decides.
+      const existing = await listAll(user.id);
       if (existing.length >= policy.maxPerUser) throw new PasskeyConflictError(PASSKEY_LIMIT_MESSAGE);
       const challenge = await challenges.issue('registration', user.id);
       return webauthn.registrationOptions({
@@ -89,8 +96,6 @@ export const createPasskeyManagement = ({
       if (!(await challenges.consume(challenge, 'registration', user.id))) throw new PasskeyRegistrationError();
       const verified = await webauthn.verifyRegistration(response, challenge);
       if (!verified || !isCredentialId(verified.credentialId)) throw new PasskeyRegistrationError();
-      // The index lags a moment: registrations racing at the very cap may each add one.
-      if (await atCap(user.id)) throw new PasskeyConflictError(PASSKEY_LIMIT_MESSAGE);
       const now = clock().getTime();
       const passkey = {
         id: verified.credentialId,
@@ -103,13 +108,16 @@ export const createPasskeyManagement = ({
         publicKey: verified.publicKey,
         counter: verified.counter,
       };
-      if (!(await passkeys.create(passkey))) throw new PasskeyConflictError(PASSKEY_EXISTS_MESSAGE);
+      // One transaction: the credential id not taken, and the user's count below the cap.
+      const created = await passkeys.create(passkey, policy.maxPerUser);
+      if (created === 'at_cap') throw new PasskeyConflictError(PASSKEY_LIMIT_MESSAGE);
+      if (created === 'exists') throw new PasskeyConflictError(PASSKEY_EXISTS_MESSAGE);
       telemetry.changed('registered', { userId: user.id, credentialRef: credentialRef(passkey.id) });
       return toPasskeyView(passkey);
     },
 
     async list(userId) {
-      return (await passkeys.listByUser(userId, policy.maxPerUser)).map(toPasskeyView);
+      return (await listAll(userId)).map(toPasskeyView);
     },
 
     async remove(userId, id) {

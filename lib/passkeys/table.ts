@@ -3,7 +3,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 /**
  * The passkeys table: one item per WebAuthn credential, keyed by its credential id (base64url), so
  * a sign-in finds it with one `GetItem`; a user's passkeys are one `Query` on the user index,
- * newest first (the list, the registration's exclude list and the per-user cap). The one
+ * newest first (the list and the registration's exclude list); a count item per user holds the cap. The one
  * definition the CDK stack, the local run and the tests build the table from.
  */
 export const PASSKEYS_TABLE = {
@@ -17,7 +17,18 @@ export const PASSKEYS_TABLE = {
    * counter, which only a sign-in reads (by GetItem on the table).
    */
   userIndexAttributes: ['name', 'lastUsedAt', 'backedUp', 'deviceType', 'transports'],
+  /**
+   * A user's passkey count lives in the same table, at a reserved key: `~count#` and the user id.
+   * `~` and `#` are not base64url, so no credential id can be such a key (and a request naming one
+   * is refused before any call); the item has no `userId`, so the user index never holds it. A
+   * registration adds 1 and a delete takes 1 in the same transaction as its Put or Delete, so the
+   * cap is one conditional write.
+   */
+  count: { keyPrefix: '~count#', attribute: 'count' },
 } as const;
+
+/** The key of the item that counts `userId`'s passkeys. */
+export const passkeyCountKey = (userId: string): string => `${PASSKEYS_TABLE.count.keyPrefix}${userId}`;
 
 /**
  * The passkey challenges table: one item per options call, keyed by the challenge itself, with its

@@ -4,7 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createPasskeySignInHandler } from '#functions/passkey-sign-in/create-handler.ts';
 import { createPasskeySignInHandlerDependencies } from '#functions/passkey-sign-in/dependencies.ts';
-import { readPasskeySignInConfig } from '#lib/function-config.ts';
+import { MAX_PASSKEYS_PER_USER, readPasskeySignInConfig } from '#lib/function-config.ts';
 import { createDynamoDbPasskeyStore } from '#lib/passkeys/store.ts';
 import { lambdaContext, toApiGatewayEvent } from '#scripts/local/api-gateway-event.ts';
 import { DEMO_USER } from '#scripts/local/tables.ts';
@@ -32,17 +32,20 @@ export const passkeySignIn = async (
   );
   const authenticator = createSoftwareAuthenticator();
   // Stored as a registration stores it: the registration route needs a bearer token, and only the sign-in is timed.
-  await createDynamoDbPasskeyStore(client, env.PASSKEYS_TABLE_NAME ?? '').create({
-    id: authenticator.id,
-    userId: DEMO_USER.id,
-    name: 'bench',
-    createdAt: Date.now(),
-    backedUp: false,
-    deviceType: 'singleDevice',
-    transports: ['internal'],
-    publicKey: authenticator.publicKey,
-    counter: 0,
-  });
+  await createDynamoDbPasskeyStore(client, env.PASSKEYS_TABLE_NAME ?? '').create(
+    {
+      id: authenticator.id,
+      userId: DEMO_USER.id,
+      name: 'bench',
+      createdAt: Date.now(),
+      backedUp: false,
+      deviceType: 'singleDevice',
+      transports: ['internal'],
+      publicKey: authenticator.publicKey,
+      counter: 0,
+    },
+    MAX_PASSKEYS_PER_USER,
+  );
   const post = (path: string, body: unknown) =>
     handler(
       toApiGatewayEvent({

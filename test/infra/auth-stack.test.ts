@@ -664,6 +664,17 @@ describe('AuthStack', () => {
     expect(statementsOf('PasskeysFunction')).toEqual([
       { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'PasskeyChallenges', condition: noReturn },
       { actions: 'dynamodb:DeleteItem dynamodb:PutItem', on: 'Passkeys', condition: noReturn },
+      // The per-user count: only its `count`, only on count items, only beside the Put or Delete it counts.
+      {
+        actions: 'dynamodb:UpdateItem',
+        on: 'Passkeys',
+        condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['~count#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'count'] },
+          StringEquals: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' },
+          ...noReturn,
+        },
+      },
       { actions: 'dynamodb:Query', on: 'Passkeys/user-index' },
       { actions: 'dynamodb:GetItem', on: 'Sessions' },
       // The registering user as a profile: never the password hash.
