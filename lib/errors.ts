@@ -107,7 +107,10 @@ export class InvalidPasskeyError extends AuthServiceError {
   }
 }
 
-/** A registration whose response does not verify, or whose challenge is spent, expired or not the caller's. */
+/**
+ * A registration whose response does not verify, whose challenge is spent, expired or not the
+ * caller's, or whose credential is registered already (to anyone): one answer for all.
+ */
 export const PASSKEY_REGISTRATION_FAILED_MESSAGE = 'The passkey could not be verified; start the registration again';
 
 export class PasskeyRegistrationError extends AuthServiceError {
@@ -120,10 +123,9 @@ export class PasskeyRegistrationError extends AuthServiceError {
   }
 }
 
-export const PASSKEY_EXISTS_MESSAGE = 'This passkey is already registered';
 export const PASSKEY_LIMIT_MESSAGE = 'Too many passkeys: delete one before adding another';
 
-/** A registration that cannot be kept: the credential is registered already, or the user has as many as allowed. */
+/** A registration that cannot be kept: the user has as many passkeys as allowed. */
 export class PasskeyConflictError extends AuthServiceError {
   static override readonly code = 'ERR_PASSKEY_CONFLICT';
   override readonly statusCode = 409;

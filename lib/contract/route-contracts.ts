@@ -3,7 +3,6 @@ import {
   INVALID_CREDENTIALS_MESSAGE,
   INVALID_PASSKEY_MESSAGE,
   INVALID_REFRESH_TOKEN_MESSAGE,
-  PASSKEY_EXISTS_MESSAGE,
   PASSKEY_LIMIT_MESSAGE,
   PASSKEY_NOT_FOUND_MESSAGE,
   PASSKEY_REGISTRATION_FAILED_MESSAGE,
@@ -415,12 +414,12 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         example: { ok: true, data: { passkey: { ...EXAMPLE_PASSKEY, lastUsedAt: null } } },
       },
       400: error(
-        "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm we do not accept.",
+        "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm we do not accept, or a credential registered already (to anyone: the same answer, so it tells nobody the credential exists).",
         { error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' },
       ),
       401: FRESH_BEARER_UNAUTHORIZED,
-      409: error('This credential is registered already (to anyone), or the user has as many passkeys as allowed.', {
-        error: PASSKEY_EXISTS_MESSAGE,
+      409: error('The user has as many passkeys as allowed (20).', {
+        error: PASSKEY_LIMIT_MESSAGE,
         code: 'passkey_conflict',
       }),
       500: INTERNAL,

@@ -1,7 +1,6 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import {
-  PASSKEY_EXISTS_MESSAGE,
   PASSKEY_LIMIT_MESSAGE,
   PasskeyConflictError,
   PasskeyNotFoundError,
@@ -111,7 +110,9 @@ export const createPasskeyManagement = ({
       // One transaction: the credential id not taken, and the user's count below the cap.
       const created = await passkeys.create(passkey, policy.maxPerUser);
       if (created === 'at_cap') throw new PasskeyConflictError(PASSKEY_LIMIT_MESSAGE);
-      if (created === 'exists') throw new PasskeyConflictError(PASSKEY_EXISTS_MESSAGE);
+      // A credential registered already (to anyone) is refused as any failed verification is, so
+      // the answer tells no one that the credential id exists.
+      if (created === 'exists') throw new PasskeyRegistrationError();
       telemetry.changed('registered', { userId: user.id, credentialRef: credentialRef(passkey.id) });
       return toPasskeyView(passkey);
     },

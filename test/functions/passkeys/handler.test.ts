@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { INVALID_PASSKEY_MESSAGE } from '#lib/errors.ts';
+import { INVALID_PASSKEY_MESSAGE, PASSKEY_REGISTRATION_FAILED_MESSAGE } from '#lib/errors.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
 import { createSoftwareAuthenticator, type SoftwareAuthenticator } from '#test/support/authenticator.ts';
 import { createTestTables, TEST_ORIGIN, TEST_RP_ID, type TestTables } from '#test/support/dynamodb.ts';
@@ -334,18 +334,37 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     );
   });
 
-  it('refuses a credential registered already, for anyone, and a passkey beyond the cap', async () => {
+  it('refuses a credential registered already, for anyone, with the answer of any failed verification, and a passkey beyond the cap', async () => {
     const ann = await login('ann');
     const bob = await login('bob');
     const authenticator = createSoftwareAuthenticator();
     expect((await register(ann.token, authenticator)).statusCode).toBe(200);
-    const again = await register(bob.token, authenticator);
-    expect(again.statusCode).toBe(409);
-    expect(JSON.parse(again.body).error).toBe('This passkey is already registered');
+    // The answer of a registration that does not verify (here: another origin), in full.
+    const { challenge, user } = data(await call(PATHS.registrationOptions, { token: bob.token }));
+    const unverified = await call(PATHS.registration, {
+      token: bob.token,
+      body: createSoftwareAuthenticator().register({
+        challenge,
+        origin: 'https://evil.example',
+        rpId: TEST_RP_ID,
+        userHandle: user.id,
+      }),
+    });
+    expect(unverified).toStrictEqual({
+      statusCode: 400,
+      headers: API_RESPONSE_HEADERS,
+      body: JSON.stringify({ ok: false, error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' }),
+    });
+    // Another user's credential, and the owner's own again: the same answer, so it tells nobody the id exists.
+    expect(await register(bob.token, authenticator)).toStrictEqual(unverified);
+    expect(await register(ann.token, authenticator)).toStrictEqual(unverified);
     const item = (
       await tables.client.send(new GetCommand({ TableName: tables.passkeysTableName, Key: { id: authenticator.id } }))
     ).Item;
     expect(item?.userId).toBe('ann');
+    expect(data(await call(PATHS.list, { method: 'GET', token: bob.token })).passkeys).not.toContainEqual(
+      expect.objectContaining({ id: authenticator.id }),
+    );
 
     // Fill eve up to the cap with stored items, then one more is refused at the options.
     for (let i = 0; i < 20; i += 1) {
