@@ -414,7 +414,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         example: { ok: true, data: { passkey: { ...EXAMPLE_PASSKEY, lastUsedAt: null } } },
       },
       400: error(
-        "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm we do not accept, or a credential registered already (to anyone: the same answer, so it tells nobody the credential exists).",
+        "The body is not of a registration response's shape (a field missing, not base64url, too long; an attestation object that is not CBOR), or it does not verify: a spent, expired or someone else's challenge, another origin or RP ID, no user verification, an algorithm or key we do not accept (ES256 only on P-256, EdDSA only on Ed25519, RS256 of 2048 bits or more), or a credential registered already (to anyone: the same answer, so it tells nobody the credential exists).",
         { error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' },
       ),
       401: FRESH_BEARER_UNAUTHORIZED,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import {
   type AuthenticationResponseJSON,
   generateAuthenticationOptions,
@@ -10,7 +10,7 @@ import {
   verifyRegistrationResponse,
   type WebAuthnCredential,
 } from '@simplewebauthn/server';
-import { COSEALG, cose, isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+import { COSEALG, cose, decodeCredentialPublicKey, isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
 
 /** Who we are to authenticators and browsers (WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS). */
 export interface RelyingParty {
@@ -27,6 +27,54 @@ export interface RelyingParty {
  * roaming authenticators use). Pinned, not the library's default list, which grows with it.
  */
 export const PASSKEY_ALGORITHMS: readonly number[] = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
+
+/** The smallest RSA modulus we accept (NIST SP 800-131A: below 2048 bits is disallowed). */
+export const MIN_RSA_MODULUS_BITS = 2048;
+
+/** Bytes as the library's helpers take them. */
+type Bytes = Parameters<typeof isoBase64URL.fromBuffer>[0];
+
+const fromBytes = (value: Bytes | undefined): string | undefined =>
+  value instanceof Uint8Array ? isoBase64URL.fromBuffer(value) : undefined;
+
+/**
+ * The credential public key as a JWK, only for the pairs we accept: ES256 on P-256 (crv 1), EdDSA
+ * on Ed25519 (crv 6), RS256 on an RSA key. The library's own decoding and COSE helpers.
+ */
+const acceptedJwk = (publicKey: Bytes): JsonWebKey | undefined => {
+  const key = decodeCredentialPublicKey(publicKey);
+  const alg = key.get(cose.COSEKEYS.alg);
+  if (alg === COSEALG.ES256 && cose.isCOSEPublicKeyEC2(key) && key.get(cose.COSEKEYS.crv) === cose.COSECRV.P256) {
+    const [x, y] = [fromBytes(key.get(cose.COSEKEYS.x)), fromBytes(key.get(cose.COSEKEYS.y))];
+    return x && y ? { kty: 'EC', crv: 'P-256', x, y } : undefined;
+  }
+  if (alg === COSEALG.EdDSA && cose.isCOSEPublicKeyOKP(key) && key.get(cose.COSEKEYS.crv) === cose.COSECRV.ED25519) {
+    const x = fromBytes(key.get(cose.COSEKEYS.x));
+    return x ? { kty: 'OKP', crv: 'Ed25519', x } : undefined;
+  }
+  if (alg === COSEALG.RS256 && cose.isCOSEPublicKeyRSA(key)) {
+    const [n, e] = [fromBytes(key.get(cose.COSEKEYS.n)), fromBytes(key.get(cose.COSEKEYS.e))];
+    return n && e ? { kty: 'RSA', n, e } : undefined;
+  }
+  return undefined;
+};
+
+/**
+ * True when a credential public key (COSE) is one we accept: an algorithm we pin on its own curve
+ * (not an ES256 label on a P-384 key), an RSA modulus of at least 2048 bits, and a key Node
+ * imports (an EC point on its curve, an Ed25519 key of its length). The library checks the
+ * algorithm against our list but not the curve or the key itself.
+ */
+export const isAcceptedPublicKey = (publicKey: Bytes): boolean => {
+  try {
+    const jwk = acceptedJwk(publicKey);
+    if (!jwk) return false;
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    return jwk.kty !== 'RSA' || (key.asymmetricKeyDetails?.modulusLength ?? 0) >= MIN_RSA_MODULUS_BITS;
+  } catch {
+    return false;
+  }
+};
 
 /** How long a ceremony may take, and its challenge lives: a few minutes. */
 export const CHALLENGE_TTL_SECONDS = 300;
@@ -127,6 +175,7 @@ export const createWebAuthn = (party: RelyingParty): WebAuthn => {
         });
         if (!verified) return undefined;
         const { credential, credentialDeviceType, credentialBackedUp } = registrationInfo;
+        if (!isAcceptedPublicKey(credential.publicKey)) return undefined;
         return {
           credentialId: credential.id,
           publicKey: isoBase64URL.fromBuffer(credential.publicKey),
@@ -167,7 +216,10 @@ export const createWebAuthn = (party: RelyingParty): WebAuthn => {
           credential: stored,
           requireUserVerification: true,
         });
-        if (!verified || !credential) return { verified: false };
+        // A key stored before the registration refused it (another curve, off its curve) signs
+        // nobody in; checked for our own key too, so every attempt does the same work.
+        const accepted = isAcceptedPublicKey(stored.publicKey);
+        if (!verified || !credential || !accepted) return { verified: false };
         return {
           verified: true,
           counter: authenticationInfo.newCounter,

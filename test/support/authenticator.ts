@@ -21,12 +21,12 @@ const counterBytes = (counter: number): Buffer => {
 
 type Algorithm = 'ES256' | 'EdDSA' | 'RS256' | 'ES384';
 
-const keyPair = (alg: Algorithm) => {
+const keyPair = (alg: Algorithm, rsaBits: number) => {
   switch (alg) {
     case 'EdDSA':
       return generateKeyPairSync('ed25519');
     case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return generateKeyPairSync('rsa', { modulusLength: rsaBits });
     case 'ES384':
       return generateKeyPairSync('ec', { namedCurve: 'P-384' });
     default:
@@ -36,8 +36,11 @@ const keyPair = (alg: Algorithm) => {
 
 const b = (value: string | undefined) => isoBase64URL.toBuffer(value ?? '');
 
-/** The credential public key in COSE form, encoded by the library's CBOR encoder. */
-const coseKey = (alg: Algorithm, publicKey: KeyObject): Uint8Array => {
+/**
+ * The credential public key in COSE form, encoded by the library's CBOR encoder; `overrides` set
+ * (or replace) entries, as a lying authenticator would.
+ */
+const coseKey = (alg: Algorithm, publicKey: KeyObject, overrides: CoseEntry[] = []): Uint8Array => {
   const jwk = publicKey.export({ format: 'jwk' });
   const { COSEKEYS, COSEKTY, COSECRV } = cose;
   const entries: [number, number | Uint8Array][] =
@@ -62,11 +65,15 @@ const coseKey = (alg: Algorithm, publicKey: KeyObject): Uint8Array => {
             [COSEKEYS.x, b(jwk.x)],
             [COSEKEYS.y, b(jwk.y)],
           ];
-  return isoCBOR.encode(new Map(entries));
+  return isoCBOR.encode(new Map([...entries, ...overrides]));
 };
 
-const signWith = (alg: Algorithm, privateKey: KeyObject, data: Buffer): Buffer =>
-  alg === 'EdDSA' ? sign(null, data, privateKey) : sign(alg === 'ES384' ? 'sha384' : 'sha256', data, privateKey);
+type CoseEntry = [number, number | Uint8Array];
+
+const signWith = (alg: Algorithm, privateKey: KeyObject, data: Buffer, hash?: string): Buffer =>
+  alg === 'EdDSA'
+    ? sign(null, data, privateKey)
+    : sign(hash ?? (alg === 'ES384' ? 'sha384' : 'sha256'), data, privateKey);
 
 export interface CeremonyOptions {
   challenge: string;
@@ -84,14 +91,24 @@ export interface SoftwareAuthenticatorOptions {
   synced?: boolean;
   /** Bytes of the credential id. */
   idBytes?: number;
+  /** COSE key entries to set or replace (another curve under an algorithm's label, a point off its curve). */
+  coseOverrides?: CoseEntry[];
+  /** The RSA modulus, for RS256 (2048 unless told). */
+  rsaBits?: number;
+  /** The hash an ECDSA or RSA signature uses, if not the algorithm's own. */
+  signHash?: string;
 }
 
 export const createSoftwareAuthenticator = ({
   alg = 'ES256',
   synced = false,
   idBytes = 16,
+  coseOverrides = [],
+  rsaBits = 2048,
+  signHash,
 }: SoftwareAuthenticatorOptions = {}) => {
-  const { publicKey, privateKey } = keyPair(alg);
+  const { publicKey, privateKey } = keyPair(alg, rsaBits);
+  const credentialPublicKey = coseKey(alg, publicKey, coseOverrides);
   const credentialId = randomBytes(idBytes);
   const id = isoBase64URL.fromBuffer(new Uint8Array(credentialId));
   let counter = 0;
@@ -106,7 +123,7 @@ export const createSoftwareAuthenticator = ({
   return {
     id,
     /** The credential public key as a registration stores it: COSE, base64url. */
-    publicKey: isoBase64URL.fromBuffer(new Uint8Array(coseKey(alg, publicKey))),
+    publicKey: isoBase64URL.fromBuffer(new Uint8Array(credentialPublicKey)),
     /** The next assertion's counter (a synced passkey's stays at 0 unless set). */
     setCounter(value: number) {
       counter = value;
@@ -122,7 +139,7 @@ export const createSoftwareAuthenticator = ({
         Buffer.alloc(16), // AAGUID: none (attestation "none")
         idLength,
         credentialId,
-        coseKey(alg, publicKey),
+        credentialPublicKey,
       ]);
       const attestationObject = isoCBOR.encode(
         new Map<string, unknown>([
@@ -150,7 +167,7 @@ export const createSoftwareAuthenticator = ({
       if (!synced) counter += 1;
       const authData = Buffer.concat([sha256(options.rpId), Buffer.from([flags(options)]), counterBytes(counter)]);
       const clientDataJSON = clientData(options.type ?? 'webauthn.get', options);
-      const signature = signWith(alg, privateKey, Buffer.concat([authData, sha256(clientDataJSON)]));
+      const signature = signWith(alg, privateKey, Buffer.concat([authData, sha256(clientDataJSON)]), signHash);
       const handle = options.userHandle === undefined ? userHandle : options.userHandle;
       return {
         id,

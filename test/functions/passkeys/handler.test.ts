@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import { COSEALG, cose, isoBase64URL } from '@simplewebauthn/server/helpers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INVALID_PASSKEY_MESSAGE, PASSKEY_REGISTRATION_FAILED_MESSAGE } from '#lib/errors.ts';
 import { API_RESPONSE_HEADERS } from '#lib/http/headers.ts';
@@ -179,6 +179,65 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     const es384 = await register(token, createSoftwareAuthenticator({ alg: 'ES384' }));
     expect(es384.statusCode).toBe(400);
     expect(JSON.parse(es384.body).error).not.toMatch(/alg|expected/i);
+  });
+
+  it('refuses a key we do not pin at registration (another curve under ES256 or EdDSA, a point off its curve, a short RSA modulus), and a stored one at sign-in', async () => {
+    const { token } = await login('eve');
+    const { COSEKEYS, COSECRV } = cose;
+    const misfits = {
+      'an ES256 label on a P-384 key': createSoftwareAuthenticator({
+        alg: 'ES384',
+        coseOverrides: [[COSEKEYS.alg, COSEALG.ES256]],
+        signHash: 'sha256',
+      }),
+      'an ES256 point off P-256': createSoftwareAuthenticator({
+        coseOverrides: [
+          [COSEKEYS.x, new Uint8Array(32).fill(1)],
+          [COSEKEYS.y, new Uint8Array(32).fill(2)],
+        ],
+      }),
+      'an ES256 label on an Ed25519 key': createSoftwareAuthenticator({
+        alg: 'EdDSA',
+        coseOverrides: [[COSEKEYS.alg, COSEALG.ES256]],
+      }),
+      'an EdDSA label on another curve (X25519)': createSoftwareAuthenticator({
+        alg: 'EdDSA',
+        coseOverrides: [[COSEKEYS.crv, 4]],
+      }),
+      'a P-256 point under crv 2 (P-384)': createSoftwareAuthenticator({
+        coseOverrides: [[COSEKEYS.crv, COSECRV.P384]],
+      }),
+      'RS256 with a 1024-bit modulus': createSoftwareAuthenticator({ alg: 'RS256', rsaBits: 1024 }),
+    };
+    const unverified = {
+      statusCode: 400,
+      headers: API_RESPONSE_HEADERS,
+      body: JSON.stringify({ ok: false, error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' }),
+    };
+    for (const [kind, authenticator] of Object.entries(misfits)) {
+      expect(await register(token, authenticator), kind).toStrictEqual(unverified);
+    }
+    // Such a key stored before the registration refused it signs nobody in.
+    const mislabelled = misfits['an ES256 label on a P-384 key'];
+    await tables.client.send(
+      new PutCommand({
+        TableName: tables.passkeysTableName,
+        Item: {
+          id: mislabelled.id,
+          userId: 'eve',
+          name: 'old',
+          createdAt: 1,
+          backedUp: false,
+          deviceType: 'singleDevice',
+          transports: [],
+          publicKey: mislabelled.publicKey,
+          counter: 0,
+        },
+      }),
+    );
+    expect(
+      await signIn(await assertion(mislabelled, { userHandle: Buffer.from('eve').toString('base64url') })),
+    ).toStrictEqual(REFUSED);
   });
 
   it('answers every failed sign-in with one byte-identical 401', async () => {
