@@ -14,6 +14,22 @@ export const isCredentialId = (id: string): boolean =>
 /** Longest passkey name kept. */
 export const MAX_PASSKEY_NAME_LENGTH = 64;
 
+/**
+ * WebAuthn's AuthenticatorTransport values (Level 3): how a browser may reach an authenticator.
+ * Hints only; any other string a client sends (or an item holds) is dropped, never stored or listed.
+ */
+export const AUTHENTICATOR_TRANSPORTS = ['ble', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
+
+export type AuthenticatorTransport = (typeof AUTHENTICATOR_TRANSPORTS)[number];
+
+const isTransport = (value: unknown): value is AuthenticatorTransport =>
+  (AUTHENTICATOR_TRANSPORTS as readonly unknown[]).includes(value);
+
+/** The known transports among `values`, each once, in their order. */
+export const knownTransports = (values: unknown[]): AuthenticatorTransport[] => [
+  ...new Set(values.filter(isTransport)),
+];
+
 /** What an authenticator says of where a credential lives: one device, or synced between several. */
 const DeviceTypeSchema = v.picklist(['singleDevice', 'multiDevice']);
 
@@ -28,7 +44,7 @@ export const PasskeySummarySchema = v.object({
   lastUsedAt: v.optional(EpochMsSchema),
   backedUp: v.boolean(),
   deviceType: DeviceTypeSchema,
-  transports: v.optional(v.array(v.string()), () => []),
+  transports: v.optional(v.pipe(v.array(v.unknown()), v.transform(knownTransports)), () => []),
 });
 
 /** A passkey item as stored: the public key (COSE, base64url) and the signature counter; nothing secret. */
@@ -76,7 +92,10 @@ export const PasskeyViewSchema = v.strictObject({
     DeviceTypeSchema,
     v.description('`singleDevice` (bound to one authenticator) or `multiDevice` (may be synced).'),
   ),
-  transports: v.pipe(v.array(v.string()), v.description('How the browser may reach the authenticator (hints).')),
+  transports: v.pipe(
+    v.array(v.picklist(AUTHENTICATOR_TRANSPORTS)),
+    v.description('How the browser may reach the authenticator (hints; WebAuthn values only).'),
+  ),
 });
 
 export type PasskeyView = v.InferOutput<typeof PasskeyViewSchema>;

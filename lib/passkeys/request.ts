@@ -3,7 +3,7 @@ import { decodeAttestationObject, decodeClientDataJSON, isoBase64URL } from '@si
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
 import { jsonObjectBody } from '#lib/json-body.ts';
-import { BASE64URL_PATTERN, MAX_CREDENTIAL_ID_LENGTH, MAX_PASSKEY_NAME_LENGTH } from './passkey.ts';
+import { BASE64URL_PATTERN, knownTransports, MAX_CREDENTIAL_ID_LENGTH, MAX_PASSKEY_NAME_LENGTH } from './passkey.ts';
 
 /**
  * The shapes of WebAuthn's JSON forms (`RegistrationResponseJSON`, `AuthenticationResponseJSON`,
@@ -29,7 +29,15 @@ const base64url = (field: string, maxLength: number) =>
 
 const credentialId = (field: string) => base64url(field, MAX_CREDENTIAL_ID_LENGTH);
 
-const TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
+/** Transports read at most: more than WebAuthn has, for values it may add (which are dropped). */
+const MAX_TRANSPORTS = 16;
+
+/**
+ * A passkey's name holds no control characters (C0 and C1), no format characters (zero widths,
+ * bidi overrides and isolates, the soft hyphen) and no line or paragraph separator. Refused, not
+ * stripped: a name is what the user typed, and changing it silently would show them another.
+ */
+const NAME_PATTERN = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
 
 const common = {
   id: credentialId('id'),
@@ -50,7 +58,8 @@ export const RegistrationRequestSchema = v.object({
     transports: v.optional(
       v.pipe(
         v.array(v.string('response.transports must be strings')),
-        v.maxLength(TRANSPORTS.length, 'response.transports has too many entries'),
+        v.maxLength(MAX_TRANSPORTS, 'response.transports has too many entries'),
+        v.transform((transports: string[]) => knownTransports(transports)),
       ),
     ),
   }),
@@ -60,8 +69,7 @@ export const RegistrationRequestSchema = v.object({
       v.trim(),
       v.nonEmpty('name must not be blank'),
       v.maxLength(MAX_PASSKEY_NAME_LENGTH, `name must be at most ${MAX_PASSKEY_NAME_LENGTH} characters`),
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-      v.regex(/^[^\u0000-\u001f\u007f]*$/, 'name must not contain control characters'),
+      v.regex(NAME_PATTERN, 'name must not contain control, format or separator characters'),
     ),
   ),
 });

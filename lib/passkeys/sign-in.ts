@@ -51,6 +51,9 @@ const userHandleOf = (userId: string): string => isoBase64URL.fromBuffer(new Tex
  * there is no passkey), then one conditional write on the passkey (on a key nobody has when the
  * attempt failed). Only a success then starts a session.
  *
+ * The assertion must carry the passkey's user handle, and the backup eligibility it was registered
+ * with (its `deviceType`).
+ *
  * Counters: a device-bound passkey's counter must rise (a counter that does not is refused, as a
  * possible clone); a synced passkey's counter may stay at 0 or move any way, which is logged and
  * never refused (the lockouts other services have had).
@@ -90,11 +93,13 @@ export const createPasskeySignIn = ({
     if (!consumed) outcome = 'challenge_refused';
     else if (!passkey) outcome = 'unknown_credential';
     else if (!assertion.verified) outcome = 'bad_assertion';
-    else if (
-      response.response.userHandle !== undefined &&
-      response.response.userHandle !== userHandleOf(passkey.userId)
-    )
-      outcome = 'user_handle_mismatch';
+    // A discoverable credential's assertion names its user (WebAuthn L3 §7.2, identifying the
+    // user): required, and it must be the passkey's.
+    else if (response.response.userHandle === undefined) outcome = 'user_handle_missing';
+    else if (response.response.userHandle !== userHandleOf(passkey.userId)) outcome = 'user_handle_mismatch';
+    // Backup eligibility is fixed for a credential's life (§6.1.3, §7.2): a device-bound passkey
+    // that says it can be synced, or a synced one that says it cannot, is not the one registered.
+    else if (assertion.deviceType !== passkey.deviceType) outcome = 'backup_eligibility_changed';
     else if (!user) outcome = 'user_gone';
     else if (user.disabledAt !== undefined) outcome = 'user_disabled';
     else {

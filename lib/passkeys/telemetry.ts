@@ -8,7 +8,9 @@ export type PasskeySignInOutcome =
   | 'challenge_refused'
   | 'unknown_credential'
   | 'bad_assertion'
+  | 'user_handle_missing'
   | 'user_handle_mismatch'
+  | 'backup_eligibility_changed'
   | 'user_gone'
   | 'user_disabled'
   | 'user_changed'
@@ -21,7 +23,9 @@ export const PASSKEY_OUTCOME_METRICS = {
   challenge_refused: 'PasskeySignInFailed',
   unknown_credential: 'PasskeySignInFailed',
   bad_assertion: 'PasskeySignInFailed',
+  user_handle_missing: 'PasskeySignInFailed',
   user_handle_mismatch: 'PasskeySignInFailed',
+  backup_eligibility_changed: 'PasskeySignInFailed',
   user_gone: 'PasskeySignInFailed',
   user_disabled: 'PasskeySignInFailed',
   user_changed: 'PasskeySignInFailed',
@@ -29,8 +33,16 @@ export const PASSKEY_OUTCOME_METRICS = {
   counter_regressed: 'PasskeyPossibleClone',
 } as const satisfies Record<PasskeySignInOutcome, string>;
 
-/** A refused backwards counter is the mark of a cloned authenticator: someone should look. */
-const WARNINGS = new Set<PasskeySignInOutcome>(['counter_regressed', 'user_handle_mismatch']);
+/**
+ * A refused backwards counter is the mark of a cloned authenticator, and an assertion of another
+ * user or another backup eligibility that verifies is not what an honest authenticator sends:
+ * someone should look.
+ */
+const WARNINGS = new Set<PasskeySignInOutcome>([
+  'counter_regressed',
+  'user_handle_mismatch',
+  'backup_eligibility_changed',
+]);
 
 /**
  * A credential id as logs carry it: a short SHA-256 digest, enough to follow one passkey through

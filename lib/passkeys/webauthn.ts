@@ -11,6 +11,7 @@ import {
   type WebAuthnCredential,
 } from '@simplewebauthn/server';
 import { COSEALG, cose, decodeCredentialPublicKey, isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+import { type AuthenticatorTransport, knownTransports } from './passkey.ts';
 
 /** Who we are to authenticators and browsers (WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME, WEBAUTHN_ORIGINS). */
 export interface RelyingParty {
@@ -85,7 +86,7 @@ export interface VerifiedRegistration {
   /** The COSE public key, base64url. */
   publicKey: string;
   counter: number;
-  transports: string[];
+  transports: AuthenticatorTransport[];
   deviceType: 'singleDevice' | 'multiDevice';
   backedUp: boolean;
 }
@@ -180,7 +181,7 @@ export const createWebAuthn = (party: RelyingParty): WebAuthn => {
           credentialId: credential.id,
           publicKey: isoBase64URL.fromBuffer(credential.publicKey),
           counter: credential.counter,
-          transports: response.response.transports ?? [],
+          transports: knownTransports(response.response.transports ?? []),
           deviceType: credentialDeviceType,
           backedUp: credentialBackedUp,
         };

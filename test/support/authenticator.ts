@@ -117,13 +117,22 @@ export const createSoftwareAuthenticator = ({
   const clientData = (type: string, { challenge, origin }: CeremonyOptions) =>
     Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
 
+  let backup = { eligible: synced, backedUp: synced };
   const flags = (options: CeremonyOptions, extra = 0) =>
-    FLAGS.up | (options.noUserVerification ? 0 : FLAGS.uv) | (synced ? FLAGS.be | FLAGS.bs : 0) | extra;
+    FLAGS.up |
+    (options.noUserVerification ? 0 : FLAGS.uv) |
+    (backup.eligible ? FLAGS.be : 0) |
+    (backup.backedUp ? FLAGS.bs : 0) |
+    extra;
 
   return {
     id,
     /** The credential public key as a registration stores it: COSE, base64url. */
     publicKey: isoBase64URL.fromBuffer(new Uint8Array(credentialPublicKey)),
+    /** The backup flags (BE, BS) of the next ceremonies, as a lying or swapped authenticator would set them. */
+    setBackupFlags(flags: { eligible: boolean; backedUp: boolean }) {
+      backup = flags;
+    },
     /** The next assertion's counter (a synced passkey's stays at 0 unless set). */
     setCounter(value: number) {
       counter = value;

@@ -264,10 +264,24 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
         rpId: TEST_RP_ID,
       }),
       'another user handle': await assertion(authenticator, { userHandle: Buffer.from('dan').toString('base64url') }),
+      'no user handle': await assertion(authenticator, { userHandle: null }),
     };
     for (const [reason, body] of Object.entries(failures)) {
       expect(await signIn(body), reason).toStrictEqual(REFUSED);
     }
+    // Backup eligibility is fixed at registration: a device-bound passkey that says it may be
+    // synced is refused, and a synced one that says it may not.
+    authenticator.setBackupFlags({ eligible: true, backedUp: false });
+    expect(await signIn(await assertion(authenticator)), 'device-bound, now BE=1').toStrictEqual(REFUSED);
+    authenticator.setBackupFlags({ eligible: true, backedUp: true });
+    expect(await signIn(await assertion(authenticator)), 'device-bound, now BE=1 BS=1').toStrictEqual(REFUSED);
+    authenticator.setBackupFlags({ eligible: false, backedUp: false });
+    const synced = createSoftwareAuthenticator({ synced: true });
+    expect((await register(token, synced)).statusCode).toBe(200);
+    synced.setBackupFlags({ eligible: false, backedUp: false });
+    expect(await signIn(await assertion(synced)), 'synced, now BE=0').toStrictEqual(REFUSED);
+    synced.setBackupFlags({ eligible: true, backedUp: false });
+    expect((await signIn(await assertion(synced))).statusCode, 'synced, BE=1, not backed up now').toBe(200);
     // A user who is gone.
     await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'cat' } }));
     expect(await signIn(await assertion(authenticator))).toStrictEqual(REFUSED);
@@ -495,6 +509,61 @@ describe('passkeys: registration, sign-in, list and delete, through the real han
     ).toBe(401);
     time.advance(1);
     expect((await signIn(await assertion(authenticator))).statusCode).toBe(200);
+  });
+
+  it("keeps only WebAuthn's transports, stored or listed, and refuses control, format and separator characters in a name", async () => {
+    const { token } = await login('fay');
+    const registerWith = async (authenticator: SoftwareAuthenticator, extra: Record<string, unknown>) => {
+      const { challenge, user } = data(await call(PATHS.registrationOptions, { token }));
+      const response = authenticator.register({
+        challenge,
+        origin: TEST_ORIGIN,
+        rpId: TEST_RP_ID,
+        userHandle: user.id,
+      });
+      const { transports, ...rest } = extra;
+      return call(PATHS.registration, {
+        token,
+        body: { ...response, ...rest, response: { ...response.response, ...(transports ? { transports } : {}) } },
+      });
+    };
+    const hinted = createSoftwareAuthenticator();
+    const registered = await registerWith(hinted, {
+      transports: ['usb', '<img src=x>', 'internal', 'usb', 'cable', 'x'.repeat(500)],
+    });
+    expect(registered.statusCode).toBe(200);
+    expect(data(registered).passkey.transports).toEqual(['usb', 'internal']);
+    const item = (
+      await tables.client.send(new GetCommand({ TableName: tables.passkeysTableName, Key: { id: hinted.id } }))
+    ).Item;
+    expect(item?.transports).toEqual(['usb', 'internal']);
+    // An item stored before: its unknown transports are not listed.
+    await tables.client.send(
+      new PutCommand({
+        TableName: tables.passkeysTableName,
+        Item: { ...item, id: 'b2xkZXI', createdAt: 1, transports: ['nfc', 'bogus', 'hybrid', 7] },
+      }),
+    );
+    const listed = data(await call(PATHS.list, { method: 'GET', token })).passkeys;
+    expect(listed.find((p: { id: string }) => p.id === 'b2xkZXI')?.transports).toEqual(['nfc', 'hybrid']);
+
+    for (const [kind, name] of Object.entries({
+      'a C1 control (NEL)': 'My\u0085laptop',
+      'a line separator': 'My\u2028laptop',
+      'a paragraph separator': 'My\u2029laptop',
+      'a zero-width space': 'My\u200blaptop',
+      'a right-to-left override': 'My\u202elaptop',
+      'a bidi isolate': 'My\u2066laptop',
+      'a C0 control': 'My\u0007laptop',
+    })) {
+      const refused = await registerWith(createSoftwareAuthenticator(), { name });
+      expect(refused.statusCode, kind).toBe(400);
+      expect(JSON.parse(refused.body).error, kind).toBe(
+        'name must not contain control, format or separator characters',
+      );
+    }
+    const named = await registerWith(createSoftwareAuthenticator(), { name: 'Écran de Zoë 💻' });
+    expect(data(named).passkey.name).toBe('Écran de Zoë 💻');
   });
 
   it('answers a body of the wrong shape with a 400 naming the field, never a library message', async () => {

@@ -89,6 +89,7 @@ describe('passkey sign-in: the same work for every failure, and a success does t
           authenticator.authenticate({ challenge: 'A'.repeat(43), origin: TEST_ORIGIN, rpId: TEST_RP_ID }),
         ),
         'another user handle': await traceOf(await assertion(authenticator, { userHandle: 'eHl6' })),
+        'no user handle': await traceOf(await assertion(authenticator, { userHandle: null })),
       };
       // The library refuses these before the signature check: the same calls, one check fewer.
       const refusedEarly = {
@@ -96,6 +97,9 @@ describe('passkey sign-in: the same work for every failure, and a success does t
         'wrong RP ID': await traceOf(await assertion(authenticator, { rpId: 'evil.example' })),
         'no user verification': await traceOf(await assertion(authenticator, { noUserVerification: true })),
       };
+      authenticator.setBackupFlags({ eligible: true, backedUp: true });
+      Object.assign(failures, { 'another backup eligibility': await traceOf(await assertion(authenticator)) });
+      authenticator.setBackupFlags({ eligible: false, backedUp: false });
       await tables.client.send(new DeleteCommand({ TableName: tables.usersTableName, Key: { id: 'uma' } }));
       Object.assign(failures, { 'a user who is gone': await traceOf(await assertion(authenticator)) });
       await tables.createUser('uma', { id: 'uma' });
