@@ -98,7 +98,7 @@ export const createDynamoDbPasskeyStore = (client: DynamoDBDocumentClient, table
     }
   };
 
-  /** Every page of a Query on the user's index (at most MAX_PAGES), until `enough` says stop. */
+  /** Every page of a Query on the user's index, at most MAX_PAGES; the caller may stop sooner. */
   const queryUser = async function* (userId: string, extra: Partial<QueryCommand['input']>) {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
