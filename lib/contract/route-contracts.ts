@@ -118,6 +118,12 @@ export const FRESH_BEARER_UNAUTHORIZED = error(
 
 const OPTIONS_BODY = { schema: OptionsRequestSchema, example: {}, required: false };
 
+/** The cap's answer, at the registration's options and at the registration itself. */
+export const PASSKEY_LIMIT = error('The user has as many passkeys as allowed (20).', {
+  error: PASSKEY_LIMIT_MESSAGE,
+  code: 'passkey_conflict',
+});
+
 export const OPTIONS_BAD_BODY = error('A body was sent and it is not a JSON object.', {
   error: 'Request body must be a JSON object',
   code: 'invalid_request',
@@ -390,10 +396,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
       },
       400: OPTIONS_BAD_BODY,
       401: FRESH_BEARER_UNAUTHORIZED,
-      409: error('The user has as many passkeys as allowed (20).', {
-        error: PASSKEY_LIMIT_MESSAGE,
-        code: 'passkey_conflict',
-      }),
+      409: PASSKEY_LIMIT,
       500: INTERNAL,
       503: UNAVAILABLE,
     },
@@ -418,10 +421,7 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
         { error: PASSKEY_REGISTRATION_FAILED_MESSAGE, code: 'passkey_not_verified' },
       ),
       401: FRESH_BEARER_UNAUTHORIZED,
-      409: error('The user has as many passkeys as allowed (20).', {
-        error: PASSKEY_LIMIT_MESSAGE,
-        code: 'passkey_conflict',
-      }),
+      409: PASSKEY_LIMIT,
       500: INTERNAL,
       503: UNAVAILABLE,
     },
