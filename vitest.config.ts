@@ -5,7 +5,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * browser): a project of their own, so `npx vitest --project unit` answers in seconds.
  * `npm test` runs both.
  */
-const SLOW = [
+export const SLOW = [
   'test/infra/**/*.test.ts',
   'test/browser/**/*.test.ts',
   'test/security/throttling-processes.test.ts',
