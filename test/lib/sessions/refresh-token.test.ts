@@ -12,6 +12,7 @@ const tokensUnder = (key: string) => createRefreshTokens(createSecretReader({ va
 const KEY = 'refresh-key-for-unit-tests-0123456789abcdef';
 const SESSION = { sessionId: 'AAAAAAAAAAAAAAAAAAAAAA', generation: 3 };
 const SALT = 'B'.repeat(43);
+const NEW = 'refresh-key-of-the-rotation-0123456789abcdefgh';
 
 describe('refresh tokens', () => {
   it('are <session id>.<generation>.<8-character key id>.<43-character MAC>, and parse back', async () => {
@@ -23,7 +24,6 @@ describe('refresh tokens', () => {
   });
 
   it('verify under either of two keys live at once (a rotation), by key id; new ones are made under the first', async () => {
-    const NEW = 'refresh-key-of-the-rotation-0123456789abcdefgh';
     const before = parseRefreshToken(await tokensUnder(KEY).issue(SESSION, SALT))!;
     const during = tokensUnder(`${NEW}\n${KEY}`);
     expect(await during.matches(before, SALT)).toBe(true);
@@ -47,6 +47,52 @@ describe('refresh tokens', () => {
     expect(await tokensUnder(KEY).matches(legacy, SALT)).toBe(true);
     expect(await tokensUnder(`refresh-key-of-the-rotation-0123456789abcdefgh ${KEY}`).matches(legacy, SALT)).toBe(true);
     expect(await tokensUnder('refresh-key-of-the-rotation-0123456789abcdefgh').matches(legacy, SALT)).toBe(false);
+  });
+
+  it('name their key by an id that is the same from release to release, so live tokens keep their key', () => {
+    // Known answer: HMAC-SHA256 of "movie-knight-refresh-key-id/v1" under the key, 6 bytes, base64url.
+    expect(refreshKeyId(Buffer.from(KEY))).toBe('opivT4HQ');
+  });
+
+  it('refuse a MAC of a listed key under a key id no listed key has', async () => {
+    const tokens = tokensUnder(KEY);
+    const parsed = parseRefreshToken(await tokens.issue(SESSION, SALT))!;
+    expect(await tokens.matches({ ...parsed, keyId: refreshKeyId(Buffer.from('a key that is gone')) }, SALT)).toBe(
+      false,
+    );
+  });
+
+  it('read the secret as keys separated by whitespace: never an empty key, at most three', async () => {
+    const underEmptyKey = (keyId: string | undefined) => ({
+      ...SESSION,
+      keyId,
+      mac: createHmac('sha256', '')
+        .update(`movie-knight-refresh-token/v1\n${SESSION.sessionId}\n${SESSION.generation}\n${SALT}`)
+        .digest('base64url'),
+    });
+    // A trailing newline (echo), a leading one, two spaces: the keys are KEY and NEW, nothing empty.
+    for (const secret of [`${KEY}\n`, `\n${KEY}`, `${KEY}  ${NEW}`, `${KEY}\n\n${NEW}`]) {
+      const tokens = tokensUnder(secret);
+      expect(parseRefreshToken(await tokens.issue(SESSION, SALT))!.keyId, secret).toBe(refreshKeyId(Buffer.from(KEY)));
+      expect(await tokens.matches(underEmptyKey(refreshKeyId(Buffer.alloc(0))), SALT), secret).toBe(false);
+      expect(await tokens.matches(underEmptyKey(undefined), SALT), secret).toBe(false);
+    }
+    // A fourth key is not read: its tokens are refused, with and without a key id.
+    const four = tokensUnder(['k1', 'k2', 'k3', KEY].map((key) => `${key}-0123456789abcdef0123456789`).join(' '));
+    const underFourth = parseRefreshToken(await tokensUnder(`${KEY}-0123456789abcdef0123456789`).issue(SESSION, SALT))!;
+    expect(await four.matches(underFourth, SALT)).toBe(false);
+    expect(await four.matches({ ...underFourth, keyId: undefined }, SALT)).toBe(false);
+    const underThird = parseRefreshToken(await tokensUnder('k3-0123456789abcdef0123456789').issue(SESSION, SALT))!;
+    expect(await four.matches(underThird, SALT)).toBe(true);
+    expect(await four.matches({ ...underThird, keyId: undefined }, SALT)).toBe(true);
+  });
+
+  it('issue nothing from a secret that lists no key, and match nothing under it', async () => {
+    const none = tokensUnder(' \n ');
+    await expect(none.issue(SESSION, SALT)).rejects.toThrow('The refresh key secret lists no key');
+    const parsed = parseRefreshToken(await tokensUnder(KEY).issue(SESSION, SALT))!;
+    expect(await none.matches(parsed, SALT)).toBe(false);
+    expect(await none.matches({ ...parsed, keyId: undefined }, SALT)).toBe(false);
   });
 
   it('match only under the same key, salt, session and generation', async () => {
