@@ -6,7 +6,7 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /** True when bcrypt would truncate the password, so it must never be accepted as a match. */
 export const exceedsBcryptLimit = (password: string): boolean =>
-  Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_PASSWORD_BYTES;
+  Buffer.byteLength(password) > BCRYPT_MAX_PASSWORD_BYTES;
 
 /** Shape of a bcrypt hash; anything else in the table is treated as no usable hash. */
 export const BCRYPT_HASH_PATTERN = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;

@@ -31,24 +31,37 @@ describe('exceedsBcryptLimit', () => {
   });
 });
 
+// Each test makes its own verifier: what a verifier is made with (its dummies, its functions) is
+// then made under the mutant a mutation run tests (docs/testing.md).
 describe('createPasswordVerifier', () => {
-  const verifier = createPasswordVerifier(COST);
-
   it('accepts the right password and rejects a wrong one', async () => {
+    const verifier = createPasswordVerifier(COST);
     const hash = await bcrypt.hash('secret123', COST);
     expect(await verifier.verify('secret123', hash)).toBe(true);
     expect(await verifier.verify('secret124', hash)).toBe(false);
   });
 
   it('rejects when there is no hash to compare with', async () => {
+    const verifier = createPasswordVerifier(COST);
     expect(await verifier.verify('secret123', undefined)).toBe(false);
+  });
+
+  it('hashes at the configured cost a hash it accepts and verifies, and wants weaker hashes made again', async () => {
+    const verifier = createPasswordVerifier(11);
+    const hash = await verifier.hash('secret123');
+    expect(hash).toMatch(BCRYPT_HASH_PATTERN);
+    expect(bcrypt.getRounds(hash)).toBe(11);
+    expect(verifier.accepts(hash)).toBe(true);
+    expect(await verifier.verify('secret123', hash)).toBe(true);
+    expect(verifier.needsRehash(hash)).toBe(false);
+    expect(verifier.needsRehash(await bcrypt.hash('secret123', 10))).toBe(true);
   });
 
   it('never accepts a password bcrypt would truncate, even when its first 72 bytes match', async () => {
     const first72 = 'x'.repeat(72);
     const hash = await bcrypt.hash(first72, COST);
     expect(await bcrypt.compare(`${first72}tail`, hash)).toBe(true); // what bcrypt alone would do
-    expect(await verifier.verify(`${first72}tail`, hash)).toBe(false);
+    expect(await createPasswordVerifier(COST).verify(`${first72}tail`, hash)).toBe(false);
   });
 });
 
@@ -85,7 +98,6 @@ describe('the work of a check, whatever the stored hash', () => {
 
   describe('right after BCRYPT_COST was raised from 10 to 12', () => {
     const CONFIGURED = 12;
-    const verifier = createPasswordVerifier(CONFIGURED);
     const hashes = new Map<number, string>();
     let compare: MockInstance<typeof bcrypt.compare>;
 
@@ -97,6 +109,7 @@ describe('the work of a check, whatever the stored hash', () => {
 
     /** What one check compared: the cost of each hash, and whether it was the stored one. */
     const trace = async (password: string, stored: number | undefined) => {
+      const verifier = createPasswordVerifier(CONFIGURED);
       compare.mockClear();
       const hash = stored === undefined ? undefined : hashes.get(stored);
       const matches = await verifier.verify(password, hash);
@@ -128,6 +141,7 @@ describe('the work of a check, whatever the stored hash', () => {
       // The right password, but above the configured cost (it was lowered) or below the floor.
       expect(await trace('secret123', 13)).toEqual({ matches: false, compared: reference });
       expect(await trace('secret123', 9)).toEqual({ matches: false, compared: reference });
+      const verifier = createPasswordVerifier(CONFIGURED);
       expect(verifier.needsRehash(hashes.get(10) as string)).toBe(true);
       expect(verifier.needsRehash(hashes.get(12) as string)).toBe(false);
     });
