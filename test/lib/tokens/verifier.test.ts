@@ -146,6 +146,7 @@ describe('token verification', async () => {
     ['a number as sid', { sid: 42 }, 'sid'],
     ['an empty sid', { sid: '' }, 'sid'],
     ['no sid', { sid: undefined }, 'sid'],
+    ['no nbf', { nbf: undefined }, 'nbf'],
     ['no client_id (RFC 9068 section 2.2)', { client_id: undefined }, 'client_id'],
     ['an empty client_id', { client_id: '' }, 'client_id'],
     ['the client_id of no registered client', { client_id: 'evil-app' }, 'client_id'],
@@ -157,6 +158,23 @@ describe('token verification', async () => {
     await expect(verifierFor(set)(await signClaims(set, claims))).rejects.toMatchObject({
       code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
       claim,
+    });
+  });
+
+  it('says in its error which claim failed and how, for the log (the client sees only the 401)', async () => {
+    const failure = async (claims: JWTPayload) =>
+      verifierFor(set)(await signClaims(set, claims)).catch((error) => error);
+    expect(await failure({ sub: 123 as unknown as string })).toMatchObject({
+      message: '"sub" claim has the wrong type',
+      reason: 'check_failed',
+    });
+    expect(await failure({ exp: SECONDS + settings.ttlSeconds + 1 })).toMatchObject({
+      message: '"exp" claim is further after "iat" than the token lifetime',
+      reason: 'check_failed',
+    });
+    expect(await failure({ client_id: 'evil-app' })).toMatchObject({
+      message: '"client_id" claim is no registered client',
+      reason: 'check_failed',
     });
   });
 
