@@ -97,6 +97,19 @@ describe('device tokens', () => {
     }
   });
 
+  it('tag an account at global epoch 0 as they did before the global epoch, so those tokens stay good', async () => {
+    const { createHmac, hkdfSync } = await import('node:crypto');
+    const deviceKey = Buffer.from(hkdfSync('sha256', KEY, Buffer.alloc(0), 'movie-knight-device-token/v1', 32));
+    const before = createHmac('sha256', deviceKey).update(`account\n${OWNER.id}`).digest().subarray(0, 16);
+    const { token } = await setup().tokens.issue(OWNER);
+    expect(token.split('.')[1]).toBe(before.toString('base64url'));
+  });
+
+  it('come from no key when the refresh key secret lists none', async () => {
+    const { tokens } = setup(' \n ');
+    await expect(tokens.issue(OWNER)).rejects.toThrow('The refresh key secret lists no key');
+  });
+
   it('are not made from the refresh key as it is: the device key is derived under a label of its own', async () => {
     // The same secret signs refresh tokens: a device MAC must never be a valid refresh MAC or the
     // reverse. HKDF under a distinct label makes the two keys unrelated.
