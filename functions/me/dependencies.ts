@@ -5,8 +5,7 @@ import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
-import { registeredClientIds } from '#lib/tokens/signer.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { MeHandlerDependencies } from './create-handler.ts';
 
@@ -28,13 +27,10 @@ export const createMeHandlerDependencies = (config: MeConfig, runtime?: Function
       policy: config.sessionPolicy,
       clock,
     }),
-    verify: createTokenVerifier({
-      keys: verificationKeys(createPublicKeyProvider(config.publicKeys, { logger, metrics })),
-      issuer: config.tokenPolicy.issuer,
-      audience: config.tokenPolicy.audience,
-      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
-      clientIds: registeredClientIds(config.tokenPolicy),
+    verify: createPolicyTokenVerifier(
+      verificationKeys(createPublicKeyProvider(config.publicKeys, { logger, metrics })),
+      config.tokenPolicy,
       clock,
-    }),
+    ),
   };
 };

@@ -10,8 +10,7 @@ import { createLiveSessionLookup } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
-import { registeredClientIds } from '#lib/tokens/signer.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { PasskeysHandlerDependencies } from './create-handler.ts';
 
@@ -46,13 +45,10 @@ export const createPasskeysHandlerDependencies = (
       policy: config.sessionPolicy,
       clock,
     }),
-    verify: createTokenVerifier({
-      keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
-      issuer: config.tokenPolicy.issuer,
-      audience: config.tokenPolicy.audience,
-      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
-      clientIds: registeredClientIds(config.tokenPolicy),
+    verify: createPolicyTokenVerifier(
+      verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
+      config.tokenPolicy,
       clock,
-    }),
+    ),
   };
 };

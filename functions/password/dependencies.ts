@@ -15,9 +15,9 @@ import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
 import { createSessionStarter } from '#lib/sessions/start.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createKeySetPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
-import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
+import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier } from '#lib/tokens/verifier.ts';
 import { configuredPasswordChecker } from '#lib/users/password-policy.ts';
 import { createPasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
@@ -61,14 +61,11 @@ export const createPasswordHandlerDependencies = (
       policy,
       clock,
     }),
-    verify: createTokenVerifier({
-      keys: verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
-      issuer: config.tokenPolicy.issuer,
-      audience: config.tokenPolicy.audience,
-      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
-      clientIds: registeredClientIds(config.tokenPolicy),
+    verify: createPolicyTokenVerifier(
+      verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
+      config.tokenPolicy,
       clock,
-    }),
+    ),
     telemetry,
     logger,
     metrics,

@@ -11,7 +11,7 @@ import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createKeySetPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
 import { createTokenSigner, registeredClientIds } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { RefreshHandlerDependencies } from './create-handler.ts';
 
@@ -44,14 +44,11 @@ export const createRefreshHandlerDependencies = (
     revoke: createRefreshTokenRevocation({ sessions, refreshTokens, telemetry, clock }),
     logoutByAccessToken: createAccessTokenLogout({ sessions, telemetry, clock }),
     // The public half of the key set it signs with: the same keys as the JWKS, no second secret.
-    verify: createTokenVerifier({
-      keys: verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
-      issuer: config.tokenPolicy.issuer,
-      audience: config.tokenPolicy.audience,
-      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
-      clientIds: registeredClientIds(config.tokenPolicy),
+    verify: createPolicyTokenVerifier(
+      verificationKeys(createKeySetPublicKeyProvider(config.signingKeys, secretOptions)),
+      config.tokenPolicy,
       clock,
-    }),
+    ),
     clientIds: registeredClientIds(config.tokenPolicy),
     telemetry,
     logger,

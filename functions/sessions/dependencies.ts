@@ -7,8 +7,7 @@ import { createSessionManagement } from '#lib/sessions/manage.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { createPublicKeyProvider, verificationKeys } from '#lib/tokens/public-key-provider.ts';
-import { registeredClientIds } from '#lib/tokens/signer.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier } from '#lib/tokens/verifier.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import type { SessionsHandlerDependencies } from './create-handler.ts';
 
@@ -39,13 +38,10 @@ export const createSessionsHandlerDependencies = (
       clock,
     }),
     access: createSessionAccess({ sessions, control, readUser: users.findSessionStateById, policy, clock }),
-    verify: createTokenVerifier({
-      keys: verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
-      issuer: config.tokenPolicy.issuer,
-      audience: config.tokenPolicy.audience,
-      maxTokenAgeSeconds: config.tokenPolicy.ttlSeconds,
-      clientIds: registeredClientIds(config.tokenPolicy),
+    verify: createPolicyTokenVerifier(
+      verificationKeys(createPublicKeyProvider(config.publicKeys, secretOptions)),
+      config.tokenPolicy,
       clock,
-    }),
+    ),
   };
 };

@@ -3,7 +3,7 @@ import { JWTClaimValidationFailed } from 'jose/errors';
 import * as v from 'valibot';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { SIGNING_ALGORITHM } from './key-set.ts';
-import { ACCESS_TOKEN_TYPE } from './signer.ts';
+import { ACCESS_TOKEN_TYPE, registeredClientIds, type TokenPolicy } from './signer.ts';
 
 /**
  * How far a token's `iat` or `nbf` may be ahead of our clock, or its `exp` behind it: the skew
@@ -97,3 +97,17 @@ export const createTokenVerifier =
     if (!clientIds.includes(claims.client_id)) throw claimFailure(payload, 'client_id', 'is no registered client');
     return claims;
   };
+
+/**
+ * The verifier of our own functions: issuer, audience, lifetime and registered clients all from the
+ * token policy (the TOKEN_* and CLIENT_IDS settings) our tokens are signed under.
+ */
+export const createPolicyTokenVerifier = (keys: JWTVerifyGetKey, policy: TokenPolicy, clock?: Clock): TokenVerifier =>
+  createTokenVerifier({
+    keys,
+    issuer: policy.issuer,
+    audience: policy.audience,
+    maxTokenAgeSeconds: policy.ttlSeconds,
+    clientIds: registeredClientIds(policy),
+    ...(clock && { clock }),
+  });
