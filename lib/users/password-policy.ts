@@ -69,16 +69,18 @@ export const contextWords = ({ email, username, name }: PasswordContext): string
     if (value && value.length >= 3) words.add(value);
   };
   if (email) {
-    const [local, domain] = email.split('@');
+    // split always answers at least one part: the local part is there, the domain may not be.
+    const [local, domain] = email.split('@') as [string, string?];
     add(email);
     add(local);
-    for (const part of local?.split(/[._+-]/) ?? []) add(part);
+    for (const part of local.split(/[._+-]/)) add(part);
     add(domain?.split('.')[0]);
   }
   add(username);
   for (const part of username?.split(/[._-]/) ?? []) add(part);
   add(name);
-  for (const part of name?.split(/\s+/) ?? []) add(part);
+  // Empty parts (from runs of spaces) are skipped by add, like any part under 3 characters.
+  for (const part of name?.split(/\s/) ?? []) add(part);
   return [...words];
 };
 

@@ -128,6 +128,45 @@ describe('contextWords', () => {
     );
   });
 
+  it('splits each on its own separators, trims, lowercases and composes (NFC), in that order, without duplicates', () => {
+    expect(
+      contextWords({
+        email: 'Alice.Smith+films@Mail-Box.example.com',
+        username: 'Ally_Cat-9.x',
+        name: '  Alice \t de la  E\u0301lodie ',
+      }),
+    ).toEqual([
+      'movieknight',
+      'movie knight',
+      'movie',
+      'knight',
+      'alice.smith+films@mail-box.example.com',
+      'alice.smith+films',
+      'alice',
+      'smith',
+      'films',
+      'mail-box',
+      'ally_cat-9.x',
+      'ally',
+      'cat',
+      'alice \t de la  \u00e9lodie',
+      '\u00e9lodie',
+    ]);
+  });
+
+  it('has only the service’s words without an account, and no domain part for an address without one', () => {
+    expect(contextWords({})).toEqual(['movieknight', 'movie knight', 'movie', 'knight']);
+    expect(contextWords({ email: 'film.buff' })).toEqual([
+      'movieknight',
+      'movie knight',
+      'movie',
+      'knight',
+      'film.buff',
+      'film',
+      'buff',
+    ]);
+  });
+
   it('skips parts too short to mean anything', () => {
     expect(contextWords({ username: 'al', name: 'Jo Li' })).not.toContain('jo');
   });
