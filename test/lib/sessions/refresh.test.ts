@@ -1,12 +1,12 @@
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { createRefresh, judgeGeneration } from '#lib/sessions/refresh.ts';
-import { createRefreshTokens } from '#lib/sessions/refresh-token.ts';
+import { createRefreshTokens, parseRefreshToken } from '#lib/sessions/refresh-token.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';
-import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { createDynamoDbSessionStore, type SessionStore } from '#lib/sessions/store.ts';
 import { SESSIONS_TABLE } from '#lib/sessions/table.ts';
 import { createSessionTelemetry } from '#lib/sessions/telemetry.ts';
 import { DEFAULTS } from '#lib/settings.ts';
@@ -94,6 +94,7 @@ describe('refresh failures in uniform work', () => {
   const time = manualClock(new Date());
   let refresh: ReturnType<typeof createRefresh>;
   const macs: { saltLength: number }[] = [];
+  const logger = recordingLogger();
 
   beforeAll(async () => {
     tables = await createTestTables();
@@ -119,7 +120,7 @@ describe('refresh failures in uniform work', () => {
         time.clock,
       ),
       policy: DEFAULTS.sessions,
-      telemetry: createSessionTelemetry(recordingLogger()),
+      telemetry: createSessionTelemetry(logger),
       clock: time.clock,
     });
   });
@@ -144,6 +145,8 @@ describe('refresh failures in uniform work', () => {
     await users.endAllSessions('everywhere');
 
     const send = vi.spyOn(DynamoDBDocumentClient.prototype, 'send');
+    /** What the operator sees of each failure (the client sees one 401 for all). */
+    const logs: Record<string, unknown> = {};
     const traceOf = async (token: string) => {
       send.mockClear();
       macs.length = 0;
@@ -155,6 +158,8 @@ describe('refresh failures in uniform work', () => {
         const control = (Key as { id?: unknown } | undefined)?.id === SESSIONS_TABLE.controlKey ? ' control' : '';
         return `${command.constructor.name} ${table}${control}${ConsistentRead ? ' consistent' : ''}`;
       });
+      const { outcome, ended, userId } = (logger.lines.at(-1)?.details ?? {}) as Record<string, unknown>;
+      logs[token] = { outcome, ended, userId };
       return { calls, macs: [...macs] };
     };
     try {
@@ -180,8 +185,125 @@ describe('refresh failures in uniform work', () => {
         expect({ kind, ...trace }).toStrictEqual({ kind, ...reference });
       // A token of the wrong shape is refused from its shape alone, as before: it names no session.
       expect(await traceOf('garbage')).toEqual({ calls: [], macs: [] });
+      // Each failure is told apart in the log, and the user is named once the MAC proved the token.
+      expect(
+        [
+          withMac(live, 'A'.repeat(43)),
+          `${'x'.repeat(22)}.0.${'A'.repeat(43)}`,
+          loggedOut,
+          endedEverywhere,
+          ofGoneUser,
+          idle,
+          'garbage',
+        ].map((token) => logs[token]),
+      ).toEqual([
+        { outcome: 'bad_mac', ended: undefined, userId: undefined },
+        { outcome: 'unknown_session', ended: undefined, userId: undefined },
+        { outcome: 'session_ended', ended: 'ended', userId: 'alive' },
+        { outcome: 'session_ended', ended: 'revoked', userId: 'everywhere' },
+        { outcome: 'user_gone', ended: undefined, userId: 'gone' },
+        { outcome: 'expired', ended: 'expired', userId: 'alive' },
+        { outcome: 'malformed', ended: undefined, userId: undefined },
+      ]);
     } finally {
       send.mockRestore();
     }
+  });
+});
+
+/**
+ * Between a refresh's read and its conditional write, another request may rotate, end or delete
+ * the session: the write refuses, the session is read again, and the answer is what the winner
+ * made of it. The interloper here runs, through the real store, just before our write.
+ */
+describe('a refresh that loses its rotation to another request', () => {
+  let tables: TestTables;
+  const time = manualClock(new Date());
+
+  const setUp = async (interloper: (store: SessionStore, sessionId: string) => Promise<unknown>) => {
+    const logger = recordingLogger();
+    const store = createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName);
+    const refresh = createRefresh({
+      sessions: {
+        ...store,
+        rotate: async (session, now, expiresAt) => {
+          await interloper(store, session.id);
+          return store.rotate(session, now, expiresAt);
+        },
+      },
+      control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
+      users: createDynamoDbUserStore(tables.client, tables.usersTableName),
+      refreshTokens: createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY })),
+      tokens: createTokenSigner(
+        createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }),
+        { issuer: 'i', audience: 'a', ttlSeconds: 900, clientIds: ['app', 'tv'] },
+        time.clock,
+      ),
+      policy: DEFAULTS.sessions,
+      telemetry: createSessionTelemetry(logger),
+      clock: time.clock,
+    });
+    const { refreshToken } = await startTestSession(tables, 'u', { clock: time.clock });
+    const sessionId = parseRefreshToken(refreshToken)?.sessionId as string;
+    const generation = async () => {
+      const { Item } = await tables.client.send(
+        new GetCommand({ TableName: tables.sessionsTableName, Key: { id: sessionId } }),
+      );
+      return Item?.generation;
+    };
+    const outcome = () => (logger.lines.at(-1)?.details as { outcome?: string } | undefined)?.outcome;
+    return { refresh, refreshToken, sessionId, generation, outcome, logger };
+  };
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    await tables.createUser('u', { id: 'u' });
+  });
+
+  afterAll(() => tables.drop());
+
+  it('answers the winner’s token when another request rotated first, and rotates no further', async () => {
+    const { refresh, refreshToken, generation, outcome } = await setUp(async (store, id) => {
+      const session = await store.get(id);
+      if (session) await store.rotate(session, time.clock().getTime(), session.absoluteExpiresAt);
+    });
+    const answer = await refresh(refreshToken);
+    expect(outcome()).toBe('retried');
+    expect(parseRefreshToken(answer.refreshToken)?.generation).toBe(1);
+    expect(await generation()).toBe(1);
+  });
+
+  it('refuses when the session was ended meanwhile (a logout), and when it was deleted', async () => {
+    const ended = await setUp((store, id) => store.end(id, time.clock().getTime()));
+    await expect(ended.refresh(ended.refreshToken)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(ended.outcome()).toBe('session_ended');
+    const deleted = await setUp((_, id) =>
+      tables.client.send(new DeleteCommand({ TableName: tables.sessionsTableName, Key: { id } })),
+    );
+    await expect(deleted.refresh(deleted.refreshToken)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(deleted.outcome()).toBe('unknown_session');
+  });
+
+  it('refreshes only for the session’s own client when one is named (RFC 6749 section 6)', async () => {
+    const { refresh, refreshToken, generation, outcome, logger } = await setUp(async () => undefined);
+    await expect(refresh(refreshToken, { clientId: 'tv' })).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'client_mismatch', userId: 'u' });
+    expect(await generation()).toBe(0);
+    // Started without a client, the session is the default client's (the first registered).
+    await refresh(refreshToken, { clientId: 'app' });
+    expect(outcome()).toBe('rotated');
+    expect(await generation()).toBe(1);
+  });
+
+  it('ends the session on reuse and logs the generation that was current', async () => {
+    const { refresh, refreshToken, sessionId, outcome, logger } = await setUp(async () => undefined);
+    const second = await refresh(refreshToken);
+    await refresh(second.refreshToken);
+    time.advance(DEFAULTS.sessions.reuseGraceSeconds);
+    await expect(refresh(refreshToken)).rejects.toBeInstanceOf(InvalidRefreshTokenError);
+    expect(outcome()).toBe('refresh_token_reused');
+    expect(logger.lines.at(-1)?.details).toMatchObject({ sessionId, generation: 0, currentGeneration: 2 });
+    const store = createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName);
+    expect((await store.get(sessionId))?.endedAt).toBe(time.clock().getTime());
   });
 });
