@@ -142,7 +142,7 @@ const judgeGuessability = (password: string, context: PasswordContext, subject: 
 export const createPasswordChecker = (policy: PasswordPolicy, pwned?: PwnedPasswords): PasswordChecker => {
   const checkLength = (password: string, subject = 'password'): PasswordVerdict => {
     // Bytes first: it bounds the work of counting code points and of everything after.
-    const bytes = Buffer.byteLength(password, 'utf8');
+    const bytes = Buffer.byteLength(password);
     if (bytes > BCRYPT_MAX_PASSWORD_BYTES) {
       return refuse(
         'too_long',

@@ -30,9 +30,13 @@ export const moduleScores = (report: Report): ModuleScore[] =>
     })
     .sort((a, b) => a.file.localeCompare(b.file));
 
-/** Prints each module's score; false when one is under the bar. */
-export const printScores = (reportFile: string): boolean => {
-  const scores = moduleScores(JSON.parse(readFileSync(reportFile, 'utf8')) as Report);
+/** Prints each module's score, from one report or several (one per group); false when one is under the bar. */
+export const printScores = (reportFiles: readonly string[]): boolean => {
+  const files = Object.assign(
+    {},
+    ...reportFiles.map((file) => (JSON.parse(readFileSync(file, 'utf8')) as Report).files),
+  ) as Report['files'];
+  const scores = moduleScores({ files });
   let ok = true;
   for (const { file, detected, undetected, score } of scores) {
     const low = score !== undefined && score < MINIMUM_SCORE;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configuredPasswordChecker } from '#lib/users/password-policy.ts';
 import { createPwnedPasswords } from '#lib/users/pwned-passwords.ts';
 
 const sha1 = (password: string) => createHash('sha1').update(password, 'utf8').digest('hex').toUpperCase();
@@ -108,5 +109,26 @@ describe('createPwnedPasswords', () => {
     await new Promise((resolve) => closed.close(resolve));
     expect(await client({ baseUrl: `http://127.0.0.1:${port}` }).timesSeen(BREACHED)).toBe(0);
     expect(unavailable).toHaveLength(1);
+  });
+});
+
+describe('the configured checker (PWNED_PASSWORDS_URL set)', () => {
+  it('asks the configured service, refuses what it has seen, and fails open telling the metric', async () => {
+    const unavailable: { reason: string }[] = [];
+    const checker = configuredPasswordChecker({ minLength: 15, pwnedPasswordsUrl: baseUrl }, (details) =>
+      unavailable.push(details),
+    );
+    expect(await checker.check(BREACHED, {})).toMatchObject({ ok: false, rule: 'breached' });
+    expect(requests.at(-1)?.url).toBe(`/range/${sha1(BREACHED).slice(0, 5)}?mode=sha1`);
+    mode = 'error';
+    expect(await checker.check(BREACHED, {})).toEqual({ ok: true });
+    expect(unavailable).toHaveLength(1);
+  });
+
+  it('asks nobody without a URL', async () => {
+    const before = requests.length;
+    const checker = configuredPasswordChecker({ minLength: 15 }, () => undefined);
+    expect(await checker.check(BREACHED, {})).toEqual({ ok: true });
+    expect(requests).toHaveLength(before);
   });
 });
