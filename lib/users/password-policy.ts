@@ -119,9 +119,11 @@ const judgeGuessability = (password: string, context: PasswordContext, subject: 
   const present = words.filter((word) => lowered.includes(word));
   const mentionsAccount =
     present.length > 0 ||
+    // Stryker disable next-line ConditionalExpression: equivalent, only dictionary matches have a dictionaryName (the test narrows the type)
     result.sequence.some((match) => match.pattern === 'dictionary' && match.dictionaryName === 'userInputs');
   const rest = present.sort((a, b) => b.length - a.length).reduce((left, word) => left.replaceAll(word, ''), lowered);
   const restIsWeak = present.length > 0 && matcher().check(rest).guessesLog10 < MIN_GUESSES_LOG10;
+  // Stryker disable next-line EqualityOperator: equivalent, zxcvbn's estimate (a product of guesses plus 10000^(n-1)) never lands on 10^10 exactly
   if (result.guessesLog10 >= MIN_GUESSES_LOG10 && !restIsWeak) return { ok: true };
   if (mentionsAccount) {
     return refuse(
@@ -129,6 +131,7 @@ const judgeGuessability = (password: string, context: PasswordContext, subject: 
       `${subject} is built from your email, username or name, or the service's name: choose something unrelated`,
     );
   }
+  // Stryker disable next-line OptionalChaining: equivalent, the length check makes the first match present
   if (result.sequence.length === 1 && result.sequence[0]?.pattern === 'dictionary') {
     return refuse('common', `${subject} is a commonly used password`);
   }

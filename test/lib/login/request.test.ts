@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '#lib/errors.ts';
 import { parseLoginRequest } from '#lib/login/request.ts';
+import { MAX_DEVICE_TOKEN_LENGTH } from '#lib/sessions/device-token.ts';
 
 const messageFor = (body: unknown): string => {
   try {
@@ -71,5 +72,42 @@ describe('parseLoginRequest', () => {
     expect(() =>
       parseLoginRequest({ emailOrUsername: `${'a'.repeat(242)}@example.com`, password: 'p'.repeat(1024) }),
     ).not.toThrow();
+  });
+
+  it('passes a device token and a client on, and leaves them out when absent', () => {
+    const token = 'd'.repeat(MAX_DEVICE_TOKEN_LENGTH);
+    expect(
+      parseLoginRequest({ emailOrUsername: 'a', password: 'b', deviceToken: token, clientId: 'tv.app-1_x' }),
+    ).toEqual({
+      identifier: { kind: 'username', username: 'a' },
+      password: 'b',
+      deviceToken: token,
+      clientId: 'tv.app-1_x',
+    });
+    expect(Object.keys(parseLoginRequest({ emailOrUsername: 'a', password: 'b' }))).toEqual(['identifier', 'password']);
+  });
+
+  it.each([
+    [{ deviceToken: 7 }, 'deviceToken must be a string'],
+    [{ deviceToken: '' }, 'deviceToken must not be empty'],
+    [
+      { deviceToken: 'd'.repeat(MAX_DEVICE_TOKEN_LENGTH + 1) },
+      `deviceToken must be at most ${MAX_DEVICE_TOKEN_LENGTH} characters`,
+    ],
+    [{ clientId: 7 }, 'clientId must be a string'],
+    [{ clientId: '' }, 'clientId is not a registered client'],
+    [{ clientId: 'c'.repeat(65) }, 'clientId is not a registered client'],
+    [{ clientId: ' app' }, 'clientId is not a registered client'],
+    [{ clientId: 'app ' }, 'clientId is not a registered client'],
+    [{ clientId: 'app\n' }, 'clientId is not a registered client'],
+    [{ clientId: 'évil' }, 'clientId is not a registered client'],
+  ])('rejects the optional field of %j with "%s"', (extra, message) => {
+    expect(messageFor({ emailOrUsername: 'a', password: 'b', ...extra })).toBe(message);
+  });
+
+  it('accepts a client id of 64 characters', () => {
+    expect(parseLoginRequest({ emailOrUsername: 'a', password: 'b', clientId: 'c'.repeat(64) }).clientId).toHaveLength(
+      64,
+    );
   });
 });

@@ -108,6 +108,12 @@ describe('the blocklist (@zxcvbn-ts/language-common, matched by zxcvbn-ts)', () 
     expect(await ruleOf('alice_s_alice_s_1')).toBe('context');
     expect(await ruleOf('AliceSmith1990!!')).toBe('context');
     expect(await ruleOf('Alice Smith 1990!')).toBe('context');
+    // Without the account's words, what is left is judged: longest words first, so a short word
+    // ("smi", from the email) does not cut a longer one ("smithereens") and leave part of it behind.
+    expect(await ruleOf('AliceSmithereens1990!!', { email: 'smi@ex.io', name: 'Alice Smithereens' })).toBe('context');
+    // What is left is judged only when the account's words are there: a password without them is
+    // judged whole, its capitals counted (in lowercase this one would be guessable).
+    expect(await ruleOf('SunFlowerMoonLit')).toBe('ok');
     // The account's words are allowed where the rest is strong on its own.
     expect(await ruleOf('alice rides a violet tram at dusk')).toBe('ok');
     // The same words are fine for someone else.
@@ -214,7 +220,11 @@ describe('the breach corpus, when configured', () => {
   it('refuses a password seen in breaches that the offline list does not know', async () => {
     const pwned = seen({ 'a quite unusual phrase indeed': 3 });
     const verdict = await createPasswordChecker({ minLength: 15 }, pwned).check('a quite unusual phrase indeed', alice);
-    expect(verdict).toMatchObject({ ok: false, rule: 'breached' });
+    expect(verdict).toEqual({
+      ok: false,
+      rule: 'breached',
+      message: 'password appears in known data breaches: choose another',
+    });
   });
 
   it('is asked only about passwords that passed every offline rule', async () => {
