@@ -225,9 +225,9 @@ export const createDynamoDbSessionStore = (
           if (callerItem && caller === 'ConditionalCheckFailed') return { started: false, reason: 'caller_ended' };
           // Another transaction on the same user item was in flight (two logins at once): meet its
           // result by trying again, a few times.
-          if (!codes.includes('TransactionConflict') || attempt >= MAX_CONFLICT_ATTEMPTS) {
-            return toStoreError('Session write failed')(error);
-          }
+          if (!codes.includes('TransactionConflict')) return toStoreError('Session write failed')(error);
+          // Still meeting others after every try: transient by nature, so a 503.
+          if (attempt >= MAX_CONFLICT_ATTEMPTS) throw new ServiceUnavailableError({ cause: error });
           await sleep(Math.random() * Math.min(CONFLICT_PAUSE_MS * 2 ** (attempt - 1), MAX_CONFLICT_PAUSE_MS));
         }
       }

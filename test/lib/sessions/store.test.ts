@@ -1,0 +1,172 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '#lib/aws/dynamodb.ts';
+import { ServiceUnavailableError } from '#lib/errors.ts';
+import type { SessionItem } from '#lib/sessions/session.ts';
+import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
+import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+
+/**
+ * The bounded loops of the sessions store, against DynamoDB Local: a session start that meets
+ * other transactions, a batch read DynamoDB answers only in part, and a user index of many pages.
+ * What the real server will not do on demand (a conflict, unprocessed keys) is made by a
+ * middleware on the real client, around real requests.
+ */
+describe('the DynamoDB sessions store, at its bounds', () => {
+  let tables: TestTables;
+  let user: Record<string, unknown>;
+
+  /** The store on its own client, whose commands of `name` are seen (and may be changed) by `around`. */
+  const storeWith = (
+    name: string,
+    around: (call: number, next: () => Promise<{ output: unknown }>) => Promise<{ output: unknown }>,
+  ) => {
+    const client = createDocumentClient({ endpoint: tables.endpoint });
+    let calls = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== name) return next(args);
+        calls += 1;
+        return around(calls, () => next(args)) as ReturnType<typeof next>;
+      },
+      { step: 'initialize', name: 'around' },
+    );
+    return {
+      store: createDynamoDbSessionStore(client, tables.sessionsTableName, tables.usersTableName),
+      calls: () => calls,
+    };
+  };
+
+  const session = (id: string, userId: string, createdAt: number): SessionItem => ({
+    id,
+    userId,
+    createdAt,
+    lastUsedAt: createdAt,
+    absoluteExpiresAt: createdAt + 86_400_000,
+    startedBy: 'password',
+    salt: 's'.repeat(43),
+    generation: 0,
+    rotatedAt: createdAt,
+    epoch: 0,
+    globalEpoch: 0,
+  });
+  const guard = () => ({ userId: String(user.id), passwordHash: String(user.passwordHash), sessionEpoch: 0 });
+  const conflict = () =>
+    new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+    });
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+    user = await tables.createUser('many', { id: 'many' });
+  });
+
+  afterAll(() => tables.drop());
+
+  it('tries a start that meets another transaction again, and starts it once that one is done', async () => {
+    const { store, calls } = storeWith('TransactWriteItemsCommand', async (call, next) => {
+      if (call <= 3) throw conflict();
+      return next();
+    });
+    expect(await store.create(session('after-conflicts', 'many', Date.now()), guard())).toEqual({ started: true });
+    expect(calls()).toBe(4);
+    expect((await store.get('after-conflicts'))?.userId).toBe('many');
+  });
+
+  it('gives up after 8 tries that all meet another transaction, with a 503', async () => {
+    const { store, calls } = storeWith('TransactWriteItemsCommand', async () => {
+      throw conflict();
+    });
+    await expect(store.create(session('never', 'many', Date.now()), guard())).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
+    expect(calls()).toBe(8);
+    expect(await store.get('never')).toBeUndefined();
+  });
+
+  it('does not retry a start the user item refused (its hash moved on)', async () => {
+    const { store, calls } = storeWith('TransactWriteItemsCommand', (_, next) => next());
+    const moved = { ...guard(), passwordHash: 'another hash' };
+    expect(await store.create(session('refused', 'many', Date.now()), moved)).toEqual({
+      started: false,
+      reason: 'user_changed',
+    });
+    expect(calls()).toBe(1);
+  });
+
+  describe('with 1,005 sessions of one user (no user item needed: the index is the sessions table)', () => {
+    const base = 1_700_000_000_000;
+    beforeAll(async () => {
+      const items = Array.from({ length: 1005 }, (_, i) =>
+        session(`s-${String(i).padStart(4, '0')}`, 'pages', base + i),
+      );
+      for (let i = 0; i < items.length; i += 25) {
+        await tables.client.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              [tables.sessionsTableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+            },
+          }),
+        );
+      }
+    });
+
+    it('lists newest first, reading pages of 100 only until the limit is met', async () => {
+      const { store, calls } = storeWith('QueryCommand', (_, next) => next());
+      const listed = await store.listByUser('pages', 150, () => true);
+      expect(listed.map(({ id }) => id).slice(0, 2)).toEqual(['s-1004', 's-1003']);
+      expect(listed).toHaveLength(150);
+      expect(calls()).toBe(2);
+      // What `keep` refuses does not count towards the limit.
+      const odd = await store.listByUser('pages', 3, (listedSession) => listedSession.createdAt % 2 === 1);
+      expect(odd.map(({ id }) => id)).toEqual(['s-1003', 's-1001', 's-0999']);
+    });
+
+    it('reads at most 10 pages, whatever the user has: bounded work', async () => {
+      const { store, calls } = storeWith('QueryCommand', (_, next) => next());
+      expect(await store.listByUser('pages', 20, () => false)).toEqual([]);
+      expect(calls()).toBe(10);
+      const all = await store.listByUser('pages', 2000, () => true);
+      expect(all).toHaveLength(1000);
+      expect(all.at(-1)?.id).toBe('s-0005');
+    });
+
+    it('reads the states of at most 100 sessions at once, each once', async () => {
+      const { store } = storeWith('BatchGetItemCommand', (_, next) => next());
+      const ids = Array.from({ length: 150 }, (_, i) => `s-${String(i % 120).padStart(4, '0')}`);
+      const states = await store.listedState(ids);
+      expect([...states.keys()].sort()).toEqual(
+        Array.from({ length: 100 }, (_, i) => `s-${String(i).padStart(4, '0')}`),
+      );
+      expect(states.get('s-0000')).toEqual({ epoch: 0, globalEpoch: 0, startedBy: 'password' });
+    });
+
+    /** Moves every second key DynamoDB answered into UnprocessedKeys, for the first `rounds` calls. */
+    const partly = (rounds: number) =>
+      storeWith('BatchGetItemCommand', async (call, next) => {
+        const result = (await next()) as {
+          output: { Responses: Record<string, { id: string }[]>; UnprocessedKeys?: Record<string, unknown> };
+        };
+        if (call > rounds) return result;
+        const table = tables.sessionsTableName;
+        const answered = result.output.Responses[table] ?? [];
+        result.output.Responses[table] = answered.filter((_, i) => i % 2 === 0);
+        const left = answered.filter((_, i) => i % 2 === 1).map(({ id }) => ({ id }));
+        result.output.UnprocessedKeys = left.length ? { [table]: { Keys: left } } : {};
+        return result;
+      });
+
+    it('asks again for the keys DynamoDB left unprocessed, up to three rounds in all', async () => {
+      const ids = Array.from({ length: 8 }, (_, i) => `s-${String(i).padStart(4, '0')}`);
+      const twice = partly(2);
+      expect((await twice.store.listedState(ids)).size).toBe(8);
+      expect(twice.calls()).toBe(3);
+      const always = partly(3);
+      await expect(always.store.listedState(ids)).rejects.toBeInstanceOf(ServiceUnavailableError);
+      expect(always.calls()).toBe(3);
+    });
+  });
+});
