@@ -127,10 +127,10 @@ export const createRefresh = ({
         // Another request rotated (or ended) it between our read and our write: judge again.
         if (!result.current) throw new RefreshRefused('unknown_session', withUser);
         if (result.current.endedAt !== undefined) throw new RefreshRefused('session_ended', withUser);
+        // The write failed its condition (this generation, not ended) and the session is not
+        // ended: its generation moved on, so the verdict is a retry or reuse, never a rotation.
         current = result.current;
         verdict = judgeGeneration(current, parsed.generation, now, policy.reuseGraceSeconds);
-        // The one rotation already happened: this request may only retry, never rotate again.
-        if (verdict === 'rotate') verdict = 'reused';
       }
     }
     if (verdict === 'reused') {

@@ -38,7 +38,7 @@ describe('the DynamoDB sessions store, at its bounds', () => {
     };
   };
 
-  const session = (id: string, userId: string, createdAt: number): SessionItem => ({
+  const session = (id: string, userId: string, createdAt: number): SessionItem & { expiresAt: number } => ({
     id,
     userId,
     createdAt,
@@ -50,6 +50,7 @@ describe('the DynamoDB sessions store, at its bounds', () => {
     rotatedAt: createdAt,
     epoch: 0,
     globalEpoch: 0,
+    expiresAt: Math.ceil(createdAt / 1000) + 86_400,
   });
   const guard = () => ({ userId: String(user.id), passwordHash: String(user.passwordHash), sessionEpoch: 0 });
   const conflict = () =>
