@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { contextWords, createPasswordChecker, passwordLength } from '#lib/users/password-policy.ts';
+import {
+  contextWords,
+  createPasswordChecker,
+  type PasswordContext,
+  passwordLength,
+} from '#lib/users/password-policy.ts';
 import type { PwnedPasswords } from '#lib/users/pwned-passwords.ts';
 
 const checker = createPasswordChecker({ minLength: 15 });
 const alice = { email: 'Alice.Smith@example.com', username: 'alice_s', name: 'Alice Smith' };
 
-const ruleOf = async (password: string, context = alice) => {
+const ruleOf = async (password: string, context: PasswordContext = alice) => {
   const verdict = await checker.check(password, context);
   return verdict.ok ? 'ok' : verdict.rule;
 };
