@@ -19,8 +19,8 @@ import GROUPS from './groups.json' with { type: 'json' };
  * module's score is what its own area's tests make it: a floor of what the whole suite would.
  */
 
-/** A group's tests as vitest globs: every test file under its folders. */
-const testGlobs = (group) => group.tests.map((folder) => `${folder}/**/*.test.ts`);
+/** A group's tests as vitest globs: the files named, and every test file under the folders named. */
+const testGlobs = (group) => group.tests.map((path) => (path.endsWith('.test.ts') ? path : `${path}/**/*.test.ts`));
 
 /** The group this run is for (scripts/mutation.ts sets MUTATION_GROUP): its modules, its reports. */
 const name = process.env.MUTATION_GROUP ?? 'login';
