@@ -4,7 +4,9 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
+import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts, type LoginAttempts } from '#lib/login/attempts.ts';
+import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
@@ -15,7 +17,7 @@ import { toIdentifier } from '#lib/users/identifier.ts';
 import { createPasswordVerifier, hashPassword, type PasswordVerifier } from '#lib/users/passwords.ts';
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { newUserItem } from '#lib/users/user.ts';
-import { createTestTables, TEST_BCRYPT_COST, type TestTables } from '#test/support/dynamodb.ts';
+import { createTestTables, TEST_BCRYPT_COST, TEST_PASSWORD, type TestTables } from '#test/support/dynamodb.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
 import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
@@ -349,5 +351,165 @@ describe('rehash on login', () => {
     const before = await storedHash('strong');
     await loginWith(TEST_BCRYPT_COST)({ identifier: toIdentifier('strong'), password: 'secret123' });
     expect(await storedHash('strong')).toBe(before);
+  });
+});
+
+/**
+ * Which budget decides, and what each decision leaves behind, with small limits so that each is
+ * reached in a few logins: the identifier's (2 failures), the account's (3 failures, both
+ * identifiers together) and a trusted device's (2 failures).
+ */
+describe('login budgets: the trusted device, the identifier and the account cap', () => {
+  let table: TestTables;
+
+  const setUp = async () => {
+    const logger = recordingLogger();
+    const identifierHash = createIdentifierHash(
+      createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' }),
+    );
+    const budgets = testLoginBudgets(table);
+    const login = createLogin({
+      ...budgets,
+      users: createDynamoDbUserStore(table.client, table.usersTableName),
+      attempts: createDynamoDbLoginAttempts(
+        table.client,
+        table.attemptsTableName,
+        { maxFailures: 2, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 },
+        undefined,
+        [],
+      ),
+      devices: createDynamoDbDeviceBudgets(table.client, table.attemptsTableName, {
+        ttlSeconds: 86_400,
+        maxFailures: 2,
+      }),
+      accountCap: createDynamoDbAccountCap(table.client, table.attemptsTableName, {
+        maxFailures: 3,
+        memorySeconds: 86_400,
+      }),
+      identifierHash,
+      passwords: createPasswordVerifier(TEST_BCRYPT_COST),
+      tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
+      startSession: testSessionStarter(table),
+      telemetry: createLoginTelemetry(logger),
+      cappedRetryAfterSeconds: 900,
+    });
+    const attempt = (emailOrUsername: string, password: string, deviceToken?: string) =>
+      login({ identifier: toIdentifier(emailOrUsername), password, ...(deviceToken && { deviceToken }) });
+    /** The error's status and Retry-After, or the grant's user. */
+    const answer = (emailOrUsername: string, password: string, deviceToken?: string) =>
+      attempt(emailOrUsername, password, deviceToken).then(
+        (grant) => ({ ok: grant.user.username }),
+        (error: { statusCode?: number; headers?: Record<string, string> }) => ({
+          status: error.statusCode,
+          retryAfter: error.headers?.['Retry-After'],
+        }),
+      );
+    const last = () => logger.lines.at(-1)?.details as Record<string, unknown>;
+    /** The identifier's counts (a claim given back leaves its time, nothing counted). */
+    const stored = async (identifier: string) => {
+      const { Item } = await table.client.send(
+        new GetCommand({
+          TableName: table.attemptsTableName,
+          Key: { key: await identifierHash(toIdentifier(identifier)) },
+        }),
+      );
+      const { attempts, failures, lockedUntil, forgetAt, claims } = Item ?? {};
+      return { attempts, failures, lockedUntil, forgetAt, claims };
+    };
+    return { attempt, answer, last, stored };
+  };
+
+  beforeAll(async () => {
+    table = await createTestTables();
+    for (const name of ['owner', 'capped', 'lapsed', 'off', 'shared']) {
+      await table.createUser(name, { id: `user-${name}` });
+    }
+    await table.put({
+      ...(await table.createUser('gone', { id: 'user-gone' })),
+      disabledAt: '2026-01-01T00:00:00Z',
+    });
+  });
+
+  afterAll(() => table.drop());
+
+  it('lets a trusted device in past a locked identifier, with its own budget, and gives the identifier’s claim back', async () => {
+    const { attempt, answer, last, stored } = await setUp();
+    const { deviceToken } = await attempt('owner', TEST_PASSWORD);
+    expect(await answer('owner', 'wrong-1')).toEqual({ status: 401, retryAfter: undefined });
+    expect(await answer('owner', 'wrong-2')).toEqual({ status: 401, retryAfter: undefined });
+    expect(await answer('owner', TEST_PASSWORD)).toEqual({ status: 429, retryAfter: '60' });
+    expect(last()).toMatchObject({ outcome: 'throttled', retryAfterSeconds: 60 });
+    const locked = await stored('owner');
+
+    // A wrong password from the device counts on the device, not the identifier.
+    expect(await answer('owner', 'wrong-3', deviceToken)).toEqual({ status: 401, retryAfter: undefined });
+    expect(last()).toMatchObject({ outcome: 'bad_password', userId: 'user-owner', trusted: true });
+    expect(await stored('owner')).toEqual(locked);
+    const signedIn = await attempt('owner', TEST_PASSWORD, deviceToken);
+    expect(signedIn.user.username).toBe('owner');
+    expect(last()).toMatchObject({ outcome: 'success', userId: 'user-owner', trusted: true });
+    expect(await stored('owner')).toEqual(locked);
+    // Its success forgot the device's failure (and the account's): two more wrong tries are still
+    // its own, then the device is spent and judged like any client.
+    const { deviceToken: next } = signedIn;
+    expect(await answer('owner', 'wrong-4', next)).toEqual({ status: 401, retryAfter: undefined });
+    expect(await answer('owner', 'wrong-5', next)).toEqual({ status: 401, retryAfter: undefined });
+    expect(await answer('owner', TEST_PASSWORD, next)).toMatchObject({ status: 429 });
+  });
+
+  it('answers the account cap once both identifiers together used it, with the longest lock', async () => {
+    const { answer, last, stored } = await setUp();
+    // Two failures on the username (its lock), one on the email: the account's three.
+    expect(await answer('capped', 'wrong-1')).toMatchObject({ status: 401 });
+    expect(await answer('capped', 'wrong-2')).toMatchObject({ status: 401 });
+    expect(await answer('capped@example.com', 'wrong-3')).toMatchObject({ status: 401 });
+    // From then on the claim is refused by the cap, and given back uncounted.
+    const before = await stored('capped@example.com');
+    expect(await answer('capped@example.com', TEST_PASSWORD)).toEqual({ status: 429, retryAfter: '900' });
+    expect(last()).toMatchObject({ outcome: 'account_capped', userId: 'user-capped' });
+    expect(await stored('capped@example.com')).toEqual(before);
+    // A locked identifier of a capped account says the cap's time, not its own shorter lock.
+    expect(await answer('capped', TEST_PASSWORD)).toEqual({ status: 429, retryAfter: '900' });
+    expect(last()).toMatchObject({ outcome: 'throttled', retryAfterSeconds: 900 });
+  });
+
+  it('answers the cap to the failure that passes it, when failures on both identifiers race', async () => {
+    const { answer, last } = await setUp();
+    expect(await answer('lapsed', 'wrong-1')).toMatchObject({ status: 401 });
+    // Each claim saw the account under its cap; their counts decide: three more make four.
+    const raced = await Promise.all([
+      answer('lapsed', 'wrong-2'),
+      answer('lapsed@example.com', 'wrong-3'),
+      answer('lapsed@example.com', 'wrong-4'),
+    ]);
+    expect(raced.map(({ status }) => status).sort()).toEqual([401, 401, 429]);
+    expect(raced.find(({ status }) => status === 429)).toEqual({ status: 429, retryAfter: '900' });
+    expect(last()?.outcome === 'account_capped' || last()?.outcome === 'bad_password').toBe(true);
+  });
+
+  it('counts an unknown identifier towards its own cap, without a user to name', async () => {
+    const { answer, last } = await setUp();
+    for (const password of ['a', 'b']) expect(await answer('nobody-here', password)).toMatchObject({ status: 401 });
+    expect(last()).toMatchObject({ outcome: 'unknown_identifier' });
+    expect(await answer('nobody-here@example.com', 'c')).toMatchObject({ status: 401 });
+    expect(last()).not.toHaveProperty('userId');
+  });
+
+  it('refuses a disabled user’s right password as any wrong one, and says why only in the log', async () => {
+    const { answer, last } = await setUp();
+    expect(await answer('gone', TEST_PASSWORD)).toEqual({ status: 401, retryAfter: undefined });
+    expect(last()).toMatchObject({ outcome: 'disabled_user', userId: 'user-gone' });
+    expect(await answer('gone', 'wrong')).toEqual({ status: 401, retryAfter: undefined });
+    expect(last()).toMatchObject({ outcome: 'bad_password', userId: 'user-gone' });
+  });
+
+  it('does not trust another account’s device token', async () => {
+    const { attempt, answer, last } = await setUp();
+    const { deviceToken } = await attempt('shared', TEST_PASSWORD);
+    expect(await answer('off', 'wrong', deviceToken)).toMatchObject({ status: 401 });
+    expect(last()).toMatchObject({ outcome: 'bad_password', userId: 'user-off' });
+    expect(last()).not.toHaveProperty('trusted');
+    await attempt('off', TEST_PASSWORD, deviceToken);
+    expect(last()).toMatchObject({ outcome: 'success', userId: 'user-off', trusted: false });
   });
 });
