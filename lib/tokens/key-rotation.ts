@@ -52,7 +52,7 @@ const parseOrNull = (value: string): KeySet | null => {
   }
 };
 
-const publish = (publicKeys: PublicKeysStore, set: KeySet, times?: RetentionTimes) =>
+const publish = (publicKeys: PublicKeysStore, set: KeySet, times: RetentionTimes) =>
   publicKeys.publish(JSON.stringify(publicJwks(set, times)));
 
 /**
@@ -61,7 +61,8 @@ const publish = (publicKeys: PublicKeysStore, set: KeySet, times?: RetentionTime
  * Update the secret must already hold a set: one that does not parse fails the deploy loudly
  * rather than be replaced by keys no verifier has seen (every live token would stop verifying).
  * Either way the public JWKS is written from it (first, so no key is ever current before it is
- * published), which also fills the public secret of a stack deployed before there was one.
+ * published), without the retired keys past `retainSeconds`, which also fills the public secret
+ * of a stack deployed before there was one.
  */
 export const ensureKeySet = async (
   versions: SecretVersions,
@@ -70,12 +71,12 @@ export const ensureKeySet = async (
     request,
     nowSeconds = Math.floor(Date.now() / 1000),
     retainSeconds,
-  }: { request: 'Create' | 'Update'; nowSeconds?: number; retainSeconds?: number },
+  }: { request: 'Create' | 'Update'; nowSeconds?: number; retainSeconds: number },
 ): Promise<'created' | 'kept'> => {
   const { value } = await versions.current();
   const existing = request === 'Update' ? parseCurrent(value, 'update the key setup') : parseOrNull(value);
   const set = existing ?? (await createKeySet(nowSeconds));
-  await publish(publicKeys, set, retainSeconds === undefined ? undefined : { nowSeconds, retainSeconds });
+  await publish(publicKeys, set, { nowSeconds, retainSeconds });
   if (existing) return 'kept';
   await versions.putCurrent(JSON.stringify(set));
   return 'created';

@@ -63,6 +63,7 @@ const store = (set: KeySet) => {
     },
     set: () => parseKeySet(value),
     published: () => JSON.parse(published) as ReturnType<typeof publicJwks>,
+    publishedText: () => published,
   };
 };
 
@@ -106,6 +107,27 @@ describe('a retired key (frozen clock)', () => {
     expect(result.outcome).toBe('pruned');
     expect(keys.set().keys.map((key) => key.kid)).not.toContain(retired.kid);
     expect(keys.published().keys.map((key) => key.kid)).toEqual(keys.set().keys.map((key) => key.kid));
+  });
+
+  it('is left to the next upkeep while a rotation is pending, whose set becomes current as it was made', async () => {
+    const { set: rotated } = await rotateKeySet(await createKeySet(CREATED), {
+      nowSeconds: ROTATED,
+      retainSeconds: RETAIN,
+    });
+    const keys = store(rotated);
+    keys.state.pending = true;
+    const past = { nowSeconds: ROTATED + RETAIN, retainSeconds: RETAIN };
+    expect(await maintainKeySet(keys.versions, keys.publicKeys, past)).toEqual({
+      outcome: 'rotation-pending',
+      kids: rotated.keys.map((key) => key.kid),
+    });
+    expect(keys.set()).toEqual(rotated);
+    expect(keys.publishedText()).toBe('');
+    // A store that cannot tell (the local key files) has no rotation: the upkeep prunes.
+    const { rotationPending: _, ...files } = keys.versions;
+    const result = await maintainKeySet(files, keys.publicKeys, past);
+    expect(result).toEqual({ outcome: 'pruned', kids: keys.set().keys.map((key) => key.kid) });
+    expect(result.kids).toHaveLength(2);
   });
 
   it('holds no private member once retired; the next and active keys keep theirs', async () => {
