@@ -189,6 +189,19 @@ describe('revoking a leaked key', () => {
     await expect(revokeKeys(rotated, ['no-such-kid'], times)).rejects.toThrow('No key with kid no-such-kid');
   });
 
+  it('replaces a next key named alone with a fresh one, keeping the signer', async () => {
+    const set = await createKeySet(CREATED);
+    const next = set.keys.find((key) => key.status === 'next')!;
+    const times = { nowSeconds: CREATED + 60, retainSeconds: RETAIN };
+    const { set: revoked, revoked: kids, activeKid } = await revokeKeys(set, [next.kid], times);
+    expect(kids).toEqual([next.kid]);
+    expect(activeKid).toBe(activeKey(set).kid);
+    const fresh = revoked.keys.find((key) => key.status === 'next')!;
+    expect(fresh.kid).not.toBe(next.kid);
+    expect(fresh.publishedAt).toBe(CREATED + 60);
+    expect(revoked.keys.map((key) => key.kid).sort()).toEqual([activeKey(set).kid, fresh.kid].sort());
+  });
+
   it('writes the JWKS without the revoked kids, then the set; refuses while a rotation is pending', async () => {
     const set = await createKeySet(CREATED);
     const keys = store(set);
