@@ -130,6 +130,19 @@ describe('a retired key (frozen clock)', () => {
     expect(result.kids).toHaveLength(2);
   });
 
+  it('is neither pruned nor revoked from a key set that does not parse: each says so, writing nothing', async () => {
+    const keys = store(await createKeySet(CREATED));
+    await keys.versions.putCurrent('{"keys":"damaged by hand"}');
+    const times = { nowSeconds: CREATED, retainSeconds: RETAIN };
+    await expect(maintainKeySet(keys.versions, keys.publicKeys, times)).rejects.toThrow(
+      /^Refusing to prune the key set: the current key set does not parse/,
+    );
+    await expect(revokeStoredKeys(keys.versions, keys.publicKeys, ['any'], times)).rejects.toThrow(
+      /^Refusing to revoke: the current key set does not parse/,
+    );
+    expect(keys.publishedText()).toBe('');
+  });
+
   it('holds no private member once retired; the next and active keys keep theirs', async () => {
     const { set: rotated } = await rotateKeySet(await createKeySet(CREATED), {
       nowSeconds: ROTATED,

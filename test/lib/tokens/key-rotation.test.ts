@@ -205,6 +205,8 @@ describe('key set rotation steps', () => {
       'Refusing to rotate: the current key set does not parse (Key set is invalid: exactly one key must be active). Restore a valid key set; a new one would invalidate every live token.',
     );
     for (const key of set.keys) expect((error as Error).message).not.toContain(key.d);
+    // The parse failure is kept as the cause, for the log.
+    expect((error as Error).cause).toEqual(new Error('Key set is invalid: exactly one key must be active'));
     expect(await store.versions.pending('token-4')).toBeUndefined();
     expect(store.writes).toEqual([]);
   });
