@@ -106,4 +106,17 @@ describe('the key providers, on a clock, against Secrets Manager', () => {
     const wrong = provider === createPublicKeyProvider ? JSON.stringify(set) : JSON.stringify(publicJwks(set));
     await expect(provider({ value: wrong })()).rejects.toMatchObject({ statusCode: 503 });
   });
+
+  it('say in the 503 why the public secret holds no JWKS, without echoing it', async () => {
+    const causeOf = (value: string) =>
+      createPublicKeyProvider({ value })().then(
+        () => undefined,
+        (error: Error) => (error.cause as Error).message,
+      );
+    expect(await causeOf('q8ZrandomStringFromCloudFormation')).toBe('Public JWKS is not JSON');
+    const set = await testKeySet();
+    const leaked = await causeOf(JSON.stringify(set));
+    expect(leaked).toMatch(/^Public JWKS is invalid: /);
+    for (const key of set.keys) expect(leaked).not.toContain(key.d);
+  });
 });
