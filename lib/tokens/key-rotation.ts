@@ -122,10 +122,10 @@ export const rotationStep = async (
     case 'createSecret': {
       if ((await versions.pending(token)) !== undefined) return { outcome: 'pending-exists' };
       const current = parseCurrent((await versions.current()).value);
-      const { set, promoted, reason } = await rotateKeySet(current, times);
+      const { set, ...rotation } = await rotateKeySet(current, times);
       await publish(publicKeys, set, times);
       await versions.putPending(token, JSON.stringify(set));
-      return { outcome: 'pending-created', promoted, ...(reason ? { reason } : {}) };
+      return { outcome: 'pending-created', ...rotation };
     }
     case 'setSecret':
       return { outcome: 'nothing-to-set' };

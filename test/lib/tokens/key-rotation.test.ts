@@ -156,7 +156,7 @@ describe('key set rotation steps', () => {
       'tested',
       'promoted',
     ]);
-    expect(outcomes[0]).toEqual({ outcome: 'pending-created', promoted: true });
+    expect(outcomes[0]).toStrictEqual({ outcome: 'pending-created', promoted: true });
     const rotated = await store.currentSet();
     expect(activeKey(rotated).kid).toBe(set.keys.find((key) => key.status === 'next')?.kid);
     expect(rotated.keys.find((key) => key.kid === activeKey(set).kid)?.status).toBe('retired');
