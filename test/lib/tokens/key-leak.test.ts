@@ -196,9 +196,15 @@ describe('revoking a leaked key', () => {
     });
     const retired = rotated.keys.find((key) => key.status === 'retired')!;
     const times = { nowSeconds: ROTATED + 60, retainSeconds: RETAIN };
-    const { set: revoked, activeKid } = await revokeKeys(rotated, [retired.kid], times);
+    const { set: revoked, activeKid, revoked: kids } = await revokeKeys(rotated, [retired.kid], times);
     expect(activeKid).toBe(activeKey(rotated).kid);
-    expect(revoked.keys.map((key) => key.kid)).not.toContain(retired.kid);
+    expect(kids).toEqual([retired.kid]);
+    // The next and active keys stay as they were: no fresh key, nothing else revoked.
+    expect(revoked.keys).toEqual(rotated.keys.filter((key) => key.kid !== retired.kid));
+    // Revoking the active key leaves the retired one: it still verifies the tokens it signed.
+    const { set: afterActive } = await revokeKeys(rotated, [activeKey(rotated).kid], times);
+    expect(afterActive.keys.map((key) => key.kid)).toContain(retired.kid);
+    expect(afterActive.keys).toHaveLength(3);
     await expect(revokeKeys(rotated, ['no-such-kid'], times)).rejects.toThrow('No key with kid no-such-kid');
   });
 
