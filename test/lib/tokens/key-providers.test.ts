@@ -118,5 +118,10 @@ describe('the key providers, on a clock, against Secrets Manager', () => {
     const leaked = await causeOf(JSON.stringify(set));
     expect(leaked).toMatch(/^Public JWKS is invalid: /);
     for (const key of set.keys) expect(leaked).not.toContain(key.d);
+    // The signing and key-set providers keep theirs too.
+    for (const provider of [createSigningKeyProvider, createKeySetPublicKeyProvider]) {
+      const error = await provider({ value: 'q8ZrandomStringFromCloudFormation' })().catch((e: Error) => e);
+      expect((error as Error).cause).toEqual(new Error('Key set is not JSON'));
+    }
   });
 });
