@@ -135,6 +135,12 @@ export const startFakeSecretsManager = async (initial: Record<string, string>) =
       secret.stages.set('AWSPENDING', token);
       return token;
     },
+    /** A secret whose rotation was never turned on (or was turned off). */
+    disableRotation: (id: string) => {
+      const secret = secrets.get(id);
+      if (!secret) throw new Error(`no secret ${id}`);
+      secret.rotationEnabled = false;
+    },
     /** What CancelRotateSecret leaves: no pending version. */
     cancelRotation: (id: string) => {
       secrets.get(id)?.stages.delete('AWSPENDING');

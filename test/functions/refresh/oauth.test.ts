@@ -280,6 +280,35 @@ describe('RFC 6749 token endpoint and RFC 7009 revocation, in the refresh functi
     expect(JSON.parse(response.body).error).toBe('invalid_client');
   });
 
+  it('names the scheme a client tried in its challenge, Basic for one it cannot name, and none for a client_secret', async () => {
+    const first = await login();
+    const body = form({ grant_type: 'refresh_token', refresh_token: first.refreshToken, client_id: CLIENT });
+    const challenge = async (authorization: string) =>
+      (await post('/api/auth/token', body, { ...FORM, Authorization: authorization })).headers?.['WWW-Authenticate'];
+    expect(await challenge('  Bearer abc.def.ghi')).toBe('Bearer realm="movie-knight"');
+    expect(await challenge('DPoP\tproof')).toBe('DPoP realm="movie-knight"');
+    expect(await challenge('<script> x')).toBe('Basic realm="movie-knight"');
+    const secret = await post('/api/auth/token', `${body}&client_secret=s`);
+    expect(secret.statusCode).toBe(401);
+    expect(secret.headers).not.toHaveProperty('WWW-Authenticate');
+    // None of them was a grant: the token still works.
+    expect((await token(first.refreshToken)).statusCode).toBe(200);
+  });
+
+  it('reads the media type whatever its case and parameters, and refuses an event without headers as not a form', async () => {
+    const first = await login();
+    const body = form({ grant_type: 'refresh_token', refresh_token: first.refreshToken, client_id: CLIENT });
+    const typed = await post('/api/auth/token', body, {
+      'Content-Type': 'Application/X-WWW-Form-URLEncoded ; charset=UTF-8',
+    });
+    expect(typed.statusCode).toBe(200);
+    const event = toApiGatewayEvent({ method: 'POST', path: '/api/auth/token', headers: FORM, body });
+    const response = await invoke(handlers.refresh, { ...event, headers: null, multiValueHeaders: null } as never);
+    expect(response).toMatchObject(
+      oauthError(400, 'invalid_request', 'The body must be application/x-www-form-urlencoded'),
+    );
+  });
+
   it('reads a base64-encoded form, as API Gateway may send one', async () => {
     const first = await login();
     const body = form({ grant_type: 'refresh_token', refresh_token: first.refreshToken, client_id: CLIENT });

@@ -63,6 +63,7 @@ const store = (set: KeySet) => {
     },
     set: () => parseKeySet(value),
     published: () => JSON.parse(published) as ReturnType<typeof publicJwks>,
+    publishedText: () => published,
   };
 };
 
@@ -106,6 +107,40 @@ describe('a retired key (frozen clock)', () => {
     expect(result.outcome).toBe('pruned');
     expect(keys.set().keys.map((key) => key.kid)).not.toContain(retired.kid);
     expect(keys.published().keys.map((key) => key.kid)).toEqual(keys.set().keys.map((key) => key.kid));
+  });
+
+  it('is left to the next upkeep while a rotation is pending, whose set becomes current as it was made', async () => {
+    const { set: rotated } = await rotateKeySet(await createKeySet(CREATED), {
+      nowSeconds: ROTATED,
+      retainSeconds: RETAIN,
+    });
+    const keys = store(rotated);
+    keys.state.pending = true;
+    const past = { nowSeconds: ROTATED + RETAIN, retainSeconds: RETAIN };
+    expect(await maintainKeySet(keys.versions, keys.publicKeys, past)).toEqual({
+      outcome: 'rotation-pending',
+      kids: rotated.keys.map((key) => key.kid),
+    });
+    expect(keys.set()).toEqual(rotated);
+    expect(keys.publishedText()).toBe('');
+    // A store that cannot tell (the local key files) has no rotation: the upkeep prunes.
+    const { rotationPending: _, ...files } = keys.versions;
+    const result = await maintainKeySet(files, keys.publicKeys, past);
+    expect(result).toEqual({ outcome: 'pruned', kids: keys.set().keys.map((key) => key.kid) });
+    expect(result.kids).toHaveLength(2);
+  });
+
+  it('is neither pruned nor revoked from a key set that does not parse: each says so, writing nothing', async () => {
+    const keys = store(await createKeySet(CREATED));
+    await keys.versions.putCurrent('{"keys":"damaged by hand"}');
+    const times = { nowSeconds: CREATED, retainSeconds: RETAIN };
+    await expect(maintainKeySet(keys.versions, keys.publicKeys, times)).rejects.toThrow(
+      /^Refusing to prune the key set: the current key set does not parse/,
+    );
+    await expect(revokeStoredKeys(keys.versions, keys.publicKeys, ['any'], times)).rejects.toThrow(
+      /^Refusing to revoke: the current key set does not parse/,
+    );
+    expect(keys.publishedText()).toBe('');
   });
 
   it('holds no private member once retired; the next and active keys keep theirs', async () => {
@@ -161,10 +196,29 @@ describe('revoking a leaked key', () => {
     });
     const retired = rotated.keys.find((key) => key.status === 'retired')!;
     const times = { nowSeconds: ROTATED + 60, retainSeconds: RETAIN };
-    const { set: revoked, activeKid } = await revokeKeys(rotated, [retired.kid], times);
+    const { set: revoked, activeKid, revoked: kids } = await revokeKeys(rotated, [retired.kid], times);
     expect(activeKid).toBe(activeKey(rotated).kid);
-    expect(revoked.keys.map((key) => key.kid)).not.toContain(retired.kid);
+    expect(kids).toEqual([retired.kid]);
+    // The next and active keys stay as they were: no fresh key, nothing else revoked.
+    expect(revoked.keys).toEqual(rotated.keys.filter((key) => key.kid !== retired.kid));
+    // Revoking the active key leaves the retired one: it still verifies the tokens it signed.
+    const { set: afterActive } = await revokeKeys(rotated, [activeKey(rotated).kid], times);
+    expect(afterActive.keys.map((key) => key.kid)).toContain(retired.kid);
+    expect(afterActive.keys).toHaveLength(3);
     await expect(revokeKeys(rotated, ['no-such-kid'], times)).rejects.toThrow('No key with kid no-such-kid');
+  });
+
+  it('replaces a next key named alone with a fresh one, keeping the signer', async () => {
+    const set = await createKeySet(CREATED);
+    const next = set.keys.find((key) => key.status === 'next')!;
+    const times = { nowSeconds: CREATED + 60, retainSeconds: RETAIN };
+    const { set: revoked, revoked: kids, activeKid } = await revokeKeys(set, [next.kid], times);
+    expect(kids).toEqual([next.kid]);
+    expect(activeKid).toBe(activeKey(set).kid);
+    const fresh = revoked.keys.find((key) => key.status === 'next')!;
+    expect(fresh.kid).not.toBe(next.kid);
+    expect(fresh.publishedAt).toBe(CREATED + 60);
+    expect(revoked.keys.map((key) => key.kid).sort()).toEqual([activeKey(set).kid, fresh.kid].sort());
   });
 
   it('writes the JWKS without the revoked kids, then the set; refuses while a rotation is pending', async () => {

@@ -24,6 +24,19 @@ describe('key sets', () => {
     expect(set.keys[0]?.kid).not.toBe(set.keys[1]?.kid);
   });
 
+  it('are published now when no time is given', async () => {
+    const start = Math.floor(Date.now() / 1000);
+    const set = await createKeySet();
+    for (const key of set.keys) {
+      expect(key.publishedAt).toBeGreaterThanOrEqual(start);
+      expect(key.publishedAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    }
+    // Neither key is the signer's until one is active: a set of next keys has no signer.
+    expect(() => activeKey({ keys: set.keys.map((key) => ({ ...key, status: 'next' as const })) })).toThrow(
+      'Key set has no active key',
+    );
+  });
+
   it('rotate: next signs, active retires with a timestamp, a new next is published', async () => {
     const set = await createKeySet(CREATED);
     const [active, next] = set.keys;
@@ -68,11 +81,16 @@ describe('key sets', () => {
   it('give a set without a next key a new one, published now, instead of making an unpublished key active', async () => {
     const set = await createKeySet(CREATED);
     const withoutNext = { keys: set.keys.filter((key) => key.status !== 'next') };
-    const { set: rotated, promoted } = await rotateKeySet(withoutNext, {
+    const {
+      set: rotated,
+      promoted,
+      reason,
+    } = await rotateKeySet(withoutNext, {
       nowSeconds: CREATED + DAY,
       retainSeconds: DAY,
     });
     expect(promoted).toBe(false);
+    expect(reason).toBe('the key set had no next key; one is published now and signs from a later rotation');
     expect(activeKey(rotated).kid).toBe(activeKey(set).kid);
     expect(rotated.keys.find((key) => key.status === 'next')?.publishedAt).toBe(CREATED + DAY);
   });

@@ -51,6 +51,10 @@ describe('createTokenSigner', () => {
     expect(s.defaultClientId).toBe('web');
     expect(clientOf(await s.sign('user-1', 'session-1'))).toBe('web');
     expect(clientOf(await s.sign('user-1', 'session-1', 'ios'))).toBe('ios');
+    // An empty list (CLIENT_IDS set to nothing) is the default client.
+    const none = createTokenSigner(keys, { ...settings, clientIds: [] }, () => NOW);
+    expect(none.defaultClientId).toBe('movie-knight-app');
+    expect(clientOf(await none.sign('user-1', 'session-1'))).toBe('movie-knight-app');
   });
 
   it('gives every token a fresh jti', async () => {
