@@ -168,6 +168,12 @@ describe('passkey sign-in: each outcome, its log line and metric, and what it st
       counter: 1,
       lastUsedAt: time.clock().getTime(),
     });
+    // The session, as a login's, says it was started by a passkey, on this user agent.
+    const { sessionId } = lines[0]?.details as { sessionId: string };
+    const session = (
+      await tables.client.send(new GetCommand({ TableName: tables.sessionsTableName, Key: { id: sessionId } }))
+    ).Item;
+    expect(session).toMatchObject({ userId, startedBy: 'passkey', userAgent: 'agent' });
   });
 
   it('says which failure it was, warns of the suspicious ones, and leaves the passkey as it was', async () => {
