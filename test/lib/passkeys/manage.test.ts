@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PASSKEY_LIMIT_MESSAGE,
@@ -175,25 +175,26 @@ describe('passkey management: options, registration, list and delete, on DynamoD
   it('lists and offers to exclude every passkey, even past the cap (stored before the count), within a bound', async () => {
     const { user, manage } = setup(1);
     const stored = 3 + LIST_SLACK;
-    await Promise.all(
-      Array.from({ length: stored }, (_, i) =>
-        tables.client.send(
-          new PutCommand({
-            TableName: tables.passkeysTableName,
-            Item: {
-              id: `${user.id}-${i}`,
-              userId: user.id,
-              name: `old ${i}`,
-              createdAt: i,
-              backedUp: false,
-              deviceType: 'singleDevice',
-              publicKey: 'AA',
-              counter: 0,
-            },
-          }),
-        ),
-      ),
-    );
+    const items = Array.from({ length: stored }, (_, i) => ({
+      id: `${user.id}-${i}`,
+      userId: user.id,
+      name: `old ${i}`,
+      createdAt: i,
+      backedUp: false,
+      deviceType: 'singleDevice',
+      publicKey: 'AA',
+      counter: 0,
+    }));
+    // In batches of 25 (what one BatchWriteItem takes), one after the other.
+    for (let i = 0; i < stored; i += 25) {
+      await tables.client.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [tables.passkeysTableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
+      );
+    }
     const listed = await manage.list(user.id);
     expect(listed).toHaveLength(1 + LIST_SLACK);
     expect(listed[0]).toStrictEqual({
