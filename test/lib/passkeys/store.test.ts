@@ -77,7 +77,15 @@ describe('the passkeys store, on DynamoDB Local', () => {
     const passkeys = store();
     const ann = newUser();
     await putRaw(passkeyOf(ann, 1), passkeyOf(ann, 2), passkeyOf(ann, 3));
-    expect(await passkeys.create(passkeyOf(ann, 4), 4)).toBe('created');
+    const send = vi.spyOn(tables.client, 'send');
+    try {
+      expect(await passkeys.create(passkeyOf(ann, 4), 4)).toBe('created');
+      // Counted, not read: no passkey's attributes leave the table.
+      const queries = send.mock.calls.map(([command]) => command.input as { Select?: string; IndexName?: string });
+      expect(queries.filter((input) => input.IndexName)).toStrictEqual([expect.objectContaining({ Select: 'COUNT' })]);
+    } finally {
+      send.mockRestore();
+    }
     expect(await count(ann)).toBe(4);
     expect(await passkeys.create(passkeyOf(ann, 5), 4)).toBe('at_cap');
     expect(await count(ann)).toBe(4);
@@ -108,7 +116,7 @@ describe('the passkeys store, on DynamoDB Local', () => {
     const items = [1, 2, 3, 4, 5].map((at) =>
       passkeyOf(ann, at, at === 3 ? { transports: ['nfc', 'bogus' as never] } : {}),
     );
-    await putRaw(...items, passkeyOf(bob, 9), { ...passkeyOf(ann, 6), deviceType: 'tablet' });
+    await putRaw(...items, passkeyOf(bob, 9), passkeyOf(bob, 8), { ...passkeyOf(ann, 6), deviceType: 'tablet' });
     const summary = ({ id, userId, name, createdAt, backedUp, deviceType, transports }: PasskeyItem) => ({
       id,
       userId,
@@ -132,6 +140,10 @@ describe('the passkeys store, on DynamoDB Local', () => {
       expect(send).toHaveBeenCalledTimes(2);
       send.mockClear();
       expect(await passkeys.listByUser(ann, 10)).toStrictEqual(items.map(summary).reverse());
+      expect(send).toHaveBeenCalledTimes(1);
+      send.mockClear();
+      // A first page that fills the limit is the last one read.
+      expect(await passkeys.listByUser(bob, 1)).toHaveLength(1);
       expect(send).toHaveBeenCalledTimes(1);
     } finally {
       send.mockRestore();
@@ -237,6 +249,40 @@ describe('the passkeys store, on DynamoDB Local', () => {
       random.mockRestore();
       timeout.mockRestore();
     }
+  });
+
+  it('fails with its own error when the count cannot be made, or the second try of a write fails', async () => {
+    /** The real client, but the calls `fail` picks (by command and count of its kind) fail as a missing table does. */
+    const failing = (fail: (name: string, nth: number) => boolean) => {
+      const seen: Record<string, number> = {};
+      return {
+        send: (command: { constructor: { name: string } }) => {
+          const name = command.constructor.name;
+          seen[name] = (seen[name] ?? 0) + 1;
+          return fail(name, seen[name])
+            ? Promise.reject(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }))
+            : tables.client.send(command as never);
+        },
+      } as unknown as DynamoDBDocumentClient;
+    };
+    const ann = newUser();
+    await putRaw(passkeyOf(ann, 1));
+    const countFails = createDynamoDbPasskeyStore(
+      failing((name) => name === 'PutCommand'),
+      tables.passkeysTableName,
+    );
+    await expect(countFails.create(passkeyOf(ann), 5)).rejects.toThrow('Passkey count write failed');
+    const secondWrite = (nth: number) => (name: string, seen: number) =>
+      name === 'TransactWriteCommand' && seen === nth;
+    await expect(
+      createDynamoDbPasskeyStore(failing(secondWrite(2)), tables.passkeysTableName).create(passkeyOf(ann), 5),
+    ).rejects.toThrow('Passkey write failed');
+    const bob = newUser();
+    const old = passkeyOf(bob);
+    await putRaw(old);
+    await expect(
+      createDynamoDbPasskeyStore(failing(secondWrite(2)), tables.passkeysTableName).remove(bob, old.id),
+    ).rejects.toThrow('Passkey delete failed');
   });
 
   it('fails each call with its own error when the table cannot be used', async () => {
