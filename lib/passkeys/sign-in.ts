@@ -90,6 +90,7 @@ export const createPasskeySignIn = ({
     const log: Record<string, unknown> = { credentialRef: credentialRef(response.id) };
 
     let outcome: PasskeySignInOutcome = 'success';
+    // Stryker disable next-line BooleanLiteral: equivalent, only a success's write can land (any other is on NO_PASSKEY), and a success sets it
     let counterMustRise = false;
     /** Set only by a success: the passkey and user it signs in, and what the assertion says. */
     let granted: { passkey: PasskeyItem; user: UserItem; counter: number; backedUp: boolean } | undefined;

@@ -169,7 +169,7 @@ describe('passkey sign-in: each outcome, its log line and metric, and what it st
       lastUsedAt: time.clock().getTime(),
     });
     // The session, as a login's, says it was started by a passkey, on this user agent.
-    const { sessionId } = lines[0]?.details as { sessionId: string };
+    const { sessionId } = (lines[0]?.details ?? {}) as { sessionId: string };
     const session = (
       await tables.client.send(new GetCommand({ TableName: tables.sessionsTableName, Key: { id: sessionId } }))
     ).Item;
@@ -244,6 +244,12 @@ describe('passkey sign-in: each outcome, its log line and metric, and what it st
     const { result } = await bound.attempt(await bound.assertion()); // 11
     expect(result).not.toBeInstanceOf(Error);
     expect((await storedPasskey(bound.passkey.id))?.counter).toBe(11);
+
+    // A counter back at 0 is a counter that did not rise.
+    bound.authenticator.setCounter(-1);
+    expect(await bound.refused(await bound.assertion())).toMatchObject({
+      details: { outcome: 'counter_regressed', stored: 11, presented: 0 },
+    });
 
     // An authenticator that keeps its counter at 0: nothing to judge, every sign-in passes.
     const zero = await setup();
@@ -332,6 +338,29 @@ describe('passkey sign-in: each outcome, its log line and metric, and what it st
       },
     ]);
     expect(refusedChange.metric).toBe('PasskeySignInFailed');
+  });
+
+  it('lets one of two sign-ins with the same counter pass: the write needs the stored counter below it', async () => {
+    for (const counter of [0, 4]) {
+      // Another sign-in presenting the same counter lands its write between this one's read and write.
+      const raced = await setup({
+        counter,
+        wrap: {
+          passkeys: (store) => ({
+            ...store,
+            async get(id) {
+              const found = await store.get(id);
+              await store.recordUse(id, { counter: counter + 1, backedUp: false, at: 1, counterMustRise: true });
+              return found;
+            },
+          }),
+        },
+      });
+      raced.authenticator.setCounter(counter);
+      const { result, lines } = await raced.attempt(await raced.assertion());
+      expect(result, `from ${counter}`).toBeInstanceOf(InvalidPasskeyError);
+      expect(lines.map(({ details }) => (details as { outcome: string }).outcome)).toStrictEqual(['passkey_gone']);
+    }
   });
 
   it('refuses a passkey whose user is gone', async () => {
