@@ -7,8 +7,9 @@ import type { AnswerGrant, LoginGrant } from '#lib/sessions/grant.ts';
 import type { StartSession } from '#lib/sessions/start.ts';
 import type { TokenSigner } from '#lib/tokens/signer.ts';
 import type { UserStore } from '#lib/users/store.ts';
-import { newUserId } from '#lib/users/user.ts';
+import { newUserId, type UserItem } from '#lib/users/user.ts';
 import type { ChallengeStore } from './challenges.ts';
+import type { PasskeyItem } from './passkey.ts';
 import type { ParsedAuthentication } from './request.ts';
 import type { PasskeyStore } from './store.ts';
 import { credentialRef, type PasskeySignInOutcome, type PasskeyTelemetry } from './telemetry.ts';
@@ -89,7 +90,10 @@ export const createPasskeySignIn = ({
     const log: Record<string, unknown> = { credentialRef: credentialRef(response.id) };
 
     let outcome: PasskeySignInOutcome = 'success';
+    // Stryker disable next-line BooleanLiteral: equivalent, only a success's write can land (any other is on NO_PASSKEY), and a success sets it
     let counterMustRise = false;
+    /** Set only by a success: the passkey and user it signs in, and what the assertion says. */
+    let granted: { passkey: PasskeyItem; user: UserItem; counter: number; backedUp: boolean } | undefined;
     if (!consumed) outcome = 'challenge_refused';
     else if (!passkey) outcome = 'unknown_credential';
     else if (!assertion.verified) outcome = 'bad_assertion';
@@ -113,17 +117,17 @@ export const createPasskeySignIn = ({
         } else telemetry.counterSignal(details);
       }
       counterMustRise = passkey.deviceType === 'singleDevice' && counted;
+      if (outcome === 'success') granted = { passkey, user, counter: assertion.counter, backedUp: assertion.backedUp };
     }
     if (passkey) log.userId = passkey.userId;
 
-    const ok = outcome === 'success' && passkey && user && assertion.verified;
-    const recorded = await passkeys.recordUse(ok ? passkey.id : NO_PASSKEY, {
-      counter: assertion.verified ? assertion.counter : 0,
-      backedUp: assertion.verified ? assertion.backedUp : false,
+    const recorded = await passkeys.recordUse(granted?.passkey.id ?? NO_PASSKEY, {
+      counter: granted?.counter ?? 0,
+      backedUp: granted?.backedUp ?? false,
       at: clock().getTime(),
       counterMustRise,
     });
-    if (!ok || !user) {
+    if (!granted) {
       telemetry.signIn(outcome, log);
       throw new InvalidPasskeyError();
     }
@@ -134,14 +138,14 @@ export const createPasskeySignIn = ({
     }
     // As a login's: in one transaction with a check that the user item is still the one read, so
     // a logout everywhere or a password change in between leaves no session of the old epoch.
-    const started = await startSession({ ...user, globalEpoch }, context.userAgent, { startedBy: 'passkey' });
+    const started = await startSession({ ...granted.user, globalEpoch }, context.userAgent, { startedBy: 'passkey' });
     if (!started.started) {
       telemetry.signIn('user_changed', log);
       throw new InvalidPasskeyError();
     }
     // A new device: the passkey proved the user.
     const grant = await answerGrant({
-      user,
+      user: granted.user,
       sessionId: started.sessionId,
       refreshToken: started.refreshToken,
       globalEpoch: started.globalEpoch,

@@ -81,6 +81,8 @@ export interface CeremonyOptions {
   rpId: string;
   /** Leave out the user-verified flag. */
   noUserVerification?: boolean;
+  /** Leave out the user-present flag. */
+  noUserPresence?: boolean;
   /** The client data's type, if not the right one. */
   type?: string;
 }
@@ -119,7 +121,7 @@ export const createSoftwareAuthenticator = ({
 
   let backup = { eligible: synced, backedUp: synced };
   const flags = (options: CeremonyOptions, extra = 0) =>
-    FLAGS.up |
+    (options.noUserPresence ? 0 : FLAGS.up) |
     (options.noUserVerification ? 0 : FLAGS.uv) |
     (backup.eligible ? FLAGS.be : 0) |
     (backup.backedUp ? FLAGS.bs : 0) |
@@ -137,7 +139,13 @@ export const createSoftwareAuthenticator = ({
     setCounter(value: number) {
       counter = value;
     },
-    register(options: CeremonyOptions & { userHandle: string }): RegistrationResponseJSON {
+    /**
+     * A registration; `attestation` `packed` adds a self attestation (signed by the credential's
+     * own key), `forged` one whose signature is over other data.
+     */
+    register(
+      options: CeremonyOptions & { userHandle: string; attestation?: 'none' | 'packed' | 'forged' },
+    ): RegistrationResponseJSON {
       userHandle = options.userHandle;
       const idLength = Buffer.alloc(2);
       idLength.writeUInt16BE(credentialId.length);
@@ -150,10 +158,21 @@ export const createSoftwareAuthenticator = ({
         credentialId,
         credentialPublicKey,
       ]);
+      const clientDataJSON = clientData(options.type ?? 'webauthn.create', options);
+      const { attestation = 'none' } = options;
+      const signed = Buffer.concat([authData, sha256(attestation === 'forged' ? 'other data' : clientDataJSON)]);
       const attestationObject = isoCBOR.encode(
         new Map<string, unknown>([
-          ['fmt', 'none'],
-          ['attStmt', new Map()],
+          ['fmt', attestation === 'none' ? 'none' : 'packed'],
+          [
+            'attStmt',
+            attestation === 'none'
+              ? new Map()
+              : new Map<string, unknown>([
+                  ['alg', COSEALG[alg]],
+                  ['sig', new Uint8Array(signWith(alg, privateKey, signed, signHash))],
+                ]),
+          ],
           ['authData', new Uint8Array(authData)],
         ]) as never,
       );
@@ -163,9 +182,7 @@ export const createSoftwareAuthenticator = ({
         type: 'public-key',
         clientExtensionResults: {},
         response: {
-          clientDataJSON: isoBase64URL.fromBuffer(
-            new Uint8Array(clientData(options.type ?? 'webauthn.create', options)),
-          ),
+          clientDataJSON: isoBase64URL.fromBuffer(new Uint8Array(clientDataJSON)),
           attestationObject: isoBase64URL.fromBuffer(attestationObject),
           transports: ['internal'],
         },
