@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequestError } from '#lib/errors.ts';
+import { jsonObjectBody } from '#lib/json-body.ts';
 import { MAX_PASSWORD_LENGTH } from './request.ts';
 
 const password = (name: string) =>
@@ -17,15 +18,12 @@ export const PasswordChangeRequestSchema = v.object({
 
 export type PasswordChangeRequest = v.InferOutput<typeof PasswordChangeRequestSchema>;
 
-const isJsonObject = (body: unknown): body is Record<string, unknown> =>
-  typeof body === 'object' && body !== null && !Array.isArray(body);
-
 /**
  * Validates a parsed JSON body at the boundary. Throws BadRequestError naming the first field that
  * is wrong. The password rules themselves (length, blocklist) are the policy's, not the shape's.
  */
-export const parsePasswordChangeRequest = (body: unknown): PasswordChangeRequest => {
-  if (!isJsonObject(body)) throw new BadRequestError('Request body must be a JSON object');
+export const parsePasswordChangeRequest = (input: unknown): PasswordChangeRequest => {
+  const body = jsonObjectBody(input);
   for (const key of ['currentPassword', 'newPassword'] as const) {
     if (body[key] === undefined) throw new BadRequestError(`${key} is required`);
   }
