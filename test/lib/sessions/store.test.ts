@@ -98,41 +98,47 @@ describe('the DynamoDB sessions store, at its bounds', () => {
     expect(calls()).toBe(1);
   });
 
-  describe('with 1,005 sessions of one user (no user item needed: the index is the sessions table)', () => {
+  /** `count` sessions of `userId`, `s-0000` the oldest, written 25 at a time. */
+  const seed = async (userId: string, count: number, prefix = 's') => {
     const base = 1_700_000_000_000;
-    beforeAll(async () => {
-      const items = Array.from({ length: 1005 }, (_, i) =>
-        session(`s-${String(i).padStart(4, '0')}`, 'pages', base + i),
+    const items = Array.from({ length: count }, (_, i) =>
+      session(`${prefix}-${String(i).padStart(4, '0')}`, userId, base + i),
+    );
+    for (let i = 0; i < items.length; i += 25) {
+      await tables.client.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [tables.sessionsTableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
       );
-      for (let i = 0; i < items.length; i += 25) {
-        await tables.client.send(
-          new BatchWriteCommand({
-            RequestItems: {
-              [tables.sessionsTableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-            },
-          }),
-        );
-      }
-    });
+    }
+  };
+
+  it('reads at most 10 pages of the user index, whatever the user has: bounded work', async () => {
+    await seed('many-pages', 1005, 'm');
+    const { store, calls } = storeWith('QueryCommand', (_, next) => next());
+    expect(await store.listByUser('many-pages', 20, () => false)).toEqual([]);
+    expect(calls()).toBe(10);
+    const all = await store.listByUser('many-pages', 2000, () => true);
+    expect(all).toHaveLength(1000);
+    expect(all.at(-1)?.id).toBe('m-0005');
+  });
+
+  describe('with 250 sessions of one user (no user item needed: the index is the sessions table)', () => {
+    beforeAll(() => seed('pages', 250));
 
     it('lists newest first, reading pages of 100 only until the limit is met', async () => {
       const { store, calls } = storeWith('QueryCommand', (_, next) => next());
       const listed = await store.listByUser('pages', 150, () => true);
-      expect(listed.map(({ id }) => id).slice(0, 2)).toEqual(['s-1004', 's-1003']);
+      expect(listed.map(({ id }) => id).slice(0, 2)).toEqual(['s-0249', 's-0248']);
       expect(listed).toHaveLength(150);
       expect(calls()).toBe(2);
       // What `keep` refuses does not count towards the limit.
       const odd = await store.listByUser('pages', 3, (listedSession) => listedSession.createdAt % 2 === 1);
-      expect(odd.map(({ id }) => id)).toEqual(['s-1003', 's-1001', 's-0999']);
-    });
-
-    it('reads at most 10 pages, whatever the user has: bounded work', async () => {
-      const { store, calls } = storeWith('QueryCommand', (_, next) => next());
-      expect(await store.listByUser('pages', 20, () => false)).toEqual([]);
-      expect(calls()).toBe(10);
-      const all = await store.listByUser('pages', 2000, () => true);
-      expect(all).toHaveLength(1000);
-      expect(all.at(-1)?.id).toBe('s-0005');
+      expect(odd.map(({ id }) => id)).toEqual(['s-0249', 's-0247', 's-0245']);
+      // All of them, in three pages.
+      expect(await store.listByUser('pages', 300, () => true)).toHaveLength(250);
     });
 
     it('reads the states of at most 100 sessions at once, each once', async () => {
