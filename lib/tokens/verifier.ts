@@ -109,5 +109,5 @@ export const createPolicyTokenVerifier = (keys: JWTVerifyGetKey, policy: TokenPo
     audience: policy.audience,
     maxTokenAgeSeconds: policy.ttlSeconds,
     clientIds: registeredClientIds(policy),
-    ...(clock && { clock }),
+    clock,
   });

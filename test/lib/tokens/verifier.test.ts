@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { activeKey, createKeySet, type KeySet, publicJwks, rotateKeySet } from '#lib/tokens/key-set.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
-import { createTokenVerifier } from '#lib/tokens/verifier.ts';
+import { createPolicyTokenVerifier, createTokenVerifier } from '#lib/tokens/verifier.ts';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const settings = { issuer: 'https://auth.example.test/prod', audience: 'movie-knight', ttlSeconds: 3600 };
@@ -213,5 +213,23 @@ describe('token verification', async () => {
     const { set: removed } = await rotateKeySet(once, { ...times, nowSeconds: times.nowSeconds + 4 * 3600 });
     expect(removed.keys.map((key) => key.kid)).not.toContain(set.keys[0]?.kid);
     await expect(verifierFor(removed)(token)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+  });
+});
+
+describe('createPolicyTokenVerifier', () => {
+  it('verifies on its clock (the system clock by default) what the policy signs, for its registered clients', async () => {
+    const set = await createKeySet();
+    const policy = { ...settings, clientIds: ['tv-app'] };
+    const keys = createLocalJWKSet(publicJwks(set));
+    const token = await signerFor(set, {}, NOW).sign('user-1', 'session-1', 'tv-app');
+    await expect(createPolicyTokenVerifier(keys, policy, () => NOW)(token)).resolves.toMatchObject({
+      sub: 'user-1',
+      client_id: 'tv-app',
+    });
+    // Signed in 2026-11 for an hour: long expired by the system clock.
+    await expect(createPolicyTokenVerifier(keys, policy)(token)).rejects.toThrow();
+    // A client the policy does not register.
+    const other = await signerFor(set, {}, NOW).sign('user-1', 'session-1', 'movie-knight-app');
+    await expect(createPolicyTokenVerifier(keys, policy, () => NOW)(other)).rejects.toThrow();
   });
 });
