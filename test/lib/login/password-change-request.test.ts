@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '#lib/errors.ts';
 import { parsePasswordChangeRequest } from '#lib/login/password-change-request.ts';
 import { MAX_PASSWORD_LENGTH } from '#lib/login/request.ts';
+import { refusalOf } from '#test/support/refusal.ts';
 
-const messageFor = (body: unknown): string => {
-  try {
-    parsePasswordChangeRequest(body);
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadRequestError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a BadRequestError');
-};
+const messageFor = (body: unknown): string => refusalOf(() => parsePasswordChangeRequest(body));
 
 describe('parsePasswordChangeRequest', () => {
   it('keeps both passwords exactly as sent, and nothing else', () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '#lib/errors.ts';
 import { parseLoginRequest } from '#lib/login/request.ts';
 import { MAX_DEVICE_TOKEN_LENGTH } from '#lib/sessions/device-token.ts';
+import { refusalOf } from '#test/support/refusal.ts';
 
-const messageFor = (body: unknown): string => {
-  try {
-    parseLoginRequest(body);
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadRequestError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a BadRequestError');
-};
+const messageFor = (body: unknown): string => refusalOf(() => parseLoginRequest(body));
 
 describe('parseLoginRequest', () => {
   it('treats an identifier with @ as an email, trimmed and lowercased', () => {

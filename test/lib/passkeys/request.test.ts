@@ -1,22 +1,13 @@
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
 import { describe, expect, it } from 'vitest';
-import { BadRequestError } from '#lib/errors.ts';
 import { parseAuthenticationRequest, parseOptionsRequest, parseRegistrationRequest } from '#lib/passkeys/request.ts';
 import { createSoftwareAuthenticator } from '#test/support/authenticator.ts';
 import { TEST_ORIGIN, TEST_RP_ID } from '#test/support/dynamodb.ts';
+import { refusalOf } from '#test/support/refusal.ts';
 
 const CHALLENGE = 'A'.repeat(43);
 const ceremony = { challenge: CHALLENGE, origin: TEST_ORIGIN, rpId: TEST_RP_ID };
 const json = (value: unknown) => isoBase64URL.fromBuffer(new TextEncoder().encode(JSON.stringify(value)));
-const refusal = (parse: () => unknown) => {
-  try {
-    parse();
-  } catch (error) {
-    expect(error).toBeInstanceOf(BadRequestError);
-    return (error as Error).message;
-  }
-  throw new Error('not refused');
-};
 
 describe('passkey request bodies', () => {
   it('take an assertion and name the challenge its client data carries, or none when that is not a string', () => {
@@ -25,19 +16,19 @@ describe('passkey request bodies', () => {
     const numbered = { ...assertion, response: { ...assertion.response, clientDataJSON: json({ challenge: 5 }) } };
     expect(parseAuthenticationRequest(numbered).challenge).toBe('');
     const notJson = { ...assertion, response: { ...assertion.response, clientDataJSON: 'bm90IGpzb24' } };
-    expect(refusal(() => parseAuthenticationRequest(notJson))).toBe(
+    expect(refusalOf(() => parseAuthenticationRequest(notJson))).toBe(
       'response.clientDataJSON must be base64url-encoded JSON',
     );
   });
 
   it('name a missing field as required, and say what is wrong with any other', () => {
     const { id, ...assertion } = createSoftwareAuthenticator().authenticate(ceremony);
-    expect(refusal(() => parseAuthenticationRequest(assertion))).toBe('id is required');
-    expect(refusal(() => parseAuthenticationRequest({ ...assertion, id: '' }))).toBe('id must not be empty');
-    expect(refusal(() => parseAuthenticationRequest({ ...assertion, id, response: 'x' }))).toBe(
+    expect(refusalOf(() => parseAuthenticationRequest(assertion))).toBe('id is required');
+    expect(refusalOf(() => parseAuthenticationRequest({ ...assertion, id: '' }))).toBe('id must not be empty');
+    expect(refusalOf(() => parseAuthenticationRequest({ ...assertion, id, response: 'x' }))).toBe(
       'Invalid type: Expected Object but received "x"',
     );
-    expect(refusal(() => parseAuthenticationRequest([]))).toBe('Request body must be a JSON object');
+    expect(refusalOf(() => parseAuthenticationRequest([]))).toBe('Request body must be a JSON object');
   });
 
   it('take a registration with its name, and refuse an attestation object that is not a CBOR map holding authData bytes', () => {
@@ -55,7 +46,7 @@ describe('passkey request bodies', () => {
       encode(new Map([['authData', 'text']])),
     ]) {
       expect(
-        refusal(() =>
+        refusalOf(() =>
           parseRegistrationRequest({ ...registration, response: { ...registration.response, attestationObject } }),
         ),
         attestationObject,
@@ -66,6 +57,6 @@ describe('passkey request bodies', () => {
   it('take no body, or an object, for options', () => {
     for (const body of [undefined, null, '', {}, { extra: 1 }]) expect(() => parseOptionsRequest(body)).not.toThrow();
     for (const body of ['x', [], 0])
-      expect(refusal(() => parseOptionsRequest(body))).toBe('Request body must be a JSON object');
+      expect(refusalOf(() => parseOptionsRequest(body))).toBe('Request body must be a JSON object');
   });
 });
