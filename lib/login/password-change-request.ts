@@ -23,10 +23,7 @@ export type PasswordChangeRequest = v.InferOutput<typeof PasswordChangeRequestSc
  * is wrong. The password rules themselves (length, blocklist) are the policy's, not the shape's.
  */
 export const parsePasswordChangeRequest = (input: unknown): PasswordChangeRequest => {
-  const body = jsonObjectBody(input);
-  for (const key of ['currentPassword', 'newPassword'] as const) {
-    if (body[key] === undefined) throw new BadRequestError(`${key} is required`);
-  }
+  const body = jsonObjectBody(input, ['currentPassword', 'newPassword']);
   const result = v.safeParse(PasswordChangeRequestSchema, body, { abortPipeEarly: true });
   if (!result.success) throw new BadRequestError(result.issues[0].message);
   return result.output;

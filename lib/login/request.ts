@@ -56,22 +56,14 @@ export interface LoginRequest {
   clientId?: string | undefined;
 }
 
-const issueMessage = (issue: v.BaseIssue<unknown>): string => {
-  const key = issue.path?.[0]?.key;
-  // A missing key is reported by the object schema with an undefined input.
-  if (issue.type === 'object' && issue.input === undefined && typeof key === 'string') {
-    return `${key} is required`;
-  }
-  return issue.message;
-};
-
 /**
  * Validates a parsed JSON body at the boundary, so the domain only sees typed data.
  * Throws BadRequestError with a message naming the first field that is wrong.
  */
 export const parseLoginRequest = (body: unknown): LoginRequest => {
-  const result = v.safeParse(LoginRequestSchema, jsonObjectBody(body), { abortPipeEarly: true });
-  if (!result.success) throw new BadRequestError(issueMessage(result.issues[0]));
+  const fields = jsonObjectBody(body, ['emailOrUsername', 'password']);
+  const result = v.safeParse(LoginRequestSchema, fields, { abortPipeEarly: true });
+  if (!result.success) throw new BadRequestError(result.issues[0].message);
   const { emailOrUsername, password, deviceToken, clientId } = result.output;
   return {
     identifier: toIdentifier(emailOrUsername),
