@@ -19,16 +19,6 @@ export interface AttemptRecord {
   claims: Set<string>;
 }
 
-/** What an identifier without an item has counted: nothing. */
-export const emptyAttemptRecord = (): AttemptRecord => ({
-  attempts: 0,
-  failures: 0,
-  lockedUntil: 0,
-  forgetAt: 0,
-  lastClaimAt: 0,
-  claims: new Set<string>(),
-});
-
 /** The record in an item; undefined for no item, or one in a shape this code does not know. */
 export const parseAttemptRecord = (item: Record<string, unknown> | undefined): AttemptRecord | undefined => {
   if (!item) return undefined;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '#lib/clock.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
-import { type AttemptRecord, emptyAttemptRecord } from './attempt-record.ts';
+import type { AttemptRecord } from './attempt-record.ts';
 import { createAttemptWrites, type Write } from './attempt-writes.ts';
 import { lockSeconds, type ThrottlePolicy } from './throttle-policy.ts';
 
@@ -65,18 +65,17 @@ export const createDynamoDbLoginAttempts = (
   const writes = createAttemptWrites(client, tableName);
   const window = policy.windowSeconds * 1000;
 
-  const release = async (identifierHash: string, id: string): Promise<void> => {
-    // Nothing to do if the claim is gone (given back already, or taken back as stale).
-    await writes.release(identifierHash, id);
-  };
-
   /**
    * Turns the claim into a failure and sets the lock the new count earns, in one write that
    * expects the count it last saw: concurrent failures each retry with the count the last one
-   * left. `start` is the item right after the claim.
+   * left. `failuresBefore` is what the item counted when the claim went in.
    */
-  const fail = async (identifierHash: string, id: string, start: AttemptRecord) => {
-    let seen: AttemptRecord | undefined = start;
+  const fail = async (identifierHash: string, id: string, failuresBefore: number) => {
+    // The item as last seen (at first: as the claim left it); undefined once it is gone.
+    let seen: Pick<AttemptRecord, 'failures' | 'claims'> | undefined = {
+      failures: failuresBefore,
+      claims: new Set([id]),
+    };
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       // Our claim is gone: this failure is counted already (a write the SDK retried had been
       // applied), or the claim was taken back as stale (only after the function's timeout).
@@ -96,23 +95,17 @@ export const createDynamoDbLoginAttempts = (
     throw new ServiceUnavailableError({ cause: new Error('Too much contention counting a failure') });
   };
 
-  /** `before` is the item as it was just before the claim, without it (undefined: nothing counted). */
-  const granted = (identifierHash: string, id: string, now: number, before: AttemptRecord | undefined): ClaimResult => {
-    const counted = before ?? emptyAttemptRecord();
-    const after = {
-      ...counted,
-      attempts: counted.attempts + 1,
-      lastClaimAt: now,
-      claims: new Set([...counted.claims, id]),
-    };
-    return {
-      granted: true,
-      claim: {
-        fail: () => fail(identifierHash, id, after),
-        release: () => release(identifierHash, id),
+  /** `failuresBefore`: the failures the item counted when the claim went in (0 for a new item). */
+  const granted = (identifierHash: string, id: string, failuresBefore: number): ClaimResult => ({
+    granted: true,
+    claim: {
+      fail: () => fail(identifierHash, id, failuresBefore),
+      // Nothing to do if the claim is gone (given back already, or taken back as stale).
+      release: async () => {
+        await writes.release(identifierHash, id);
       },
-    };
-  };
+    },
+  });
 
   return {
     async claim(identifierHash) {
@@ -129,17 +122,14 @@ export const createDynamoDbLoginAttempts = (
           staleBefore,
         });
         // A fresh item had nothing before the claim: `old` is undefined, as for a restart.
-        if (normal.applied) return granted(identifierHash, id, now, normal.old);
+        if (normal.applied) return granted(identifierHash, id, normal.old?.failures ?? 0);
         const seen = normal.old;
-        if (seen?.claims.has(id)) {
-          // Our own claim, applied by a write the SDK retried: it holds.
-          const others = new Set([...seen.claims].filter((claim) => claim !== id));
-          return granted(identifierHash, id, now, { ...seen, attempts: seen.attempts - 1, claims: others });
-        }
+        // Our own claim, applied by a write the SDK retried: it holds.
+        if (seen?.claims.has(id)) return granted(identifierHash, id, seen.failures);
         const freshInFlight = seen !== undefined && seen.attempts > seen.failures && seen.lastClaimAt > staleBefore;
         if (!seen || (seen.forgetAt <= now && !freshInFlight)) {
           const restarted = await writes.restart(identifierHash, id, { now, forgetAt, staleBefore });
-          if (restarted.applied) return granted(identifierHash, id, now, undefined);
+          if (restarted.applied) return granted(identifierHash, id, 0);
           continue;
         }
         if (seen.lockedUntil > now) {
@@ -147,10 +137,7 @@ export const createDynamoDbLoginAttempts = (
         }
         if (seen.attempts > seen.failures && seen.lastClaimAt <= staleBefore) {
           const reclaimed = await writes.reclaim(identifierHash, id, { now, seen });
-          if (reclaimed.applied) {
-            const dropped = { attempts: seen.failures, claims: new Set<string>() };
-            return granted(identifierHash, id, now, { ...seen, ...dropped });
-          }
+          if (reclaimed.applied) return granted(identifierHash, id, seen.failures);
           continue;
         }
         // The budget is held by attempts in flight: wait for them to fail (and lock) or succeed.
