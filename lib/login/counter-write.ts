@@ -13,9 +13,8 @@ export interface CounterWrite {
 
 /**
  * Applies one conditional UpdateItem to a counter item (device budgets, the account cap) and
- * resolves to the `failures` it left (0 when the item has none), or `undefined` when the
- * condition did not hold: an answer, not an error. `#key` and `#ttl` name the table's key and
- * TTL attributes.
+ * resolves to the `failures` it left, or `undefined` when the condition did not hold: an answer,
+ * not an error. `#key` and `#ttl` name the table's key and TTL attributes.
  */
 export const writeCounter = async (
   client: DynamoDBDocumentClient,
@@ -24,11 +23,11 @@ export const writeCounter = async (
   failure: string,
 ): Promise<number | undefined> => {
   const { partitionKey, timeToLiveAttribute } = LOGIN_ATTEMPTS_TABLE;
-  const expressions = `${update} ${condition ?? ''}`;
+  const uses = (name: string) => [update, condition].some((expression) => expression?.includes(name));
   // DynamoDB refuses names an expression does not use, and an empty map.
   const names = {
-    ...(expressions.includes('#key') && { '#key': partitionKey }),
-    ...(expressions.includes('#ttl') && { '#ttl': timeToLiveAttribute }),
+    ...(uses('#key') && { '#key': partitionKey }),
+    ...(uses('#ttl') && { '#ttl': timeToLiveAttribute }),
   };
   try {
     const { Attributes } = await client.send(
@@ -42,7 +41,8 @@ export const writeCounter = async (
         ReturnValues: 'UPDATED_NEW',
       }),
     );
-    return typeof Attributes?.failures === 'number' ? Attributes.failures : 0;
+    // Every counter write sets or adds `failures`, so the new values always hold it.
+    return (Attributes as { failures: number }).failures;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     return toStoreError(failure)(error);
