@@ -24,7 +24,7 @@ export type PasswordChangeRequest = v.InferOutput<typeof PasswordChangeRequestSc
  */
 export const parsePasswordChangeRequest = (input: unknown): PasswordChangeRequest => {
   const body = jsonObjectBody(input, ['currentPassword', 'newPassword']);
-  const result = v.safeParse(PasswordChangeRequestSchema, body, { abortPipeEarly: true });
+  const result = v.safeParse(PasswordChangeRequestSchema, body);
   if (!result.success) throw new BadRequestError(result.issues[0].message);
   return result.output;
 };

@@ -62,7 +62,7 @@ export interface LoginRequest {
  */
 export const parseLoginRequest = (body: unknown): LoginRequest => {
   const fields = jsonObjectBody(body, ['emailOrUsername', 'password']);
-  const result = v.safeParse(LoginRequestSchema, fields, { abortPipeEarly: true });
+  const result = v.safeParse(LoginRequestSchema, fields);
   if (!result.success) throw new BadRequestError(result.issues[0].message);
   const { emailOrUsername, password, deviceToken, clientId } = result.output;
   return {
