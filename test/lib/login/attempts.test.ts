@@ -217,4 +217,20 @@ describe('DynamoDB login attempts', () => {
     const now = time.clock().getTime();
     expect(item).toMatchObject({ forgetAt: now + 900_000, expiresAt: Math.ceil(now / 1000) + 900 });
   });
+
+  it("remembers a new item from its first claim, and a lock's failures for a window after the lock", async () => {
+    const first = time.clock().getTime();
+    await claimOf(await attempts.claim('remembered')).release();
+    expect(await stored('remembered')).toMatchObject({
+      forgetAt: first + 900_000,
+      expiresAt: Math.ceil((first + 900_000) / 1000),
+    });
+    await fail('remembered', 5);
+    const locked = time.clock().getTime();
+    expect(await stored('remembered')).toMatchObject({
+      lockedUntil: locked + 60_000,
+      forgetAt: locked + 60_000 + 900_000,
+      expiresAt: Math.ceil((locked + 960_000) / 1000),
+    });
+  });
 });
