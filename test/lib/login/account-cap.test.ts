@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AccountCap, accountKey, createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
+import { instrumentedClient } from '#test/support/instrumented-client.ts';
 
 const POLICY = { maxFailures: 100, memorySeconds: 365 * 86_400 };
 
@@ -21,8 +22,18 @@ describe('DynamoDB account cap', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     time = manualClock();
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
     cap = createDynamoDbAccountCap(tables.client, tables.attemptsTableName, POLICY, time.clock);
   });
+
+  /** The cap through a client that records its calls. */
+  const recorded = () => {
+    const { client, calls, updates } = instrumentedClient(tables.endpoint);
+    return { cap: createDynamoDbAccountCap(client, tables.attemptsTableName, POLICY, time.clock), calls, updates };
+  };
 
   afterAll(() => tables.drop());
 
@@ -92,5 +103,42 @@ describe('DynamoDB account cap', () => {
     expect(await failures('email-a')).toBeGreaterThanOrEqual(105);
     expect((await cap.standing('email-a')).reached).toBe(true);
     expect((await cap.standing('user-a')).reached).toBe(true);
+  });
+
+  it('reads the standing strongly consistent, so a failure just counted is never missed', async () => {
+    const { cap: reading, calls } = recorded();
+    await reading.standing('email-g');
+    expect(calls.map((call) => [call.command, call.input.ConsistentRead])).toEqual([['GetItemCommand', true]]);
+  });
+
+  it('counts with one write per identifier, and one more for an identifier that lags', async () => {
+    const { cap: counting, updates } = recorded();
+    await Promise.all([put('email-h', 3), put('user-h', 3)]);
+    expect(await counting.count('email-h', 'user-h')).toBe(true);
+    expect(updates()).toHaveLength(2);
+    await put('user-h', 10);
+    expect(await counting.count('email-h', 'user-h')).toBe(true);
+    expect(updates().slice(2)).toEqual([
+      'ADD failures :one SET #ttl = :ttl',
+      'ADD failures :one SET #ttl = :ttl',
+      'SET failures = :highest',
+    ]);
+    expect([await failures('email-h'), await failures('user-h')]).toEqual([11, 11]);
+  });
+
+  it('gives every unknown identifier a second item of its own', async () => {
+    await cap.count('ghost-1', undefined);
+    await cap.count('ghost-2', undefined);
+    const keys = (await tables.client.send(new ScanCommand({ TableName: tables.attemptsTableName }))).Items?.map(
+      (item) => item.key,
+    );
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        accountKey('ghost-1'),
+        `${accountKey('ghost-1')}#alone`,
+        accountKey('ghost-2'),
+        `${accountKey('ghost-2')}#alone`,
+      ]),
+    );
   });
 });

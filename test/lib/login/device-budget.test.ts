@@ -1,5 +1,5 @@
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createDynamoDbDeviceBudgets,
   type DeviceBudgets,
@@ -32,6 +32,10 @@ describe('DynamoDB device budgets', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     time = manualClock();
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
     budgets = createDynamoDbDeviceBudgets(tables.client, tables.attemptsTableName, POLICY, time.clock);
   });
 

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
 import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
@@ -44,6 +44,7 @@ describe('login against DynamoDB Local', () => {
   let logger: ReturnType<typeof recordingLogger>;
   let counted: ReturnType<typeof countingVerifier>;
   let login: ReturnType<typeof createLogin>;
+  let deps: LoginDependencies;
 
   const attempt = (emailOrUsername: string, password: string) =>
     login({ identifier: toIdentifier(emailOrUsername), password });
@@ -63,7 +64,7 @@ describe('login against DynamoDB Local', () => {
     await table.createUser('moviefan', { id: 'user-fan', email: 'MovieFan@Example.com', dateOfBirth: '1999-05-20' });
     logger = recordingLogger();
     counted = countingVerifier(createPasswordVerifier(TEST_BCRYPT_COST));
-    const deps: LoginDependencies = {
+    deps = {
       users: createDynamoDbUserStore(table.client, table.usersTableName),
       // A threshold no test here reaches: throttling has its own tests.
       attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
@@ -79,6 +80,10 @@ describe('login against DynamoDB Local', () => {
       telemetry: createLoginTelemetry(logger),
       ...testLoginBudgets(table),
     };
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
     login = createLogin(deps);
   });
 
