@@ -135,7 +135,9 @@ export const createDynamoDbLoginAttempts = (
         if (seen.lockedUntil > now) {
           return { granted: false, retryAfterSeconds: Math.ceil((seen.lockedUntil - now) / 1000) };
         }
-        if (seen.attempts > seen.failures && seen.lastClaimAt <= staleBefore) {
+        // Neither forgotten nor locked, a claim is refused only with claims in flight: stale ones
+        // are taken back; fresh ones hold the budget.
+        if (seen.lastClaimAt <= staleBefore) {
           const reclaimed = await writes.reclaim(identifierHash, id, { now, seen });
           if (reclaimed.applied) return granted(identifierHash, id, seen.failures);
           continue;
