@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseAttemptRecord } from '#lib/login/attempt-record.ts';
 import {
   type AttemptClaim,
   type ClaimResult,
@@ -18,6 +19,21 @@ describe('lockSeconds', () => {
       0, 0, 60, 120, 240, 480, 900, 900, 900,
     ]);
   });
+});
+
+describe('parseAttemptRecord', () => {
+  const counts = { attempts: 1, failures: 1, lockedUntil: 0, forgetAt: 1, lastClaimAt: 1 };
+
+  it('reads the counts, and no claims from an item without them', () => {
+    expect(parseAttemptRecord({ key: 'k', ...counts })).toEqual({ ...counts, claims: new Set() });
+  });
+
+  it.each(['attempts', 'failures', 'lockedUntil', 'forgetAt', 'lastClaimAt'])(
+    'knows no item whose %s is not a number',
+    (name) => {
+      expect(parseAttemptRecord({ ...counts, [name]: '1' })).toBeUndefined();
+    },
+  );
 });
 
 describe('DynamoDB login attempts', () => {

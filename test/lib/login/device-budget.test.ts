@@ -9,6 +9,7 @@ import {
 } from '#lib/login/device-budget.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
+import { instrumentedClient } from '#test/support/instrumented-client.ts';
 
 const POLICY = { maxFailures: 5, ttlSeconds: 365 * 86_400 };
 
@@ -47,7 +48,9 @@ describe('DynamoDB device budgets', () => {
     // A claim counts as a failure at once: the five failing needs no write, and the device is done.
     expect(await stored('burst-device')).toMatchObject({ failures: 5 });
     time.advance(30 * 86_400);
-    expect(granted(await Promise.all(Array.from({ length: 5 }, () => budgets.claim('burst-device'))))).toBe(0);
+    expect(await Promise.all(Array.from({ length: 5 }, () => budgets.claim('burst-device')))).toEqual(
+      Array.from({ length: 5 }, () => ({ granted: false })),
+    );
   });
 
   it('keeps the item as long as a token of the device can live, under a hash of its id', async () => {
@@ -55,6 +58,8 @@ describe('DynamoDB device budgets', () => {
     const item = await stored('kept-device');
     expect(item?.expiresAt).toBe(Math.ceil(time.clock().getTime() / 1000) + POLICY.ttlSeconds);
     expect(JSON.stringify(item)).not.toContain('kept-device');
+    // SHA-256 of the id, base64url: distinct ids never share an item.
+    expect(item?.key).toBe('device#V8SeYfQVV_BVc6JtGhD85tpzvKllhHRqG7GaYAu8mlU');
   });
 
   it('forgets the failures of a device when it succeeds, and only of that device', async () => {
@@ -63,6 +68,15 @@ describe('DynamoDB device budgets', () => {
     await claimOf(await budgets.claim('owner-device')).succeed();
     expect(await stored('owner-device')).toMatchObject({ failures: 0 });
     expect(await stored('other-device')).toMatchObject({ failures: 1 });
+  });
+
+  it('starts a device over with one write when nobody claimed since', async () => {
+    const { client, updates } = instrumentedClient(tables.endpoint);
+    const recorded = createDynamoDbDeviceBudgets(client, tables.attemptsTableName, POLICY, time.clock);
+    await recorded.claim('quiet-device');
+    await claimOf(await recorded.claim('quiet-device')).succeed();
+    expect(updates()).toHaveLength(3);
+    expect(await stored('quiet-device')).toMatchObject({ failures: 0 });
   });
 
   it('undoes only its own claim when other claims came after it (a thief racing the owner)', async () => {
