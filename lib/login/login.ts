@@ -58,11 +58,19 @@ const selectUser = (lookup: UserLookup): Lookup =>
 /** The user's identifier that was not presented: failures count on the account's every identifier. */
 const otherIdentifier = (user: UserItem, presented: UserIdentifier): UserIdentifier =>
   presented.kind === 'email'
-    ? { kind: 'username', username: user.username }
+    ? // Stryker disable next-line StringLiteral: equivalent, identifierHash hashes every kind but 'email' as a username
+      { kind: 'username', username: user.username }
     : { kind: 'email', email: user.emailLower };
 
-const firstRejection = (results: PromiseSettledResult<unknown>[]): unknown =>
-  (results.find((result) => result.status === 'rejected') as PromiseRejectedResult | undefined)?.reason;
+/** True when every result is fulfilled, each then typed as such. */
+const allFulfilled = <T extends readonly PromiseSettledResult<unknown>[]>(
+  results: T,
+): results is { [K in keyof T]: Extract<T[K], PromiseFulfilledResult<unknown>> } =>
+  results.every((result) => result.status === 'fulfilled');
+
+/** The reason of the first rejected result: called only when one is (see allFulfilled). */
+const firstRejection = (results: readonly PromiseSettledResult<unknown>[]): unknown =>
+  (results.find((result) => result.status === 'rejected') as PromiseRejectedResult).reason;
 
 /**
  * The login use case. Three budgets decide whether a password is checked at all (see
@@ -160,24 +168,15 @@ export const createLogin = ({
       presented,
       control.globalEpoch(),
     ] as const);
-    const [claimed, deviceClaimed, standing, found, ready, hashed, device, global] = settled;
-    if (
-      claimed.status === 'rejected' ||
-      deviceClaimed.status === 'rejected' ||
-      standing.status === 'rejected' ||
-      found.status === 'rejected' ||
-      ready.status === 'rejected' ||
-      hashed.status === 'rejected' ||
-      device.status === 'rejected' ||
-      global.status === 'rejected'
-    ) {
+    if (!allFulfilled(settled)) {
       // No password was checked: the claims go back uncounted (best effort; they go stale anyway).
-      const granted = [claimed, deviceClaimed].flatMap((result) =>
+      const granted = [settled[0], settled[1]].flatMap((result) =>
         result.status === 'fulfilled' && result.value.granted ? [result.value.claim] : [],
       );
       await Promise.all(granted.map((claim) => claim.release().catch(() => undefined)));
       throw firstRejection(settled);
     }
+    const [claimed, deviceClaimed, standing, found, , hashed, device, global] = settled;
     const log = { identifierHash: hashed.value, identifierKind: identifier.kind };
     const lookup = selectUser(found.value);
     const user = lookup.user;
