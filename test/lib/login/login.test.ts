@@ -10,6 +10,8 @@ import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin, type LoginDependencies } from '#lib/login/login.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
+import { createDeviceTokens } from '#lib/sessions/device-token.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
@@ -18,12 +20,15 @@ import { createPasswordVerifier, hashPassword, type PasswordVerifier } from '#li
 import { createDynamoDbUserStore } from '#lib/users/store.ts';
 import { newUserItem } from '#lib/users/user.ts';
 import { createTestTables, TEST_BCRYPT_COST, TEST_PASSWORD, type TestTables } from '#test/support/dynamodb.ts';
+import { MISSING_TABLE } from '#test/support/instrumented-client.ts';
 import { testKeySet } from '#test/support/keys.ts';
 import { recordingLogger } from '#test/support/recording-logger.ts';
 import { testLoginBudgets, testSessionStarter } from '#test/support/sessions.ts';
 import { testUserAdmin } from '#test/support/users.ts';
 import { verifyWithTestKeys } from '#test/support/verify.ts';
 
+/** A threshold no test here reaches: throttling has its own tests. */
+const THROTTLE = { maxFailures: 100, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 };
 const settings = { issuer: 'movie-knight-auth', audience: 'movie-knight', ttlSeconds: 3600 };
 
 /** Counts bcrypt compares, and whether each had a real hash, around the real verifier. */
@@ -46,6 +51,8 @@ describe('login against DynamoDB Local', () => {
   let login: ReturnType<typeof createLogin>;
   let deps: LoginDependencies;
 
+  const storedAttempts = async (key: string) =>
+    (await table.client.send(new GetCommand({ TableName: table.attemptsTableName, Key: { key } }))).Item;
   const attempt = (emailOrUsername: string, password: string) =>
     login({ identifier: toIdentifier(emailOrUsername), password });
 
@@ -67,12 +74,7 @@ describe('login against DynamoDB Local', () => {
     deps = {
       users: createDynamoDbUserStore(table.client, table.usersTableName),
       // A threshold no test here reaches: throttling has its own tests.
-      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, {
-        maxFailures: 100,
-        windowSeconds: 900,
-        baseLockSeconds: 60,
-        maxLockSeconds: 900,
-      }),
+      attempts: createDynamoDbLoginAttempts(table.client, table.attemptsTableName, THROTTLE),
       identifierHash: createIdentifierHash(createSecretReader({ value: 'identifier-key-for-login-tests-0123456789' })),
       passwords: counted.verifier,
       tokens: createTokenSigner(createSigningKeyProvider({ value: JSON.stringify(await testKeySet()) }), settings),
@@ -101,6 +103,57 @@ describe('login against DynamoDB Local', () => {
       expect(expiresIn).toBe(settings.ttlSeconds);
     },
   );
+
+  it.each([
+    [
+      'the identifier key',
+      () => ({ identifierHash: createIdentifierHash(createSecretReader({ file: '/nonexistent/key' })) }),
+    ],
+    ['the identifier budget', () => ({ attempts: createDynamoDbLoginAttempts(table.client, MISSING_TABLE, THROTTLE) })],
+    [
+      'the device budget',
+      () => ({ devices: createDynamoDbDeviceBudgets(table.client, MISSING_TABLE, DEFAULTS.devices) }),
+    ],
+    [
+      'the account cap',
+      () => ({
+        accountCap: createDynamoDbAccountCap(table.client, MISSING_TABLE, { maxFailures: 100, memorySeconds: 60 }),
+      }),
+    ],
+    ['the user lookup', () => ({ users: createDynamoDbUserStore(table.client, MISSING_TABLE) })],
+    [
+      'the signing key',
+      () => ({ tokens: createTokenSigner(createSigningKeyProvider({ file: '/nonexistent/keys' }), settings) }),
+    ],
+    [
+      'the device token key',
+      () => ({
+        deviceTokens: createDeviceTokens(createSecretReader({ file: '/nonexistent/key' }), {
+          ttlSeconds: DEFAULTS.devices.ttlSeconds,
+        }),
+      }),
+    ],
+    ['the global session epoch', () => ({ control: createDynamoDbSessionControl(table.client, MISSING_TABLE) })],
+  ] as const)('fails with %s failing, checks no password, and gives its claims back', async (_, failing) => {
+    const { deviceToken } = await login({ identifier: toIdentifier('moviefan'), password: 'secret123' });
+    const key = await deps.identifierHash(toIdentifier('moviefan'));
+    const attemptsBefore = await storedAttempts(key);
+    const compares = counted.calls.length;
+    const error = await createLogin({ ...deps, ...failing() })({
+      identifier: toIdentifier('moviefan'),
+      password: 'secret123',
+      deviceToken,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(InvalidCredentialsError);
+    // Its own error (the handler answers 500 or 503): never a 401 or a 429.
+    expect((error as { statusCode?: number }).statusCode ?? 500).toBeGreaterThanOrEqual(500);
+    expect(counted.calls.length).toBe(compares);
+    // The identifier's claim went back: nothing in flight, nothing counted.
+    const after = await storedAttempts(key);
+    expect(after).toMatchObject({ attempts: attemptsBefore?.attempts, failures: attemptsBefore?.failures });
+    expect(after?.claims).toBeUndefined();
+  });
 
   it('logs in by username in its exact case', async () => {
     expect((await attempt('moviefan', 'secret123')).user.id).toBe('user-fan');
