@@ -77,7 +77,8 @@ export const endEverySession = async (
       }),
     )
     .catch(toStoreError('Ending every session failed'));
-  const globalEpoch = Attributes?.[EPOCH];
+  // An ADD always returns the value it left.
+  const globalEpoch = (Attributes as Record<string, unknown>)[EPOCH];
   if (!isEpoch(globalEpoch)) throw new Error('The session control item is unusable');
   return { globalEpoch, previous: globalEpoch - 1 };
 };

@@ -17,8 +17,7 @@ export const RefreshRequestSchema = v.object({
  * BadRequestError naming what is wrong; says nothing about whether the token is genuine.
  */
 export const parseRefreshRequest = (body: unknown): string => {
-  if (jsonObjectBody(body).refreshToken === undefined) throw new BadRequestError('refreshToken is required');
-  const result = v.safeParse(RefreshRequestSchema, body, { abortPipeEarly: true });
+  const result = v.safeParse(RefreshRequestSchema, jsonObjectBody(body, ['refreshToken']));
   if (!result.success) throw new BadRequestError(result.issues[0].message);
   return result.output.refreshToken;
 };
