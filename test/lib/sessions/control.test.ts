@@ -1,5 +1,5 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { INVALID_REFRESH_TOKEN_MESSAGE, SERVICE_UNAVAILABLE_MESSAGE, ServiceUnavailableError } from '#lib/errors.ts';
 import { createDynamoDbSessionControl, endEverySession } from '#lib/sessions/control.ts';
 import { endedEverywhere } from '#lib/sessions/session.ts';
@@ -99,8 +99,12 @@ describe('ending every session of every user (the global session epoch), against
 
   beforeAll(async () => {
     tables = await createTestTables();
-    handlers = createSessionHandlers(tables.env);
     for (const id of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay']) await tables.createUser(id, { id });
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
+    handlers = createSessionHandlers(tables.env);
   });
   afterAll(() => tables.drop());
   afterEach(() => vi.restoreAllMocks());
@@ -306,5 +310,48 @@ describe('ending every session of every user (the global session epoch), against
     } finally {
       rounds.restore();
     }
+  });
+});
+
+describe('the global session epoch as stored', () => {
+  let tables: TestTables;
+  const write = (epoch: unknown) =>
+    tables.client.send(
+      new PutCommand({
+        TableName: tables.sessionsTableName,
+        Item: { [SESSIONS_TABLE.partitionKey]: SESSIONS_TABLE.controlKey, [SESSIONS_TABLE.controlAttribute]: epoch },
+      }),
+    );
+  const read = () => createDynamoDbSessionControl(tables.client, tables.sessionsTableName).globalEpoch();
+
+  beforeAll(async () => {
+    tables = await createTestTables();
+  });
+
+  afterAll(() => tables.drop());
+
+  it('reads 0 written by hand, and counts on from it', async () => {
+    await write(0);
+    expect(await read()).toBe(0);
+    expect(await endEverySession(tables.client, tables.sessionsTableName)).toEqual({ globalEpoch: 1, previous: 0 });
+    expect(await read()).toBe(1);
+  });
+
+  it.each([
+    ['a negative number', -2],
+    ['a fraction', 1.5],
+    ['text', '3'],
+  ])('refuses %s as an epoch: a 503 that says why, never a pass', async (_, epoch) => {
+    await write(epoch);
+    const error = await read().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as Error).cause).toMatchObject({ message: 'The session control item is unusable' });
+  });
+
+  it('refuses to report an end of every session that left an unusable epoch', async () => {
+    await write(-3);
+    await expect(endEverySession(tables.client, tables.sessionsTableName)).rejects.toThrow(
+      'The session control item is unusable',
+    );
   });
 });

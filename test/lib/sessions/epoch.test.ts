@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSessionAccess } from '#lib/sessions/access.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
 import { endedByUser } from '#lib/sessions/session.ts';
@@ -51,10 +51,14 @@ describe('the session epoch, against DynamoDB Local', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    handlers = createSessionHandlers(tables.env);
     for (const id of ['ann', 'bob', 'cat', 'dan']) {
       await tables.createUser(id, { id, password: PASSWORD });
     }
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
+    handlers = createSessionHandlers(tables.env);
   });
   afterAll(() => tables.drop());
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { createRefreshTokens, parseRefreshToken, refreshKeyId } from '#lib/sessions/refresh-token.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
@@ -125,6 +125,10 @@ describe('a reader of the sessions table', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     await tables.createUser('u', { id: 'u' });
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(() => {
     handlers = createSessionHandlers(tables.env);
   });
 

@@ -1,5 +1,5 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { InvalidRefreshTokenError } from '#lib/errors.ts';
 import { createDynamoDbSessionControl } from '#lib/sessions/control.ts';
@@ -43,6 +43,10 @@ describe('refresh outcomes in the log and metrics', () => {
   beforeAll(async () => {
     tables = await createTestTables();
     await tables.createUser('u', { id: 'u' });
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(async () => {
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),
       control: createDynamoDbSessionControl(tables.client, tables.sessionsTableName),
@@ -101,6 +105,10 @@ describe('refresh failures in uniform work', () => {
     for (const id of ['alive', 'everywhere', 'gone']) {
       await tables.createUser(id, { id });
     }
+  });
+
+  // Built for each test: Stryker counts code run in beforeAll as no test's.
+  beforeEach(async () => {
     const real = createRefreshTokens(createSecretReader({ value: TEST_REFRESH_KEY }));
     refresh = createRefresh({
       sessions: createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName),

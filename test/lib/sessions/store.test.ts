@@ -3,9 +3,11 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
+import { createDynamoDbSessionControl, endEverySession } from '#lib/sessions/control.ts';
 import type { SessionItem } from '#lib/sessions/session.ts';
 import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
+import { MISSING_TABLE } from '#test/support/instrumented-client.ts';
 
 /**
  * The bounded loops of the sessions store, against DynamoDB Local: a session start that meets
@@ -174,6 +176,33 @@ describe('the DynamoDB sessions store, at its bounds', () => {
       const always = partly(3);
       await expect(always.store.listedState(ids)).rejects.toBeInstanceOf(ServiceUnavailableError);
       expect(always.calls()).toBe(3);
+    });
+  });
+
+  describe('when the store fails (a real one: the tables do not exist)', () => {
+    const missing = () => createDynamoDbSessionStore(tables.client, MISSING_TABLE, MISSING_TABLE);
+    const now = Date.parse('2026-11-26T12:00:00Z');
+
+    it.each([
+      ['starting a session', 'Session write failed', () => missing().create(session('f-1', 'many', now), guard())],
+      ['reading a session', 'Session read failed', () => missing().get('f-1')],
+      ['reading listed sessions', 'Session read failed', () => missing().listedState(['f-1'])],
+      ['rotating a session', 'Session rotation failed', () => missing().rotate(session('f-1', 'many', now), now, now)],
+      ['ending a session', 'Session end failed', () => missing().end('f-1', now)],
+      ['listing sessions', 'Session listing failed', () => missing().listByUser('many', 10, () => true)],
+      [
+        'reading the global epoch',
+        'Session control read failed',
+        () => createDynamoDbSessionControl(tables.client, MISSING_TABLE).globalEpoch(),
+      ],
+      ['ending every session', 'Ending every session failed', () => endEverySession(tables.client, MISSING_TABLE)],
+    ])('fails %s with a 500 saying so', async (_, message, call) => {
+      const error = await call().then(
+        (answer) => ({ answer }),
+        (caught: unknown) => caught,
+      );
+      expect(error).toMatchObject({ statusCode: 500, message });
+      expect((error as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     });
   });
 });
