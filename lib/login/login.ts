@@ -182,6 +182,7 @@ export const createLogin = ({
     const user = lookup.user;
 
     const trustedDevice =
+      // Stryker disable next-line ConditionalExpression: equivalent, without a device the device claim is never granted (its write goes to a key no device has)
       device.value !== undefined &&
       deviceClaimed.value.granted &&
       user !== undefined &&

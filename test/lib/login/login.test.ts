@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { INVALID_CREDENTIALS_MESSAGE, InvalidCredentialsError } from '#lib/errors.ts';
-import { createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
+import { accountKey, createDynamoDbAccountCap } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts, type LoginAttempts } from '#lib/login/attempts.ts';
 import { createDynamoDbDeviceBudgets } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
@@ -315,7 +315,7 @@ describe('rehash on login', () => {
     table = await createTestTables();
     keys = JSON.stringify(await testKeySet());
     logger = recordingLogger();
-    for (const id of ['weak', 'raced', 'unlucky', 'strong']) {
+    for (const id of ['weak', 'raced', 'unlucky', 'strong', 'epoch-moved', 'disabled-meanwhile']) {
       await table.createUser(id, { id });
     }
   });
@@ -349,6 +349,84 @@ describe('rehash on login', () => {
     expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'password_changed', userId: 'raced' });
   });
 
+  /** The user store, with `meanwhile` run right after the login's lookup (before its session starts). */
+  const racedBy = (meanwhile: () => Promise<unknown>) => {
+    const real = createDynamoDbUserStore(table.client, table.usersTableName);
+    return {
+      ...real,
+      findByIdentifier: async (identifier: Parameters<typeof real.findByIdentifier>[0]) => {
+        const items = await real.findByIdentifier(identifier);
+        await meanwhile();
+        return items;
+      },
+    };
+  };
+  const setUser = (id: string, expression: string, values: Record<string, unknown>) =>
+    table.client.send(
+      new UpdateCommand({
+        TableName: table.usersTableName,
+        Key: { id },
+        UpdateExpression: expression,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  /** The user's sessions, whole: their ids from the user index, then each item. */
+  const sessionsOf = async (userId: string) => {
+    const { Items = [] } = await table.client.send(
+      new QueryCommand({
+        TableName: table.sessionsTableName,
+        IndexName: 'user-index',
+        KeyConditionExpression: 'userId = :user',
+        ExpressionAttributeValues: { ':user': userId },
+      }),
+    );
+    return Promise.all(
+      Items.map(
+        async ({ id }) =>
+          (await table.client.send(new GetCommand({ TableName: table.sessionsTableName, Key: { id } }))).Item,
+      ),
+    );
+  };
+
+  it('starts one session, for the client named, in the user epoch of the item whose hash was compared', async () => {
+    await loginWith(TEST_BCRYPT_COST)({
+      identifier: toIdentifier('strong'),
+      password: 'secret123',
+      clientId: 'tv-app',
+    });
+    const sessions = await sessionsOf('strong');
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ clientId: 'tv-app' });
+  });
+
+  it('starts the session in the new epoch when the user signed out everywhere meanwhile', async () => {
+    const users = racedBy(() => setUser('epoch-moved', 'SET sessionEpoch = :one', { ':one': 1 }));
+    const grant = await loginWith(
+      TEST_BCRYPT_COST,
+      users,
+    )({ identifier: toIdentifier('epoch-moved'), password: 'secret123', clientId: 'tv-app' });
+    expect(grant.user).toMatchObject({ id: 'epoch-moved' });
+    const { sid } = JSON.parse(Buffer.from(grant.token.split('.')[1] ?? '', 'base64url').toString());
+    const sessions = await sessionsOf('epoch-moved');
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ id: sid, epoch: 1, clientId: 'tv-app' });
+  });
+
+  it('starts no session when the user was disabled meanwhile', async () => {
+    // As `users disable` does it: one write, which moves the user's epoch too.
+    const users = racedBy(() =>
+      setUser('disabled-meanwhile', 'SET disabledAt = :now ADD sessionEpoch :one', {
+        ':now': '2026-11-26T12:00:00Z',
+        ':one': 1,
+      }),
+    );
+    await expect(
+      loginWith(TEST_BCRYPT_COST, users)({ identifier: toIdentifier('disabled-meanwhile'), password: 'secret123' }),
+    ).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect(await sessionsOf('disabled-meanwhile')).toEqual([]);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'password_changed', userId: 'disabled-meanwhile' });
+  });
+
   it('still logs the user in when the rehash fails', async () => {
     const real = createDynamoDbUserStore(table.client, table.usersTableName);
     // A write failure DynamoDB Local will not produce on demand while its reads succeed.
@@ -359,7 +437,11 @@ describe('rehash on login', () => {
     )({ identifier: toIdentifier('unlucky'), password: 'secret123' });
     expect(user.id).toBe('unlucky');
     expect(bcrypt.getRounds(await storedHash('unlucky'))).toBe(TEST_BCRYPT_COST);
-    expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({ level: 'warn' });
+    expect(logger.lines.find((line) => line.message === 'Rehash failed')).toMatchObject({
+      level: 'warn',
+      details: { userId: 'unlucky', error: expect.any(Error) },
+    });
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', rehashed: 'failed' });
   });
 
   it('still logs the user in when giving the claim back fails, and says so in a warning', async () => {
@@ -463,6 +545,18 @@ describe('login budgets: the trusted device, the identifier and the account cap'
         }),
       );
     const last = () => logger.lines.at(-1)?.details as Record<string, unknown>;
+    const logged = () => logger.lines.map((line) => line.details as Record<string, unknown>);
+    /** The account cap's count on the username's and the email's item. */
+    const accountFailures = async (username: string) =>
+      Promise.all(
+        [username, `${username}@example.com`].map(async (identifier) => {
+          const key = accountKey(await identifierHash(toIdentifier(identifier)));
+          const { Item } = await table.client.send(
+            new GetCommand({ TableName: table.attemptsTableName, Key: { key } }),
+          );
+          return Item?.failures;
+        }),
+      );
     /** The identifier's counts (a claim given back leaves its time, nothing counted). */
     const stored = async (identifier: string) => {
       const { Item } = await table.client.send(
@@ -474,12 +568,12 @@ describe('login budgets: the trusted device, the identifier and the account cap'
       const { attempts, failures, lockedUntil, forgetAt, claims } = Item ?? {};
       return { attempts, failures, lockedUntil, forgetAt, claims };
     };
-    return { attempt, answer, last, stored };
+    return { attempt, answer, last, logged, stored, accountFailures };
   };
 
   beforeAll(async () => {
     table = await createTestTables();
-    for (const name of ['owner', 'capped', 'lapsed', 'off', 'shared']) {
+    for (const name of ['owner', 'capped', 'lapsed', 'off', 'shared', 'passing', 'resets', 'retired']) {
       await table.createUser(name, { id: `user-${name}` });
     }
     await table.put({
@@ -548,6 +642,49 @@ describe('login budgets: the trusted device, the identifier and the account cap'
       expect([JSON.stringify({ status: 401 }), JSON.stringify({ status: 429, retryAfter: '900' })]).toContain(answered);
     }
     expect(seen).toContain(JSON.stringify({ status: 429, retryAfter: '900' }));
+  });
+
+  it('logs the failure that passed the cap as the cap, naming the user', async () => {
+    const { answer, logged } = await setUp();
+    expect(await answer('passing', 'wrong-1')).toMatchObject({ status: 401 });
+    // Racing claims all see the account under its cap: the cap answers only from their counts.
+    const raced = await Promise.all([
+      answer('passing', 'wrong-2'),
+      answer('passing@example.com', 'wrong-3'),
+      answer('passing@example.com', 'wrong-4'),
+    ]);
+    const capped = logged().filter((line) => line.outcome === 'account_capped');
+    expect(capped.length).toBe(raced.filter((answered) => 'status' in answered && answered.status === 429).length);
+    expect(capped.length).toBeGreaterThan(0);
+    for (const line of capped) expect(line).toMatchObject({ userId: 'user-passing' });
+  });
+
+  it('starts the account cap over on a trusted device’s success, on both identifiers', async () => {
+    const { attempt, answer, accountFailures } = await setUp();
+    const { deviceToken } = await attempt('resets', TEST_PASSWORD);
+    expect(await answer('resets', 'wrong-1')).toMatchObject({ status: 401 });
+    expect(await answer('resets@example.com', 'wrong-2')).toMatchObject({ status: 401 });
+    expect(await accountFailures('resets')).toEqual([2, 2]);
+    await attempt('resets', TEST_PASSWORD, deviceToken);
+    expect(await accountFailures('resets')).toEqual([0, 0]);
+  });
+
+  it('judges a device token presented with an unknown identifier as untrusted: a plain 401', async () => {
+    const { attempt, answer, last } = await setUp();
+    const { deviceToken } = await attempt('shared', TEST_PASSWORD);
+    expect(await answer('no-such-user', TEST_PASSWORD, deviceToken)).toEqual({ status: 401, retryAfter: undefined });
+    expect(last()).toMatchObject({ outcome: 'unknown_identifier' });
+  });
+
+  it('refuses a disabled user even from the device it trusted, and says why only in the log', async () => {
+    const { attempt, answer, last } = await setUp();
+    const { deviceToken } = await attempt('retired', TEST_PASSWORD);
+    await table.put({
+      ...(await table.createUser('retired', { id: 'user-retired' })),
+      disabledAt: '2026-01-01T00:00:00Z',
+    });
+    expect(await answer('retired', TEST_PASSWORD, deviceToken)).toEqual({ status: 401, retryAfter: undefined });
+    expect(last()).toMatchObject({ outcome: 'disabled_user', userId: 'user-retired' });
   });
 
   it('counts an unknown identifier towards its own cap, without a user to name', async () => {
