@@ -3,6 +3,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { BadRequestError, InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
+import { accountKey } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
@@ -43,7 +44,7 @@ describe('changing a password', () => {
     if (!parsed) throw new Error(`no user ${id}`);
     return parsed;
   };
-  const login = async (emailOrUsername: string, password: string) =>
+  const login = async (emailOrUsername: string, password: string, deviceToken?: string) =>
     createLogin({
       ...deps,
       ...testLoginBudgets(tables),
@@ -52,7 +53,14 @@ describe('changing a password', () => {
     })({
       identifier: toIdentifier(emailOrUsername),
       password,
+      ...(deviceToken && { deviceToken }),
     });
+  const identifierHash = createIdentifierHash(createSecretReader({ value: IDENTIFIER_KEY }));
+  /** The attempts-table item under a key (an identifier's keyed hash, or an account's key). */
+  const counters = async (key: string) =>
+    (await tables.client.send(new GetCommand({ TableName: tables.attemptsTableName, Key: { key } }))).Item;
+  const emailCounters = async (id: string) =>
+    counters(await identifierHash({ kind: 'email', email: `${id}@example.com` }));
   const change = (id: string, sessionId: string, currentPassword: string, newPassword: string) =>
     user(id).then((caller) =>
       createPasswordChange(deps)({ user: caller, sessionId, globalEpoch: 0 }, { currentPassword, newPassword }),
@@ -105,7 +113,13 @@ describe('changing a password', () => {
     expect(after.sessionEpoch).toBe(before.sessionEpoch + 1);
     expect(await bcrypt.compare(NEW, after.passwordHash)).toBe(true);
     await expect(login('ann', OLD)).rejects.toBeInstanceOf(InvalidCredentialsError);
-    await expect(login('ann@example.com', NEW)).resolves.toMatchObject({ user: { id: 'ann' } });
+    // The device token it answers is the new epoch's: the next login from it is trusted.
+    await expect(login('ann@example.com', NEW, result.grant.deviceToken)).resolves.toMatchObject({
+      user: { id: 'ann' },
+    });
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'success', trusted: true });
+    // Settled: the email's claim went back.
+    expect((await emailCounters('ann'))?.claims).toBeUndefined();
     const changed = logger.lines.find((line) => line.message === 'Password change');
     expect(changed?.details).toMatchObject({ outcome: 'changed', userId: 'ann', sessionEpoch: 1 });
   });
@@ -118,9 +132,18 @@ describe('changing a password', () => {
         InvalidCredentialsError,
       );
     }
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'bad_password', userId: 'bob' });
+    // Each counted on the account's cap, on both its identifiers' items, as a login's failure is.
+    const accounts = await Promise.all(
+      [{ kind: 'email', email: 'bob@example.com' } as const, { kind: 'username', username: 'bob' } as const].map(
+        async (identifier) => (await counters(accountKey(await identifierHash(identifier))))?.failures,
+      ),
+    );
+    expect(accounts).toEqual([DEFAULTS.devices.maxFailures, DEFAULTS.devices.maxFailures]);
     // The session can change no password now, and a login by the email is locked, without bcrypt work.
     const compared = compares.length;
     await expect(change('bob', sessionOf(device.token), OLD, NEW)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'throttled', userId: 'bob' });
     await expect(login('bob@example.com', OLD)).rejects.toBeInstanceOf(TooManyAttemptsError);
     expect(compares.length).toBe(compared);
     expect(await bcrypt.compare(OLD, (await user('bob')).passwordHash)).toBe(true);
@@ -179,6 +202,7 @@ describe('changing a password', () => {
       { currentPassword: OLD, newPassword: NEW },
     );
     expect(result).toEqual({ changed: false, reason: 'session_ended' });
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'raced', userId: 'eve', reason: expect.any(String) });
     expect(await bcrypt.compare(OLD, (await user('eve')).passwordHash)).toBe(true);
   });
 });
