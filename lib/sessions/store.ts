@@ -218,6 +218,7 @@ export const createDynamoDbSessionStore = (
           await client.send(transaction);
           return { started: true };
         } catch (error) {
+          // Stryker disable next-line ConditionalExpression: equivalent, any other error has no cancellation reasons and meets the same store error below
           if (!(error instanceof TransactionCanceledException)) return toStoreError('Session write failed')(error);
           const codes = reasons(error);
           const [user, caller] = codes;

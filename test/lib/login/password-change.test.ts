@@ -1,15 +1,17 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretReader } from '#lib/aws/secrets.ts';
 import { BadRequestError, InvalidCredentialsError, TooManyAttemptsError } from '#lib/errors.ts';
 import { accountKey } from '#lib/login/account-cap.ts';
 import { createDynamoDbLoginAttempts } from '#lib/login/attempts.ts';
+import { deviceKey } from '#lib/login/device-budget.ts';
 import { createIdentifierHash } from '#lib/login/identifier-hash.ts';
 import { createLogin } from '#lib/login/login.ts';
 import { createPasswordChange } from '#lib/login/password-change.ts';
 import { createPasswordChangeTelemetry } from '#lib/login/password-change-telemetry.ts';
 import { createLoginTelemetry } from '#lib/login/telemetry.ts';
+import { createDynamoDbSessionStore } from '#lib/sessions/store.ts';
 import { DEFAULTS } from '#lib/settings.ts';
 import { createTokenSigner } from '#lib/tokens/signer.ts';
 import { createSigningKeyProvider } from '#lib/tokens/signing-key-provider.ts';
@@ -70,7 +72,7 @@ describe('changing a password', () => {
 
   beforeAll(async () => {
     tables = await createTestTables();
-    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve']) {
+    for (const id of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus']) {
       await tables.createUser(id, { id, password: OLD });
     }
     const verifier = createPasswordVerifier(TEST_BCRYPT_COST);
@@ -204,5 +206,41 @@ describe('changing a password', () => {
     expect(result).toEqual({ changed: false, reason: 'session_ended' });
     expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'raced', userId: 'eve', reason: expect.any(String) });
     expect(await bcrypt.compare(OLD, (await user('eve')).passwordHash)).toBe(true);
+  });
+
+  it('refuses a change on an account past its cap before bcrypt, and gives both claims back', async () => {
+    const device = await login('fay', OLD);
+    const sessionId = sessionOf(device.token);
+    const emailKey = await identifierHash({ kind: 'email', email: 'fay@example.com' });
+    await tables.client.send(
+      new PutCommand({
+        TableName: tables.attemptsTableName,
+        Item: { key: accountKey(emailKey), failures: DEFAULTS.accountMaxFailures },
+      }),
+    );
+    const compared = compares.length;
+    await expect(change('fay', sessionId, OLD, NEW)).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(compares.length).toBe(compared);
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'account_capped', userId: 'fay' });
+    // Neither the session's budget nor the email's counts kept the refused claim.
+    expect(await counters(deviceKey(`session:${sessionId}`))).toMatchObject({ failures: 0 });
+    expect((await emailCounters('fay'))?.claims).toBeUndefined();
+  });
+
+  it('changes nothing when the caller’s own session ended meanwhile (a logout of it won)', async () => {
+    const phone = await login('gus', OLD);
+    const caller = await user('gus');
+    await createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName).end(
+      sessionOf(phone.token),
+      Date.now(),
+    );
+    const result = await createPasswordChange(deps)(
+      { user: caller, sessionId: sessionOf(phone.token), globalEpoch: 0 },
+      { currentPassword: OLD, newPassword: NEW },
+    );
+    expect(result).toEqual({ changed: false, reason: 'session_ended' });
+    expect(logger.lines.at(-1)?.details).toMatchObject({ outcome: 'raced', userId: 'gus', reason: 'caller_ended' });
+    expect(await bcrypt.compare(OLD, (await user('gus')).passwordHash)).toBe(true);
+    await expect(login('gus', OLD)).resolves.toMatchObject({ user: { id: 'gus' } });
   });
 });

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 import { ServiceUnavailableError } from '#lib/errors.ts';
@@ -83,9 +83,10 @@ describe('the DynamoDB sessions store, at its bounds', () => {
     const { store, calls } = storeWith('TransactWriteItemsCommand', async () => {
       throw conflict();
     });
-    await expect(store.create(session('never', 'many', Date.now()), guard())).rejects.toBeInstanceOf(
-      ServiceUnavailableError,
-    );
+    const error = await store.create(session('never', 'many', Date.now()), guard()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    // The last conflict is the cause, for the log.
+    expect((error as Error).cause).toMatchObject({ name: 'TransactionCanceledException' });
     expect(calls()).toBe(8);
     expect(await store.get('never')).toBeUndefined();
   });
@@ -176,6 +177,66 @@ describe('the DynamoDB sessions store, at its bounds', () => {
       const always = partly(3);
       await expect(always.store.listedState(ids)).rejects.toBeInstanceOf(ServiceUnavailableError);
       expect(always.calls()).toBe(3);
+    });
+  });
+
+  describe('the conditions of its writes', () => {
+    const plain = () => createDynamoDbSessionStore(tables.client, tables.sessionsTableName, tables.usersTableName);
+    const now = Date.parse('2026-11-26T12:00:00Z');
+    const item = async (id: string) =>
+      (await tables.client.send(new GetCommand({ TableName: tables.sessionsTableName, Key: { id } }))).Item;
+    const put = (value: Record<string, unknown>) =>
+      tables.client.send(new PutCommand({ TableName: tables.sessionsTableName, Item: value }));
+    const endGuard = (globalEpoch: number) => ({
+      userId: 'many',
+      user: { sessionEpoch: 0 },
+      globalEpoch,
+      idleSeconds: 15 * 86_400,
+    });
+
+    it('refuses a start whose guard expects an epoch the user item does not have (no epoch is 0)', async () => {
+      await tables.createUser('no-epoch', { id: 'no-epoch' });
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.usersTableName,
+          Key: { id: 'no-epoch' },
+          UpdateExpression: 'REMOVE sessionEpoch',
+        }),
+      );
+      const { Item } = await tables.client.send(
+        new GetCommand({ TableName: tables.usersTableName, Key: { id: 'no-epoch' } }),
+      );
+      const hash = String(Item?.passwordHash);
+      const later = { userId: 'no-epoch', passwordHash: hash, sessionEpoch: 1 };
+      expect(await plain().create({ ...session('epoch-1', 'no-epoch', now), epoch: 1 }, later)).toMatchObject({
+        started: false,
+      });
+      expect(await plain().create(session('epoch-0', 'no-epoch', now), { ...later, sessionEpoch: 0 })).toEqual({
+        started: true,
+      });
+    });
+
+    it('ends a session from before global epochs at global epoch 0, and not after an end of every session', async () => {
+      const { globalEpoch: _, ...legacy } = session('legacy-global', 'many', now);
+      await put(legacy);
+      expect(await plain().end('legacy-global', now, endGuard(1))).toBe(false);
+      expect(await plain().end('legacy-global', now, endGuard(0))).toBe(true);
+      // Ended, DynamoDB may tidy it away from now on.
+      expect(await item('legacy-global')).toMatchObject({ expiresAt: Math.ceil(now / 1000) });
+    });
+
+    it('ends a session idle for an hour, well within the idle limit', async () => {
+      await put(session('idle-hour', 'many', now - 3_600_000));
+      expect(await plain().end('idle-hour', now, endGuard(0))).toBe(true);
+    });
+
+    it('keeps a rotated session as long as its new expiry', async () => {
+      await put(session('rotated', 'many', now));
+      const stored = await plain().get('rotated');
+      if (!stored) throw new Error('no session');
+      const expiresAt = now + 86_400_000;
+      expect(await plain().rotate(stored, now, expiresAt)).toMatchObject({ rotated: true });
+      expect(await item('rotated')).toMatchObject({ generation: 1, expiresAt: Math.ceil(expiresAt / 1000) });
     });
   });
 
