@@ -112,7 +112,9 @@ export const createSessionStarter = ({
       epoch: change ? user.sessionEpoch + 1 : user.sessionEpoch,
       globalEpoch: user.globalEpoch,
       startedBy,
+      // Stryker disable next-line ConditionalExpression: equivalent, the document client drops undefined values (removeUndefinedValues)
       ...(storedUserAgent(userAgent) !== undefined && { userAgent: storedUserAgent(userAgent) }),
+      // Stryker disable next-line ConditionalExpression: equivalent, the document client drops undefined values (removeUndefinedValues)
       ...(clientId !== undefined && { clientId }),
     };
     // One round: the write, and (but after a password change, when every other session is over

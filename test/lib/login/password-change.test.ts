@@ -113,6 +113,11 @@ describe('changing a password', () => {
     expect(sessionOf(result.grant.token)).not.toBe(sessionOf(device.token));
     const after = await user('ann');
     expect(after.sessionEpoch).toBe(before.sessionEpoch + 1);
+    // The new session is the first of the new epoch.
+    const { Item: started } = await tables.client.send(
+      new GetCommand({ TableName: tables.sessionsTableName, Key: { id: sessionOf(result.grant.token) } }),
+    );
+    expect(started?.epoch).toBe(after.sessionEpoch);
     expect(await bcrypt.compare(NEW, after.passwordHash)).toBe(true);
     await expect(login('ann', OLD)).rejects.toBeInstanceOf(InvalidCredentialsError);
     // The device token it answers is the new epoch's: the next login from it is trusted.

@@ -69,6 +69,9 @@ describe('starting a session, against DynamoDB Local', () => {
     expect(capped).toEqual([{ sessionId: first, userId: 'capped' }]);
     expect((await stored(first))?.endedAt).toBeDefined();
     expect((await stored(second))?.endedAt).toBeUndefined();
+    // Without anyone to tell, the cap still ends the oldest.
+    await start('capped');
+    expect((await stored(second))?.endedAt).toBeDefined();
   });
 
   it('counts only live sessions towards the cap', async () => {
