@@ -1,8 +1,22 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
 import { createDocumentClient } from '#lib/aws/dynamodb.ts';
 
 /** A table no test creates: a call sent to it fails in the real server (ResourceNotFoundException). */
 export const MISSING_TABLE = 'no-such-table';
+
+/**
+ * Asserts that `call` fails as a store failure does: a 500 whose message names what failed (for
+ * the log), with DynamoDB's own error (a missing table) as its cause, never an answer.
+ */
+export const expectStoreFailure = async (call: () => Promise<unknown>, message: string): Promise<void> => {
+  const error = await call().then(
+    (answer) => ({ answer }),
+    (caught: unknown) => caught,
+  );
+  expect(error).toMatchObject({ statusCode: 500, message });
+  expect((error as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
+};
 
 export interface Instrumented {
   client: DynamoDBDocumentClient;

@@ -5,7 +5,7 @@ import { type AttemptClaim, type ClaimResult, createDynamoDbLoginAttempts } from
 import type { ThrottlePolicy } from '#lib/login/throttle-policy.ts';
 import { createTestTables, type TestTables } from '#test/support/dynamodb.ts';
 import { manualClock } from '#test/support/handler.ts';
-import { instrumentedClient } from '#test/support/instrumented-client.ts';
+import { expectStoreFailure, instrumentedClient } from '#test/support/instrumented-client.ts';
 
 const POLICY: ThrottlePolicy = { maxFailures: 5, windowSeconds: 900, baseLockSeconds: 60, maxLockSeconds: 900 };
 
@@ -186,12 +186,11 @@ describe('DynamoDB login attempts, write by write', () => {
         time.advance(15);
       },
     ],
-  ])('fails with a 500 naming the claim when %s fails in the store', async (_, write, given) => {
-    const key = `store-failure-${write}-${Math.random()}`;
+  ])('fails with a 500 naming the claim when %s fails in the store', async (name, write, given) => {
+    const key = `store-failure-${name}`;
     await given(key);
     const { attempts } = instrumented({ missingTableUpdate: write });
-    const error = await attempts.claim(key).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ statusCode: 500, message: 'Attempt claim failed' });
+    await expectStoreFailure(() => attempts.claim(key), 'Attempt claim failed');
   });
 
   it.each([
@@ -206,8 +205,7 @@ describe('DynamoDB login attempts, write by write', () => {
       const { attempts } = instrumented({ missingTableUpdate: write });
       const claim = claimOf(await attempts.claim(key));
       if (deleted) await tables.client.send(new DeleteCommand({ TableName: tables.attemptsTableName, Key: { key } }));
-      const error = await claim[settle]().catch((caught: unknown) => caught);
-      expect(error).toMatchObject({ statusCode: 500, message });
+      await expectStoreFailure(() => claim[settle](), message);
     },
   );
 
